@@ -1,0 +1,189 @@
+"""Parsers for the contract's value types. Each is total: it never raises.
+
+A parser takes one raw cell value as the reader found it (``str``, ``int``,
+``float``, ``bool``, ``datetime``, ``date``, ``time`` or ``None``) and returns
+the canonical value, ``None`` for a blank cell, or ``INVALID`` when the cell
+holds something the contract does not accept. What is wrong with an invalid
+cell is said by the schemas (``schemas/``), which check the parsed frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from functools import lru_cache
+
+from connector_rollup.contract import ENUMERATIONS, NO_WORDS, YES_WORDS
+
+
+class _Invalid:
+    """Marks a cell whose text is not of the column's type."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "INVALID"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+INVALID = _Invalid()
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_SPACES = re.compile(r"\s+")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Serial numbers Excel can show as a date: 1900-01-01 .. 9999-12-31.
+_MAX_SERIAL = 2958465
+_INTEGRAL_TEXT = re.compile(r"^[0-9]+\.0+$")
+EMAIL_PATTERN = r"^[^@\s,;<>()\[\]]+@[^@\s,;<>()\[\]]+\.[A-Za-z]{2,}$"
+NOC_PATTERN = r"^[0-9][0-5][0-9]{3}$"
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """Fold a header, field name or label: ``Connectee ID *`` -> ``connectee_id``."""
+    folded = strip_accents(text).lower().strip()
+    folded = folded.rstrip("*")
+    return _NON_ALNUM.sub("_", folded).strip("_")
+
+
+def is_blank(raw: object) -> bool:
+    """True for an empty cell: nothing, or only spaces."""
+    if raw is None:
+        return True
+    if isinstance(raw, str):
+        return not raw.strip()
+    if isinstance(raw, float):
+        return math.isnan(raw)
+    return False
+
+
+def _number_text(raw: int | float) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
+def parse_text(raw: object) -> str | None:
+    """Any cell as trimmed text; numbers without a spurious ``.0``; dates in ISO form."""
+    if is_blank(raw):
+        return None
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, (int, float)):
+        return _number_text(raw)
+    if isinstance(raw, dt.datetime):
+        return raw.date().isoformat() if raw.time() == dt.time() else raw.isoformat(sep=" ")
+    if isinstance(raw, (dt.date, dt.time)):
+        return raw.isoformat()
+    return str(raw).strip()
+
+
+def parse_name(raw: object) -> str | None:
+    """Text with runs of inner spaces collapsed."""
+    text = parse_text(raw)
+    return None if text is None else _SPACES.sub(" ", text)
+
+
+def parse_id(raw: object) -> str | None:
+    """An ID as text; a number typed into the cell (``1001``, ``1001.0``) reads ``1001``."""
+    text = parse_text(raw)
+    if text is not None and _INTEGRAL_TEXT.match(text):
+        text = text.split(".")[0]
+    return text
+
+
+def parse_yes_no(raw: object) -> bool | None | _Invalid:
+    if is_blank(raw):
+        return None
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, (int, float)):
+        return {1: True, 0: False}.get(raw, INVALID) if float(raw).is_integer() else INVALID
+    if isinstance(raw, str):
+        word = raw.strip().lower()
+        if word in YES_WORDS:
+            return True
+        if word in NO_WORDS:
+            return False
+    return INVALID
+
+
+def parse_date(raw: object) -> dt.date | None | _Invalid:
+    """An Excel date cell (time dropped), ISO text ``YYYY-MM-DD``, or an Excel serial number."""
+    if is_blank(raw):
+        return None
+    if isinstance(raw, bool):
+        return INVALID
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, (int, float)):
+        if not math.isfinite(raw) or not 1 <= raw <= _MAX_SERIAL:
+            return INVALID
+        return _EXCEL_EPOCH + dt.timedelta(days=int(raw))
+    if isinstance(raw, str):
+        match = _ISO_DATE.match(raw.strip())
+        if match:
+            try:
+                return dt.date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                return INVALID
+    return INVALID
+
+
+def parse_noc(raw: object) -> str | None | _Invalid:
+    """A NOC 2021 code as five digits; a number that lost its leading zeros is padded.
+
+    The TEER digit (second) is not checked here: the schema says when it is 6-9.
+    """
+    if is_blank(raw):
+        return None
+    if isinstance(raw, bool):
+        return INVALID
+    if isinstance(raw, (int, float)):
+        if not math.isfinite(raw) or not float(raw).is_integer() or not 0 <= raw <= 99999:
+            return INVALID
+        return f"{int(raw):05d}"
+    text = parse_id(raw)
+    if text is not None and text.isascii() and text.isdigit() and len(text) <= 5:
+        return text.zfill(5)
+    return INVALID
+
+
+def parse_email(raw: object) -> str | None:
+    """An email trimmed and lower-cased; its form is checked by the schema."""
+    text = parse_text(raw)
+    return None if text is None else text.lower()
+
+
+@lru_cache(maxsize=None)
+def _enum_lookup(name: str) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for code, (english, french) in ENUMERATIONS[name].labels.items():
+        for label in (code, english, *french):
+            lookup[fold(label)] = code
+    return lookup
+
+
+def parse_enum(name: str, raw: object) -> str | None | _Invalid:
+    """An enumeration's code, from its code or either language's label."""
+    text = parse_text(raw)
+    if text is None:
+        return None
+    return _enum_lookup(name).get(fold(text), INVALID)
