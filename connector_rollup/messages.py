@@ -1,0 +1,197 @@
+"""Every message a coordinator reads, in English and French, keyed by a stable code.
+
+A message says what is wrong with the value found, then how to fix it. File
+messages are one sentence each; row messages are filled with the cell's
+details by ``validate``.
+"""
+
+from __future__ import annotations
+
+FILE_MESSAGES: dict[str, tuple[str, str]] = {
+    "empty_file": (
+        "The file is empty: send the filled-in submission workbook (.xlsx).",
+        "Le fichier est vide : envoyez le classeur de soumission rempli (.xlsx).",
+    ),
+    "unreadable": (
+        "The file cannot be opened ({detail}): check that it exists and is not open elsewhere.",
+        "Le fichier ne peut pas être ouvert ({detail}) : vérifiez qu'il existe et n'est pas ouvert ailleurs.",
+    ),
+    "too_large": (
+        "The file is {megabytes} MB, far larger than any submission: send only the submission workbook.",
+        "Le fichier fait {megabytes} Mo, bien plus qu'une soumission : envoyez seulement le classeur de soumission.",
+    ),
+    "too_large_unpacked": (
+        "The workbook unpacks to more than {megabytes} MB, which no submission needs: it is damaged or not a submission; save the template again with your data.",
+        "Le classeur décompressé dépasse {megabytes} Mo, ce qu'aucune soumission n'exige : il est endommagé ou n'est pas une soumission; réenregistrez le modèle avec vos données.",
+    ),
+    "password_protected": (
+        "The workbook is password-protected: remove the password (File > Info > Protect Workbook) and send it again.",
+        "Le classeur est protégé par un mot de passe : retirez-le (Fichier > Informations > Protéger le classeur) et renvoyez-le.",
+    ),
+    "old_xls": (
+        "The file is an old-format Excel workbook (.xls): open it in Excel and save it as an .xlsx workbook.",
+        "Le fichier est un classeur Excel d'ancien format (.xls) : ouvrez-le dans Excel et enregistrez-le au format .xlsx.",
+    ),
+    "not_xlsx_text": (
+        "The file is not an Excel workbook but a text or CSV file named .xlsx: open it in Excel and save it as an .xlsx workbook.",
+        "Le fichier n'est pas un classeur Excel mais un fichier texte ou CSV nommé .xlsx : ouvrez-le dans Excel et enregistrez-le au format .xlsx.",
+    ),
+    "not_xlsx_html": (
+        "The file is a web page (HTML) named .xlsx, not an Excel workbook: open it in Excel and save it as an .xlsx workbook.",
+        "Le fichier est une page Web (HTML) nommée .xlsx, pas un classeur Excel : ouvrez-le dans Excel et enregistrez-le au format .xlsx.",
+    ),
+    "not_xlsx_zip": (
+        "The file is a zip archive, not an Excel workbook: send the .xlsx submission workbook itself.",
+        "Le fichier est une archive zip, pas un classeur Excel : envoyez le classeur de soumission .xlsx lui-même.",
+    ),
+    "not_xlsx": (
+        "The file is not a readable .xlsx workbook ({detail}): open it in Excel, save it as .xlsx and send it again.",
+        "Le fichier n'est pas un classeur .xlsx lisible ({detail}) : ouvrez-le dans Excel, enregistrez-le en .xlsx et renvoyez-le.",
+    ),
+    "corrupt": (
+        "The workbook is damaged or incomplete (perhaps cut off while copying): save it again from Excel and send the new copy.",
+        "Le classeur est endommagé ou incomplet (peut-être tronqué lors d'une copie) : enregistrez-le de nouveau dans Excel et envoyez la nouvelle copie.",
+    ),
+    "unsafe_xml": (
+        "The workbook holds XML declarations that Excel never writes ({part}), so it is refused for safety: save it again from Excel.",
+        "Le classeur contient des déclarations XML qu'Excel n'écrit jamais ({part}); il est refusé par sécurité : enregistrez-le de nouveau dans Excel.",
+    ),
+    "unreadable_sheet": (
+        "The sheet '{sheet}' cannot be read ({detail}): save the workbook again from Excel.",
+        "La feuille « {sheet} » ne peut pas être lue ({detail}) : enregistrez le classeur de nouveau dans Excel.",
+    ),
+    "missing_sheet": (
+        "The workbook has no '{sheet}' sheet, which is required: use the template, which has every sheet.",
+        "Le classeur n'a pas de feuille « {sheet_fr} », qui est obligatoire : utilisez le modèle, qui contient toutes les feuilles.",
+    ),
+    "missing_column": (
+        "The sheet '{sheet}' lacks the required column(s) {columns} in its header row (looked in its first 11 rows): add them as in the template.",
+        "La feuille « {sheet} » n'a pas la ou les colonnes obligatoires {columns_fr} dans sa ligne d'en-tête (cherchée dans les 11 premières lignes) : ajoutez-les comme dans le modèle.",
+    ),
+    "missing_community": (
+        "The Submission sheet has no Community code: write your community's code (for example NS-HFX) next to 'Community code'.",
+        "La feuille Soumission n'a pas de code de communauté : écrivez le code de votre communauté (p. ex. NS-HFX) à côté de « Code de la communauté ».",
+    ),
+    "unknown_community": (
+        "The community code '{value}' in {cell} is not in the registry: write your community's code exactly as given by the secretariat (for example NS-HFX).",
+        "Le code de communauté « {value} » en {cell} n'est pas dans le registre : écrivez le code de votre communauté tel que donné par le secrétariat (p. ex. NS-HFX).",
+    ),
+    "bad_quarter": (
+        "The reporting quarter '{value}' in {cell} cannot be read: write it like 2024-25-Q4 (fiscal year April to March, then the quarter).",
+        "Le trimestre « {value} » en {cell} ne peut pas être lu : écrivez-le comme 2024-25-Q4 (exercice d'avril à mars, puis le trimestre).",
+    ),
+    "bad_submitted_on": (
+        "The Submitted on date '{value}' in {cell} cannot be read: write it as YYYY-MM-DD, for example 2025-04-15.",
+        "La date Soumis le « {value} » en {cell} ne peut pas être lue : écrivez-la sous la forme AAAA-MM-JJ, p. ex. 2025-04-15.",
+    ),
+}
+
+# Row and cell messages: (English, French) for the problem, then the fix.
+CELL_MESSAGES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "required": (
+        ("{column} is required but the cell is empty.", "{column} est obligatoire, mais la cellule est vide."),
+        ("Fill it in; the row is not counted until then.", "Remplissez-la; la ligne n'est pas comptée d'ici là."),
+    ),
+    "required_when_accepted": (
+        ("{column} is required when Accepted is Yes, but the cell is empty.",
+         "{column} est obligatoire quand Accepté est Oui, mais la cellule est vide."),
+        ("Write the date of the intake meeting, or set Accepted to No.",
+         "Écrivez la date de la rencontre d'accueil, ou mettez Accepté à Non."),
+    ),
+    "bad_date": (
+        ("'{value}' is not a date the roll-up can read.", "« {value} » n'est pas une date lisible."),
+        ("Write the date as YYYY-MM-DD (for example 2024-05-03) or use an Excel date cell; 03/05/2024 could be March or May.",
+         "Écrivez la date sous la forme AAAA-MM-JJ (p. ex. 2024-05-03) ou utilisez une cellule de date Excel; 03/05/2024 peut être mars ou mai."),
+    ),
+    "date_out_of_range": (
+        ("{value} is outside the dates this submission may hold ({min} to {max}).",
+         "{value} est hors des dates permises dans cette soumission ({min} au {max})."),
+        ("Check the year: dates go from the program's start (2009-01-01) to the end of the reporting quarter.",
+         "Vérifiez l'année : les dates vont du début du programme (2009-01-01) à la fin du trimestre déclaré."),
+    ),
+    "bad_yes_no": (
+        ("'{value}' is not Yes or No.", "« {value} » n'est ni Oui ni Non."),
+        ("Choose Yes or No from the list.", "Choisissez Oui ou Non dans la liste."),
+    ),
+    "bad_choice": (
+        ("'{value}' is not one of the choices for {column}.", "« {value} » n'est pas un choix permis pour {column}."),
+        ("Choose one of: {choices}.", "Choisissez parmi : {choices}."),
+    ),
+    "bad_email": (
+        ("'{value}' is not a valid email address.", "« {value} » n'est pas une adresse courriel valide."),
+        ("Write one address like name@example.ca, or leave the cell empty.",
+         "Écrivez une seule adresse comme nom@exemple.ca, ou laissez la cellule vide."),
+    ),
+    "bad_noc": (
+        ("'{value}' is not a NOC 2021 code.", "« {value} » n'est pas un code CNP 2021."),
+        ("Write the 5-digit code, for example 21300; its second digit (the TEER level) is 0 to 5.",
+         "Écrivez le code à 5 chiffres, p. ex. 21300; son deuxième chiffre (la catégorie FEER) va de 0 à 5."),
+    ),
+    "duplicate_id": (
+        ("The ID {value} appears more than once in this sheet (rows {rows}); every copy is rejected.",
+         "L'identifiant {value} apparaît plus d'une fois dans cette feuille (lignes {rows}); chaque copie est rejetée."),
+        ("Keep one row per person, or give each person their own ID.",
+         "Gardez une ligne par personne, ou donnez à chacune son propre identifiant."),
+    ),
+    "unknown_connectee": (
+        ("No Connectee has the ID {value} in this workbook or in the community's earlier submissions.",
+         "Aucun connecté n'a l'identifiant {value} dans ce classeur ni dans les soumissions précédentes de la communauté."),
+        ("Correct the ID, or add the Connectee to the Connectees sheet.",
+         "Corrigez l'identifiant, ou ajoutez le connecté à la feuille Connectés."),
+    ),
+    "unknown_connector": (
+        ("No Connector has the ID {value} in this workbook or in the community's earlier submissions.",
+         "Aucun connecteur n'a l'identifiant {value} dans ce classeur ni dans les soumissions précédentes de la communauté."),
+        ("Correct the ID, or add the Connector to the Connectors sheet.",
+         "Corrigez l'identifiant, ou ajoutez le connecteur à la feuille Connecteurs."),
+    ),
+    "id_not_in_workbook": (
+        ("The ID {value} is not defined in this workbook's {target} sheet; the roll-up will look for it in your earlier submissions.",
+         "L'identifiant {value} n'est pas défini dans la feuille {target} de ce classeur; la consolidation le cherchera dans vos soumissions précédentes."),
+        ("If it was never submitted, add it or correct the ID; to check now, run validate with --raw and the folder of your earlier submissions.",
+         "S'il n'a jamais été soumis, ajoutez-le ou corrigez l'identifiant; pour vérifier maintenant, lancez validate avec --raw et le dossier de vos soumissions précédentes."),
+    ),
+    "category_not_eligible": (
+        ("The category '{value}' is not one your program may accept.",
+         "La catégorie « {value} » n'est pas admise par votre programme."),
+        ("Your program accepts: {choices}. Check the category, or ask the secretariat to update the registry.",
+         "Votre programme accepte : {choices}. Vérifiez la catégorie, ou demandez au secrétariat de mettre à jour le registre."),
+    ),
+    "unknown_column": (
+        ("The column '{value}' is not part of the template and is ignored.",
+         "La colonne « {value} » ne fait pas partie du modèle et est ignorée."),
+        ("Nothing to do if it holds your own notes; if it should be a template column, rename it as in the template.",
+         "Rien à faire si elle contient vos notes; si elle devrait être une colonne du modèle, renommez-la comme dans le modèle."),
+    ),
+    "duplicate_column": (
+        ("The column '{value}' appears twice; only the first one is read.",
+         "La colonne « {value} » apparaît deux fois; seule la première est lue."),
+        ("Delete or rename the second one.", "Supprimez ou renommez la seconde."),
+    ),
+    "submission_field": (
+        ("{column} in the Submission sheet: '{value}' is not valid.",
+         "{column} dans la feuille Soumission : « {value} » n'est pas valide."),
+        ("{expected}", "{expected}"),
+    ),
+}
+
+
+def file_message(code: str, lang: str, **params: object) -> str:
+    english, french = FILE_MESSAGES[code]
+    template = french if lang == "fr" else english
+    params = {k: ", ".join(v) if isinstance(v, list) else v for k, v in params.items()}
+    return template.format_map(_Blank(params))
+
+
+def cell_message(code: str, lang: str, **params: object) -> tuple[str, str]:
+    """The problem and its fix, in ``lang``."""
+    (problem_en, problem_fr), (fix_en, fix_fr) = CELL_MESSAGES[code]
+    fields = _Blank(params)
+    if lang == "fr":
+        return problem_fr.format_map(fields), fix_fr.format_map(fields)
+    return problem_en.format_map(fields), fix_en.format_map(fields)
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""

@@ -1,0 +1,390 @@
+"""Stage 2, validate: check one workbook against the contract and keep its valid rows.
+
+``validate_workbook`` never raises for anything a community sent: a file
+error becomes a rejected ``Submission`` with one plain sentence; a row error
+becomes an ``Issue`` naming the sheet, row, header, cell and value, and only
+that row is left out. Single-cell rules live in the Pandera models of
+``schemas/``; the rules that need the submission's context (its quarter, the
+registry, the other sheets) are here.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from connector_rollup import messages, values
+from connector_rollup.contract import (
+    DATA_SHEETS,
+    DATE,
+    EMAIL,
+    ENUM,
+    ENUMERATIONS,
+    ID,
+    NAME,
+    NOC,
+    PERSONAL_COLUMNS,
+    SUBMISSION_FIELDS,
+    TEXT,
+    YES_NO,
+    Column,
+    Sheet,
+)
+from connector_rollup.periods import PROGRAM_START, Period
+from connector_rollup.read import FileRejected, RawSheet, RawWorkbook, cell_ref, read_workbook
+from connector_rollup.registry import Community
+from schemas import MODELS
+
+ERROR = "error"
+WARNING = "warning"
+
+# Pandera's own check names, as issue codes.
+PANDERA_CODES = {"not_nullable": "required", "field_uniqueness": "duplicate_id"}
+
+_PARSERS = {
+    TEXT: values.parse_text,
+    NAME: values.parse_name,
+    ID: values.parse_id,
+    EMAIL: values.parse_email,
+    DATE: values.parse_date,
+    YES_NO: values.parse_yes_no,
+    NOC: values.parse_noc,
+}
+
+# Which sheet defines the IDs another sheet names.
+REFERENCES = {
+    ("introductions", "connectee_id"): ("connectees", "unknown_connectee"),
+    ("introductions", "connector_id"): ("connectors", "unknown_connector"),
+    ("jobs", "connectee_id"): ("connectees", "unknown_connectee"),
+}
+MAX_VALUE_CHARS = 80
+
+
+@dataclass
+class Issue:
+    """One problem, located as the coordinator sees it in Excel."""
+
+    file_name: str
+    sheet: str
+    row: int | None
+    column: str
+    cell: str
+    severity: str
+    code: str
+    value: str
+    message: str
+    fix: str = ""
+    column_key: str = ""
+    sheet_key: str = ""
+    community_code: str | None = None
+    period: str | None = None
+
+    @property
+    def masked_value(self) -> str:
+        """The value as analysts may see it: masked in name, email and phone columns."""
+        if self.column_key in PERSONAL_COLUMNS and self.value:
+            return "***"
+        return self.value
+
+
+@dataclass
+class Submission:
+    """One workbook as validated: what it says about itself, its valid rows and its problems."""
+
+    file_name: str
+    sha256: str
+    status: str  # "accepted" or "rejected"
+    language: str = "en"
+    reason: str = ""
+    community_code: str | None = None
+    period: Period | None = None
+    submitted_on: dt.date | None = None
+    tracks_jobs: bool | None = None
+    rows: dict[str, pd.DataFrame] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    rows_read: int = 0
+    rows_rejected: int = 0
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+
+def validate_workbook(path: str | Path, registry: dict[str, Community], data: bytes | None = None) -> Submission:
+    """Read and check one workbook on its own; never raises for bad input."""
+    path = Path(path)
+    try:
+        raw = read_workbook(path, data)
+    except FileRejected as rejected:
+        return _rejected(path.name, data, rejected, "en")
+    try:
+        return _validate(raw, registry)
+    except FileRejected as rejected:
+        return _rejected(path.name, data, rejected, raw.language, sha256=raw.sha256)
+
+
+def _rejected(file_name, data, rejected: FileRejected, lang: str, sha256: str | None = None) -> Submission:
+    from connector_rollup.read import sha256_of
+
+    reason = messages.file_message(rejected.code, lang, **rejected.params)
+    if sha256 is None:
+        sha256 = sha256_of(data) if data is not None else ""
+    issue = Issue(file_name, "", None, "", "", ERROR, rejected.code, "", reason)
+    return Submission(file_name, sha256, "rejected", lang, reason=reason, issues=[issue])
+
+
+def _validate(raw: RawWorkbook, registry: dict[str, Community]) -> Submission:
+    lang = raw.language
+    community, period, submitted_on = _identify(raw, registry)
+    submission = Submission(
+        raw.file_name, raw.sha256, "accepted", lang,
+        community_code=community.code, period=period, submitted_on=submitted_on,
+    )
+    submission.tracks_jobs = _tracks_jobs(raw, submission)
+
+    context = _Context(lang, raw.file_name, community, period)
+    parsed: dict[str, pd.DataFrame] = {}
+    bad_rows: dict[str, set[int]] = {}
+    for key, sheet in raw.sheets.items():
+        frame, issues = _check_sheet(sheet, context)
+        parsed[key] = frame
+        submission.issues.extend(issues)
+        bad_rows[key] = {i.row for i in issues if i.severity == ERROR}
+
+    submission.issues.extend(_check_references(raw, parsed, bad_rows, context))
+    for key, frame in parsed.items():
+        valid = frame[~frame.index.isin(bad_rows[key])]
+        submission.rows[key] = _typed(raw.sheets[key].sheet, valid)
+        submission.rows_read += len(frame)
+        submission.rows_rejected += len(bad_rows[key])
+    for issue in submission.issues:
+        issue.community_code, issue.period = community.code, period.label
+    return submission
+
+
+@dataclass
+class _Context:
+    lang: str
+    file_name: str
+    community: Community
+    period: Period
+
+    def issue(self, sheet: RawSheet, row: int | None, column: Column | None, severity: str,
+              code: str, raw_value: object = None, **params: object) -> Issue:
+        header = ""
+        cell = ""
+        if column is not None:
+            found = sheet.columns.get(column.key)
+            header = found.header if found else column.header(self.lang)
+            if found and row is not None:
+                cell = cell_ref(found.index, row)
+        value = values.parse_text(raw_value) or ""
+        if len(value) > MAX_VALUE_CHARS:
+            value = value[: MAX_VALUE_CHARS - 1] + "…"
+        problem, fix = messages.cell_message(code, self.lang, column=header, value=value, **params)
+        return Issue(self.file_name, sheet.name, row, header, cell, severity, code, value,
+                     problem, fix, column.key if column else "", sheet.sheet.key)
+
+
+def _field_value(raw: RawWorkbook, key: str):
+    found = raw.fields.get(key)
+    return (found.value, found.cell) if found else (None, "")
+
+
+def _identify(raw: RawWorkbook, registry: dict[str, Community]) -> tuple[Community, Period, dt.date]:
+    """The community, quarter and date the workbook says it is for, or a file error."""
+    sheet = raw.submission_sheet
+    code_value, code_cell = _field_value(raw, "community_code")
+    code = values.parse_id(code_value)
+    if code is None:
+        raise FileRejected("missing_community")
+    community = registry.get(code.upper())
+    if community is None:
+        raise FileRejected("unknown_community", value=code[:40], cell=f"{sheet}!{code_cell}")
+    quarter_value, quarter_cell = _field_value(raw, "reporting_quarter")
+    period = Period.parse(values.parse_text(quarter_value))
+    if period is None:
+        raise FileRejected("bad_quarter", value=(values.parse_text(quarter_value) or "")[:40],
+                           cell=f"{sheet}!{quarter_cell or 'B'}")
+    date_value, date_cell = _field_value(raw, "submitted_on")
+    submitted_on = values.parse_date(date_value)
+    if not isinstance(submitted_on, dt.date):
+        raise FileRejected("bad_submitted_on", value=(values.parse_text(date_value) or "")[:40],
+                           cell=f"{sheet}!{date_cell or 'B'}")
+    return community, period, submitted_on
+
+
+def _tracks_jobs(raw: RawWorkbook, submission: Submission) -> bool:
+    """The Tracks jobs answer; when missing or unreadable, an error and whether a Jobs sheet has rows."""
+    value, cell = _field_value(raw, "tracks_jobs")
+    answer = values.parse_yes_no(value)
+    if isinstance(answer, bool):
+        return answer
+    has_jobs = bool(raw.sheets.get("jobs") and raw.sheets["jobs"].rows)
+    lang = raw.language
+    label = next(f for f in SUBMISSION_FIELDS if f.key == "tracks_jobs").label(lang)
+    expected = "Write Yes or No." if lang == "en" else "Écrivez Oui ou Non."
+    problem, fix = messages.cell_message("submission_field", lang, column=label,
+                                         value=values.parse_text(value) or "", expected=expected)
+    submission.issues.append(Issue(raw.file_name, raw.submission_sheet, int(cell[1:]) if cell else None,
+                                   label, cell, ERROR, "required" if value is None else "bad_yes_no",
+                                   values.parse_text(value) or "", problem, fix, "tracks_jobs", "submission"))
+    return has_jobs
+
+
+def _parse_column(column: Column, raw_values: list[object]) -> list[object]:
+    """Parse a column's cells, each distinct raw value once."""
+    if column.type == ENUM:
+        parser = lambda v, name=column.enumeration: values.parse_enum(name, v)  # noqa: E731
+    else:
+        parser = _PARSERS[column.type]
+    cache: dict[tuple[type, object], object] = {}
+    out = []
+    for v in raw_values:
+        k = (type(v), v)
+        try:
+            out.append(cache[k])
+        except KeyError:
+            out.append(cache.setdefault(k, parser(v)))
+    return out
+
+
+def _check_sheet(sheet: RawSheet, context: _Context) -> tuple[pd.DataFrame, list[Issue]]:
+    """Parse a sheet and run its Pandera model and context rules; returns the parsed frame and issues."""
+    contract = sheet.sheet
+    index = pd.Index(sheet.rows, name="excel_row")
+    blank = [None] * len(sheet.rows)
+    frame = pd.DataFrame(
+        {c.key: pd.Series(_parse_column(c, sheet.values.get(c.key, blank)), index=index, dtype=object)
+         for c in contract.columns},
+        index=index,
+    )
+    issues = [context.issue(sheet, None, None, WARNING, "unknown_column", header)
+              for _, header in sheet.unknown_headers]
+
+    failures = _pandera_failures(MODELS[contract.key], frame)
+    for column_key, row, code in failures:
+        column = contract.column(column_key)
+        raw_value = _raw(sheet, column_key, row)
+        params = {}
+        if code == "bad_choice":
+            params["choices"] = _choices(column.enumeration, context.lang)
+        if code == "duplicate_id":
+            same = frame.index[frame[column_key] == frame.at[row, column_key]]
+            params["rows"] = ", ".join(str(r) for r in same)
+        issues.append(context.issue(sheet, row, column, ERROR, code, raw_value, **params))
+
+    issues.extend(_check_dates(sheet, frame, context))
+    if contract.key == "connectees":
+        issues.extend(_check_eligibility(sheet, frame, context))
+    return frame, issues
+
+
+def _pandera_failures(model, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
+    """(column, Excel row, code) for every cell the model rejects, in sheet order."""
+    try:
+        model.validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    out = []
+    for column, check, row in zip(cases["column"], cases["check"], cases["index"]):
+        code = PANDERA_CODES.get(check, check)
+        if code == "required_when_accepted":
+            column = "intake_meeting_date"
+        if row is None or pd.isna(row):
+            continue
+        if code == "duplicate_id" and frame.at[int(row), column] is None:
+            continue  # a blank ID is reported as required, not as a duplicate
+        out.append((column, int(row), code))
+    return sorted(set(out), key=lambda f: (f[1], frame.columns.get_loc(f[0])))
+
+
+def _raw(sheet: RawSheet, column_key: str, row: int) -> object:
+    """The cell as the community wrote it (rows are in ascending order)."""
+    column_values = sheet.values.get(column_key)
+    if column_values is None:
+        return None
+    return column_values[bisect.bisect_left(sheet.rows, row)]
+
+
+def _choices(enumeration: str, lang: str) -> str:
+    e = ENUMERATIONS[enumeration]
+    return ", ".join(e.label(code, lang) for code in e.codes)
+
+
+def _check_dates(sheet: RawSheet, frame: pd.DataFrame, context: _Context) -> list[Issue]:
+    """Every data date lies between the program's start and the end of the reporting quarter."""
+    last = context.period.last_day
+    issues = []
+    for column in sheet.sheet.columns:
+        if column.type != DATE:
+            continue
+        for row, value in frame[column.key].items():
+            if isinstance(value, dt.date) and not PROGRAM_START <= value <= last:
+                issues.append(context.issue(sheet, row, column, ERROR, "date_out_of_range",
+                                            value.isoformat(), min=PROGRAM_START.isoformat(),
+                                            max=last.isoformat()))
+    return issues
+
+
+def _check_eligibility(sheet: RawSheet, frame: pd.DataFrame, context: _Context) -> list[Issue]:
+    eligible = context.community.eligible_categories
+    column = sheet.sheet.column("category")
+    choices = ", ".join(ENUMERATIONS["category"].label(c, context.lang)
+                        for c in ENUMERATIONS["category"].codes if c in eligible)
+    return [context.issue(sheet, row, column, ERROR, "category_not_eligible", _raw(sheet, "category", row),
+                          choices=choices)
+            for row, value in frame["category"].items()
+            if isinstance(value, str) and value in ENUMERATIONS["category"].codes and value not in eligible]
+
+
+def _check_references(raw: RawWorkbook, parsed: dict[str, pd.DataFrame], bad_rows: dict[str, set[int]],
+                      context: _Context) -> list[Issue]:
+    """IDs named by Introductions and Jobs that this workbook does not define as a valid row.
+
+    Alone, a workbook cannot know its community's earlier submissions, so
+    these are warnings; ``history.resolve_references`` turns the ones no
+    submission defines into errors, as the roll-up does.
+    """
+    issues = []
+    for (sheet_key, column_key), (target, _code) in REFERENCES.items():
+        if sheet_key not in parsed or target not in parsed:
+            continue
+        frame = parsed[sheet_key]
+        target_frame = parsed[target]
+        target_column = raw.sheets[target].sheet.unique_id
+        defined = set(target_frame.loc[~target_frame.index.isin(bad_rows[target]), target_column].dropna())
+        sheet = raw.sheets[sheet_key]
+        column = sheet.sheet.column(column_key)
+        target_name = raw.sheets[target].name
+        for row, value in frame[column_key].items():
+            if value is not None and value not in defined and row not in bad_rows[sheet_key]:
+                issues.append(context.issue(sheet, row, column, WARNING, "id_not_in_workbook", value,
+                                            target=target_name))
+    return issues
+
+
+def _typed(sheet: Sheet, frame: pd.DataFrame) -> pd.DataFrame:
+    """Valid rows as typed columns: str, datetime64, bool (blank optional Yes/No -> its default)."""
+    out = {"excel_row": pd.Series(frame.index.to_numpy(), dtype="int64")}
+    for column in sheet.columns:
+        series = frame[column.key].reset_index(drop=True)
+        if column.default is not None:
+            series = series.map(lambda v, d=column.default: d if v is None else v)
+        if column.type == DATE:
+            out[column.key] = pd.to_datetime(series, errors="coerce").astype("datetime64[s]")
+        elif column.type == YES_NO:
+            out[column.key] = series.astype(bool) if series.notna().all() else series.astype("boolean")
+        else:
+            out[column.key] = series.astype("str")
+    return pd.DataFrame(out)
