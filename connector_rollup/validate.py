@@ -166,6 +166,8 @@ def _validate(raw: RawWorkbook, registry: dict[str, Community]) -> Submission:
         submission.rows[key] = _typed(raw.sheets[key].sheet, valid)
         submission.rows_read += len(frame)
         submission.rows_rejected += len(bad_rows[key])
+    order = {key: n for n, key in enumerate(["submission", *(s.key for s in DATA_SHEETS)])}
+    submission.issues.sort(key=lambda i: (order.get(i.sheet_key, -1), i.row or 0, i.cell))
     for issue in submission.issues:
         issue.community_code, issue.period = community.code, period.label
     return submission

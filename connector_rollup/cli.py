@@ -1,0 +1,144 @@
+"""The ``connector-rollup`` command: a thin client over the library (see shared/spec/interfaces.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from connector_rollup.registry import RegistryError, load_registry
+
+communities_option = click.option(
+    "--communities", "communities", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Community registry CSV (default: the registry shipped with connector-rollup).",
+)
+
+
+def _registry(path: Path | None):
+    try:
+        return load_registry(path)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="connector-rollup")
+def main() -> None:
+    """Roll up the National Connector Program's quarterly community submissions."""
+
+
+@main.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+              help="Language of the sheets, headers, lists and instructions.")
+def template(out: Path, lang: str) -> None:
+    """Write the blank submission workbook communities fill in.
+
+    Example: connector-rollup template submission.xlsx --lang fr
+    """
+    from connector_rollup.template import write_template
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_template(out, lang=lang)
+    click.echo(f"Wrote the {'French' if lang == 'fr' else 'English'} template to {out}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@communities_option
+@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the community's earlier submissions: check IDs against them too.")
+@click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the feedback as Markdown to this file.")
+@click.option("--annotated", "annotated", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write a copy of the workbook with problem cells marked and a Problems sheet.")
+def validate(file: Path, communities: Path | None, raw_dir: Path | None, report: Path | None,
+             annotated: Path | None) -> None:
+    """Check one workbook the way the roll-up will, and say what to fix.
+
+    Exit status: 0 no errors (warnings allowed), 1 row errors, 2 file rejected.
+
+    Example: connector-rollup validate NS-HFX_2024-25-Q4.xlsx --annotated checked.xlsx
+    """
+    from connector_rollup import feedback
+    from connector_rollup.intake import validate_against_earlier
+    from connector_rollup.validate import validate_workbook
+
+    registry = _registry(communities)
+    if not file.is_file():
+        click.echo(f"There is no file {file}: check the path and the file name.", err=True)
+        sys.exit(2)
+    submission = validate_workbook(file, registry)
+    if raw_dir is not None and submission.status == "accepted":
+        validate_against_earlier(submission, raw_dir, registry)
+    click.echo(feedback.format_text(submission), nl=False)
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(feedback.format_markdown(submission), encoding="utf-8")
+        click.echo(f"\nFeedback written to {report}")
+    if annotated is not None:
+        if submission.status == "rejected":
+            click.echo("\nNo annotated copy: the file itself was rejected (see above).")
+        elif annotated.resolve() == file.resolve():
+            raise click.ClickException("--annotated must name a new file, not the workbook itself.")
+        else:
+            annotated.parent.mkdir(parents=True, exist_ok=True)
+            feedback.write_annotated(file, submission, annotated)
+            click.echo(f"\nAnnotated copy written to {annotated}")
+    sys.exit(feedback.exit_status(submission))
+
+
+@main.command()
+@click.option("--quarter", required=True, help="The roll-up quarter, e.g. 2024-25-Q4.")
+@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/raw"),
+              show_default=True, help="Folder read for *.xlsx submissions, at any depth.")
+@click.option("--clean", "clean_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("data/clean"), show_default=True, help="Folder for clean Parquet output.")
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("data/warehouse.duckdb"), show_default=True, help="DuckDB warehouse file.")
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("reports"), show_default=True, help="Folder for the Markdown reports.")
+@communities_option
+def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_dir: Path,
+        communities: Path | None) -> None:
+    """Run the quarterly national roll-up (a Prefect flow).
+
+    Example: connector-rollup run --quarter 2024-25-Q4
+    """
+    from connector_rollup.periods import Period
+
+    period = Period.parse(quarter)
+    if period is None:
+        raise click.ClickException(f"'{quarter}' is not a quarter: write it like 2024-25-Q4.")
+    if not raw_dir.is_dir():
+        raise click.ClickException(f"There is no folder {raw_dir}: give the submissions folder with --raw.")
+    registry = _registry(communities)
+    from flows.rollup import rollup
+
+    result = rollup(quarter=period.label, raw_dir=str(raw_dir), clean_dir=str(clean_dir),
+                    warehouse=str(warehouse), reports_dir=str(reports_dir),
+                    communities=str(communities) if communities else None)
+    click.echo(result.summary())
+    del registry
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("data/raw"),
+              show_default=True, help="Folder to write the sample submissions into.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed: same seed, same files.")
+@communities_option
+def sample(out: Path, seed: int, communities: Path | None) -> None:
+    """Write a synthetic set of submissions for every registered community.
+
+    Example: connector-rollup sample --out data/raw --seed 7
+    """
+    from connector_rollup.sample import SAMPLE_QUARTER, write_sample
+
+    paths = write_sample(out, seed=seed, registry=_registry(communities))
+    click.echo(f"Wrote {len(paths)} sample submissions under {out} (latest quarter {SAMPLE_QUARTER}).")
+    click.echo(f"Next: connector-rollup run --quarter {SAMPLE_QUARTER} --raw {out}")
+
+
+if __name__ == "__main__":
+    main()

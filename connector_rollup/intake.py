@@ -1,0 +1,58 @@
+"""Intake: find the workbooks under a folder and validate each once (cached on its bytes)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from connector_rollup import clean
+from connector_rollup.history import resolve_references
+from connector_rollup.read import FileRejected, sha256_of
+from connector_rollup.registry import Community
+from connector_rollup.validate import Submission, _rejected, validate_workbook
+
+
+def find_workbooks(raw_dir: str | Path) -> list[Path]:
+    """Every ``*.xlsx`` under ``raw_dir`` at any depth, Excel's ``~$`` lock files aside, sorted."""
+    raw_dir = Path(raw_dir)
+    found = [p for p in raw_dir.rglob("*") if p.suffix.lower() == ".xlsx" and p.is_file()
+             and not p.name.startswith("~$")]
+    return sorted(found)
+
+
+def intake_workbook(path: Path, registry: dict[str, Community], clean_dir: Path | None = None,
+                    fingerprint: str | None = None) -> tuple[Submission, bool]:
+    """Validate one workbook, or load its saved result when its bytes were seen before.
+
+    Returns the submission and whether it came from the cache.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _rejected(path.name, b"", FileRejected("unreadable", detail=exc.strerror or str(exc)), "en"), False
+    sha256 = sha256_of(data)
+    folder = None
+    if clean_dir is not None:
+        folder = clean.cache_dir(clean_dir, sha256, fingerprint or clean.registry_fingerprint(registry))
+        cached = clean.load(folder) if folder.exists() else None
+        if cached is not None:
+            cached.file_name = path.name  # the same bytes may arrive under another name
+            for issue in cached.issues:
+                issue.file_name = path.name
+            return cached, True
+    submission = validate_workbook(path, registry, data=data)
+    if folder is not None:
+        clean.save(submission, folder)
+    return submission, False
+
+
+def validate_against_earlier(submission: Submission, raw_dir: Path, registry: dict[str, Community]) -> None:
+    """Check ``submission``'s IDs against its community's other workbooks in ``raw_dir``, in place."""
+    others = []
+    for path in find_workbooks(raw_dir):
+        other, _ = intake_workbook(path, registry)
+        if (other.status == "accepted" and other.community_code == submission.community_code
+                and other.sha256 != submission.sha256):
+            others.append(copy.copy(other))
+    resolve_references([*others, submission])
