@@ -284,3 +284,20 @@ def _read_data_sheet(sheet: Sheet, name: str, cells: list[list[object]]) -> RawS
             v = row[index] if index < len(row) else None
             values[key].append(None if v == "" else v)
     return RawSheet(sheet, name, header_index + 1, columns, unknown, rows, values)
+
+
+def peek_community(data: bytes) -> str | None:
+    """The community code a workbook's Submission sheet names, or None; reads nothing else."""
+    try:
+        _check_container(data)
+        book = python_calamine.load_workbook(io.BytesIO(data))
+        by_fold = {fold(name): name for name in reversed(book.sheet_names)}
+        name = _find_sheet(by_fold, SUBMISSION_SHEET, {"en": 0, "fr": 0})
+        if name is None:
+            return None
+        found = _read_submission_fields(_cells(book, name)).get("community_code")
+    except Exception:  # anything wrong is found and explained by the full read
+        return None
+    if found is None or not isinstance(found.value, (str, int, float)) or isinstance(found.value, bool):
+        return None
+    return str(found.value).strip().upper() or None
