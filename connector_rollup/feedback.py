@@ -113,11 +113,11 @@ def _md(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def format_markdown(submission: Submission, heading_level: int = 1) -> str:
+def format_markdown(submission: Submission, heading_level: int = 1, title: str | None = None) -> str:
     """The same feedback as Markdown: summary table, then a table of problems per sheet."""
     w = words(submission.language)
     h = "#" * heading_level
-    out = [f"{h} {w['title'].format(file=_md(submission.file_name))}", ""]
+    out = [f"{h} {_md(title) if title else w['title'].format(file=_md(submission.file_name))}", ""]
     out += [f"- **{label}**: {_md(value)}" for label, value in _header_lines(submission, w)]
     if submission.status != "rejected":
         out.append("- " + w["rows"].format(read=submission.rows_read, rejected=submission.rows_rejected))

@@ -1,0 +1,206 @@
+"""The quarterly national roll-up as a Prefect flow: it only orchestrates.
+
+Each step is a task over plain functions of ``connector_rollup``; intake runs
+one task per community (Prefect costs about 0.1 s a task run here, so never
+one per row or file). Only the tasks that touch files retry. Workbooks are
+cached on their SHA-256 in the clean folder, so a re-run with unchanged
+files reads none of them again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
+from prefect.futures import as_completed
+
+from connector_rollup import clean, counting, feedback, history, identity, intake, report, summary, warehouse
+from connector_rollup.periods import Period
+from connector_rollup.pseudonym import load_key
+from connector_rollup.read import peek_community, sha256_of
+from connector_rollup.registry import Community, load_registry
+from connector_rollup.validate import Submission
+
+UNIDENTIFIED = "?"
+
+
+@dataclass
+class Workbook:
+    path: Path
+    sha256: str
+    modified: float
+    community_code: str  # from the Submission sheet (or the cache), UNIDENTIFIED when unreadable
+
+
+@dataclass
+class RollupResult:
+    quarter: str
+    national_report: Path
+    warehouse: Path
+    headline: dict[str, int] = field(default_factory=dict)
+    workbooks: dict[str, int] = field(default_factory=dict)
+    demo_key: bool = False
+    review_file: Path | None = None
+    decisions_file: Path | None = None
+
+    def summary(self) -> str:
+        """What the person who ran it needs to know, and where everything is."""
+        w = self.workbooks
+        lines = [
+            f"Roll-up for {self.quarter} done.",
+            f"  Workbooks: {w.get('found', 0)} found, {w.get('accepted', 0)} used, "
+            f"{w.get('superseded', 0)} superseded, {w.get('rejected', 0)} rejected.",
+            f"  This quarter: {self.headline.get('connectees', 0)} Connectees onboarded, "
+            f"{self.headline.get('connectors', 0)} Connectors, "
+            f"{self.headline.get('jobs', 0)} Connectees in qualifying jobs.",
+            f"  National report: {self.national_report}",
+            f"  Community reports: {self.national_report.parent / 'communities'}",
+            f"  Warehouse: {self.warehouse}",
+            f"  Connector review list: {self.review_file} (decisions go in {self.decisions_file})",
+            "  Try: python -c \"import duckdb; print(duckdb.connect('" + str(self.warehouse)
+            + "', read_only=True).sql('select * from national_quarterly order by period desc limit 8'))\"",
+        ]
+        if self.demo_key:
+            lines.append("  Note: person keys use the documented DEMO key; set CONNECTOR_ROLLUP_KEY for real data.")
+        return "\n".join(lines)
+
+
+@task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
+def discover(raw_dir: str, clean_dir: str, fingerprint: str) -> list[Workbook]:
+    """Every workbook under ``raw_dir`` with its hash and the community it names."""
+    found = []
+    for path in intake.find_workbooks(raw_dir):
+        data = path.read_bytes()
+        sha = sha256_of(data)
+        cached = clean.load(clean.cache_dir(Path(clean_dir), sha, fingerprint))
+        code = cached.community_code if cached is not None else peek_community(data)
+        found.append(Workbook(path, sha, path.stat().st_mtime, code or UNIDENTIFIED))
+    return found
+
+
+@task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
+def intake_community(code: str, workbooks: list[Workbook], registry: dict[str, Community], clean_dir: str,
+                     fingerprint: str) -> list[tuple[Submission, bool]]:
+    """Validate one community's workbooks (or load them from the clean cache)."""
+    return [intake.intake_workbook(w.path, registry, Path(clean_dir), fingerprint) for w in workbooks]
+
+
+@task(cache_policy=NONE)
+def build_history(submissions: list[Submission], modified: dict[str, float], quarter: Period):
+    """Supersede, keep submissions up to the quarter, resolve IDs across them, latest version wins."""
+    effective = history.supersede(submissions, modified)
+    effective = [s for s in effective if s.period <= quarter]
+    history.resolve_references(effective)
+    return effective, history.build_history(effective)
+
+
+@task(cache_policy=NONE)
+def resolve_identity(connectors, decisions_file: Path) -> identity.IdentityResult:
+    """Who is the same Connector, with the secretariat's recorded decisions applied."""
+    return identity.resolve_connectors(connectors, identity.load_decisions(decisions_file))
+
+
+@task(cache_policy=NONE)
+def count_people(hist, people, quarter: Period) -> counting.Counts:
+    """Apply the counting rules through the quarter's last day."""
+    return counting.count(hist.connectees, hist.connectors, hist.introductions, hist.jobs,
+                          people[["community_code", "connector_id", "person_id"]], quarter.last_day)
+
+
+@task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
+def load_warehouse(path: str, quarter: Period, counts, submissions, idres, quality, registry, key) -> None:
+    warehouse.build_warehouse(
+        path, quarter=quarter, events=counts.events, job_outcomes=counts.job_outcomes,
+        submissions=summary.submissions_frame(submissions), issues=summary.issues_frame(submissions),
+        review=idres.review, quality=quality, registry=registry, key=key)
+
+
+@task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
+def write_reports(warehouse_path: str, reports_dir: str, quarter: Period, registry, submissions) -> Path:
+    community_feedback = {}
+    for s in sorted(submissions, key=lambda s: (str(s.period), s.file_name)):
+        if s.community_code in registry and s.status != "superseded" and s.issues:
+            block = feedback.format_markdown(s, heading_level=3)
+            community_feedback[s.community_code] = community_feedback.get(s.community_code, "") + block + "\n"
+    return report.write_reports(warehouse_path, reports_dir, quarter=quarter, registry=registry,
+                                community_feedback=community_feedback)
+
+
+@flow(name="connector-rollup", log_prints=True)
+def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str = "data/clean",
+           warehouse: str = "data/warehouse.duckdb", reports_dir: str = "reports",
+           communities: str | None = None) -> RollupResult:
+    """The quarterly national roll-up for ``quarter`` (default: the last complete quarter)."""
+    logger = get_run_logger()
+    period = Period.parse(quarter) if quarter else Period.containing(dt.date.today()).previous()
+    if period is None:
+        raise ValueError(f"'{quarter}' is not a quarter: write it like 2024-25-Q4.")
+    registry = load_registry(communities)
+    fingerprint = clean.registry_fingerprint(registry)
+    key, demo_key = load_key()
+    data_dir = Path(warehouse).parent
+    decisions_file = data_dir / "connector-decisions.csv"
+    if not decisions_file.exists():
+        identity.write_decisions_template(decisions_file)
+
+    workbooks = discover(raw_dir, clean_dir, fingerprint)
+    by_community: dict[str, list[Workbook]] = {}
+    for w in workbooks:
+        by_community.setdefault(w.community_code, []).append(w)
+    futures = [intake_community.submit(code, group, registry, clean_dir, fingerprint)
+               for code, group in sorted(by_community.items())]
+    results = _with_progress(futures, len(workbooks))
+    submissions = [s for s, _ in results]
+    cached = sum(hit for _, hit in results)
+    logger.info("Read %d workbooks (%d unchanged since the last run, not read again).",
+                len(submissions), cached)
+
+    effective, hist = build_history(submissions, {w.sha256: w.modified for w in workbooks}, period)
+    idres = resolve_identity(hist.connectors, decisions_file)
+    counts = count_people(hist, idres.people, period)
+    quality = summary.quality_figures(submissions, effective, hist, idres, counting.summarise(counts))
+    load_warehouse(warehouse, period, counts, submissions, idres, quality, registry, key)
+    national = write_reports(warehouse, reports_dir, period, registry, submissions)
+    review_file = identity.write_review_file(data_dir / "connector-review.csv", idres.review, hist.connectors)
+
+    create_markdown_artifact(key="national-report", markdown=national.read_text(encoding="utf-8"),
+                             description=f"National report {period}")
+    create_markdown_artifact(key="validation-summary", markdown=_validation_summary(submissions),
+                             description=f"Validation summary {period}")
+    headline = report.headline_figures(warehouse, period)
+    return RollupResult(
+        quarter=period.label, national_report=national, warehouse=Path(warehouse), headline=headline,
+        workbooks={"found": len(submissions), "accepted": len(effective),
+                   "superseded": sum(s.status == "superseded" for s in submissions),
+                   "rejected": sum(s.status == "rejected" for s in submissions)},
+        demo_key=demo_key, review_file=review_file, decisions_file=decisions_file)
+
+
+def _with_progress(futures, total_workbooks: int) -> list[tuple[Submission, bool]]:
+    """Wait for the intake tasks, showing a progress bar on a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    results: list[tuple[Submission, bool]] = []
+    quiet = not os.isatty(2)
+    with Progress(TextColumn("Reading workbooks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  disable=quiet, transient=True) as progress:
+        bar = progress.add_task("intake", total=total_workbooks)
+        for future in as_completed(futures):
+            batch = future.result()
+            results.extend(batch)
+            progress.advance(bar, len(batch))
+    return sorted(results, key=lambda r: (r[0].sha256, r[0].file_name))
+
+
+def _validation_summary(submissions: list[Submission]) -> str:
+    lines = ["# Validation summary", "", "| community | period | file | status | rows read | rows rejected | errors | warnings |",
+             "|---|---|---|---|---:|---:|---:|---:|"]
+    for s in sorted(submissions, key=lambda s: (s.community_code or "~", str(s.period), s.file_name)):
+        lines.append(f"| {s.community_code or '?'} | {s.period or '?'} | {s.file_name} | {s.status} | "
+                     f"{s.rows_read} | {s.rows_rejected} | {len(s.errors)} | {len(s.warnings)} |")
+    return "\n".join(lines) + "\n"
