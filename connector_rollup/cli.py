@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -114,6 +115,8 @@ def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_d
     if not raw_dir.is_dir():
         raise click.ClickException(f"There is no folder {raw_dir}: give the submissions folder with --raw.")
     registry = _registry(communities)
+    # Prefect's temporary server can take longer than its 20 s default to start on a fresh home.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     from flows.rollup import rollup
 
     result = rollup(quarter=period.label, raw_dir=str(raw_dir), clean_dir=str(clean_dir),
