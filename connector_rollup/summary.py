@@ -76,5 +76,5 @@ def quality_figures(submissions: list[Submission], effective: list[Submission], 
         "connector_persons": identity.persons,
         "merged_records": identity.merged_records,
         "review_pairs": len(identity.review),
-        "jobs_excluded_by_reason": count_summary.get("jobs_excluded_by_reason", {}),
+        "jobs_excluded_by_reason": count_summary.get("jobs_excluded", {}),
     }

@@ -1,0 +1,370 @@
+"""The DuckDB warehouse: the roll-up's figures and records, for analysts.
+
+``build_warehouse`` pseudonymises the inputs, hands them to DuckDB as
+connection-local relations ``input_<name>``, and runs the SQL files of
+``connector_rollup/sql/`` in name order: macros, staging tables, then the
+views of ``shared/spec/interfaces.md``. It then checks the warehouse's
+identities (each figure is the sum of its quarters, every object commented)
+and only then swaps the new file in place of the old one, atomically, under
+an exclusive lock: a failed or concurrent run never leaves a broken file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from connector_rollup.periods import Period
+from connector_rollup.pseudonym import DEMO_KEY, pseudonymise
+from connector_rollup.registry import Community
+
+# The public views and their columns, in order (interfaces.md, v1).
+INTERFACE_VIEWS: dict[str, tuple[str, ...]] = {
+    "national_quarterly": ("period", "fiscal_year", "quarter", "connectees", "connectors", "jobs"),
+    "national_fiscal_year": ("fiscal_year", "connectees", "connectors", "jobs"),
+    "community_quarterly": (
+        "community_code", "period", "fiscal_year", "quarter", "connectees", "connectors", "jobs",
+    ),
+    "submissions": (
+        "community_code", "period", "file_name", "sha256", "submitted_on", "status",
+        "rows_read", "rows_rejected", "reason",
+    ),
+    "validation_issues": (
+        "file_name", "community_code", "period", "sheet", "row", "column", "cell",
+        "severity", "code", "message",
+    ),
+    "job_outcomes": ("community_code", "person_key", "start_date", "qualifies", "reason"),
+}
+
+# What each input must hold, and the type it is read as. ``person_id`` is
+# replaced by ``person_key`` before anything reaches DuckDB; input columns
+# not listed here (connectee_id, employer, issue values...) are dropped.
+_STR, _DATE, _BOOL, _INT = "str", "date", "bool", "int"
+_INPUTS: dict[str, dict[str, str]] = {
+    "events": {
+        "measure": _STR, "scope": _STR, "community_code": _STR, "person_id": _STR,
+        "event_date": _DATE,
+    },
+    "job_outcomes": {
+        "community_code": _STR, "person_id": _STR, "start_date": _DATE, "qualifies": _BOOL,
+        "reason": _STR,
+    },
+    "submissions": {
+        "community_code": _STR, "period": _STR, "file_name": _STR, "sha256": _STR,
+        "submitted_on": _DATE, "status": _STR, "rows_read": _INT, "rows_rejected": _INT,
+        "reason": _STR, "tracks_jobs": _BOOL, "language": _STR,
+    },
+    "issues": {
+        "file_name": _STR, "community_code": _STR, "period": _STR, "sheet": _STR, "row": _INT,
+        "column": _STR, "cell": _STR, "severity": _STR, "code": _STR, "message": _STR,
+    },
+    "review": {"record_a": _STR, "record_b": _STR, "reason": _STR, "detail": _STR, "decided": _STR},
+}
+# Free-text columns scrubbed of anything shaped like an email or a phone
+# number, in case one slipped into a message: the warehouse holds none.
+_FREE_TEXT = {
+    "submissions": ("reason",),
+    "issues": ("message",),
+    "review": ("reason", "detail"),
+}
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*")
+_PHONE = re.compile(r"(?<!\w)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\w)")
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse could not be built or failed one of its checks; the old one is kept."""
+
+
+def sql_files() -> list[tuple[str, str]]:
+    """The SQL files that build the warehouse, as (name, text), in the order they run."""
+    folder = resources.files("connector_rollup") / "sql"
+    names = sorted(p.name for p in folder.iterdir() if re.fullmatch(r"\d\d_\w+\.sql", p.name))
+    return [(name, (folder / name).read_text(encoding="utf-8")) for name in names]
+
+
+def build_warehouse(
+    path: str | os.PathLike[str],
+    *,
+    quarter: Period,
+    events: pd.DataFrame,
+    job_outcomes: pd.DataFrame,
+    submissions: pd.DataFrame,
+    issues: pd.DataFrame,
+    review: pd.DataFrame,
+    quality: Mapping[str, object],
+    registry: Mapping[str, Community],
+    key: bytes,
+) -> None:
+    """Build the warehouse for ``quarter`` at ``path``, replacing any previous one atomically.
+
+    ``key`` pseudonymises person ids (``pseudonym.load_key``); when it is the
+    public demo key, ``run_info.demo_key`` says so and the report repeats it.
+    """
+    path = Path(path)
+    inputs = _prepare_inputs(
+        quarter=quarter, events=events, job_outcomes=job_outcomes, submissions=submissions,
+        issues=issues, review=review, quality=quality, registry=registry, key=key,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive_lock(path):
+        temp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            _build(temp, inputs)
+            _fsync(temp)
+            # A stale write-ahead log of the old file would be replayed onto the new one.
+            Path(f"{path}.wal").unlink(missing_ok=True)
+            os.replace(temp, path)
+            _fsync(path.parent)
+        finally:
+            for leftover in (temp, Path(f"{temp}.wal")):
+                leftover.unlink(missing_ok=True)
+
+
+def _build(temp: Path, inputs: dict[str, pd.DataFrame]) -> None:
+    con = duckdb.connect(str(temp))
+    try:
+        for name, frame in inputs.items():
+            con.register(f"input_{name}", frame)
+        for name, text in sql_files():
+            try:
+                con.execute(text)
+            except duckdb.Error as exc:
+                raise WarehouseError(f"{name} failed: {exc}") from exc
+        for name in inputs:
+            con.unregister(f"input_{name}")
+        check_warehouse(con)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+# --- checks -----------------------------------------------------------------
+
+# Each query returns the rows that break the rule; none is the expected answer.
+_CHECKS: dict[str, str] = {
+    "each person counts at most once per measure, scope and community": """
+        select measure, scope, community_code, person_key, count(*) as n
+        from stg_events
+        group by all
+        having count(*) > 1
+    """,
+    "national cumulative = sum of national quarterly": """
+        with direct as (
+            select measure, count(distinct person_key) as people
+            from stg_events where scope = 'national' group by measure
+        ),
+        summed as (
+            unpivot (select sum(connectees) as connectees, sum(connectors) as connectors,
+                            sum(jobs) as jobs from national_quarterly)
+            on connectees, connectors, jobs into name measure value people
+        )
+        select summed.measure, summed.people, coalesce(direct.people, 0) as direct
+        from summed left join direct using (measure)
+        where summed.people <> coalesce(direct.people, 0)
+    """,
+    "fiscal-year figure = sum of its quarters": """
+        with summed as (
+            select fiscal_year, sum(connectees) as connectees, sum(connectors) as connectors,
+                   sum(jobs) as jobs
+            from national_quarterly group by fiscal_year
+        )
+        select *
+        from national_fiscal_year full join summed using (fiscal_year)
+        where national_fiscal_year.connectees is distinct from summed.connectees
+           or national_fiscal_year.connectors is distinct from summed.connectors
+           or national_fiscal_year.jobs is distinct from summed.jobs
+    """,
+    "community cumulative = sum of community quarterly": """
+        with direct as (
+            select community_code, measure, count(distinct person_key) as people
+            from stg_events where scope = 'community' group by all
+        ),
+        summed as (
+            unpivot (select community_code, sum(connectees) as connectees,
+                            sum(connectors) as connectors, sum(jobs) as jobs
+                     from community_quarterly group by community_code)
+            on connectees, connectors, jobs into name measure value people
+        )
+        select *
+        from direct left join summed using (community_code, measure)
+        where summed.people is distinct from direct.people
+    """,
+    "every community with figures is registered": """
+        select distinct community_code from stg_events
+        where scope = 'community'
+          and community_code not in (select code from stg_communities)
+        union
+        select distinct community_code from stg_job_outcomes
+        where community_code not in (select code from stg_communities)
+    """,
+    "at most one accepted workbook per community and quarter": """
+        select community_code, period, count(*) as n
+        from stg_submissions where status = 'accepted'
+        group by all having count(*) > 1
+    """,
+    "every table, view and column has a comment": """
+        select table_name as object, null as column_name from duckdb_tables()
+        where not internal and coalesce(comment, '') = ''
+        union all
+        select view_name, null from duckdb_views()
+        where not internal and coalesce(comment, '') = ''
+        union all
+        select table_name, column_name from duckdb_columns()
+        where not internal and coalesce(comment, '') = ''
+    """,
+}
+
+
+def check_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise WarehouseError when a built warehouse breaks one of its identities or contracts."""
+    problems = []
+    for rule, query in _CHECKS.items():
+        rows = con.execute(query).fetchall()
+        if rows:
+            shown = "; ".join(str(r) for r in rows[:5])
+            problems.append(f"{rule}: {len(rows)} violation(s), e.g. {shown}")
+    for view, columns in INTERFACE_VIEWS.items():
+        found = tuple(r[0] for r in con.execute(f'describe "{view}"').fetchall())
+        if found != columns:
+            problems.append(f"view {view} has columns {found}, interfaces.md says {columns}")
+    if problems:
+        raise WarehouseError("The warehouse failed its checks: " + " | ".join(problems))
+
+
+# --- inputs -------------------------------------------------------------------
+
+
+def _prepare_inputs(
+    *, quarter, events, job_outcomes, submissions, issues, review, quality, registry, key,
+) -> dict[str, pd.DataFrame]:
+    frames = {
+        "events": _typed(events, "events"),
+        "job_outcomes": _typed(job_outcomes, "job_outcomes"),
+        "submissions": _typed(submissions, "submissions"),
+        "issues": _typed(issues, "issues"),
+        "review": _typed(review, "review"),
+    }
+    for name in ("events", "job_outcomes"):
+        frame = frames[name]
+        position = frame.columns.get_loc("person_id")
+        person_keys = pseudonymise(frame.pop("person_id"), key)
+        frame.insert(position, "person_key", person_keys)
+    for name, columns in _FREE_TEXT.items():
+        for column in columns:
+            frames[name][column] = scrub(frames[name][column])
+    frames["quality"] = _quality_frame(quality)
+    frames["communities"] = pd.DataFrame(
+        {
+            "code": pd.Series([c.code for c in registry.values()], dtype="str"),
+            "name": pd.Series([c.name for c in registry.values()], dtype="str"),
+            "province": pd.Series([c.province for c in registry.values()], dtype="str"),
+            "joined_on": pd.to_datetime(pd.Series([c.joined_on for c in registry.values()])),
+        }
+    ).sort_values("code", ignore_index=True)
+    digest = hashlib.sha256(str(quarter).encode())
+    for name, frame in frames.items():
+        digest.update(f"\n[{name}]\n".encode())
+        digest.update(frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    frames["run"] = pd.DataFrame(
+        {
+            "period": [quarter.label],
+            "first_day": pd.to_datetime([quarter.first_day]),
+            "last_day": pd.to_datetime([quarter.last_day]),
+            "demo_key": [key == DEMO_KEY],
+            "content_hash": [digest.hexdigest()],
+        }
+    )
+    return frames
+
+
+def _typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The input's contract columns, in order, each read as its type."""
+    spec = _INPUTS[name]
+    missing = [c for c in spec if c not in frame.columns]
+    if missing:
+        raise WarehouseError(f"The {name} input lacks the column(s) {', '.join(missing)}.")
+    out = {}
+    for column, kind in spec.items():
+        values = frame[column].reset_index(drop=True)
+        if kind == _STR:
+            values = values.astype("str")
+        elif kind == _DATE:
+            values = pd.to_datetime(values).dt.normalize()
+        elif kind == _BOOL:
+            values = values.astype("boolean")
+        else:
+            values = values.astype("Int64")
+        out[column] = values
+    return pd.DataFrame(out, columns=list(spec))
+
+
+def _quality_frame(quality: Mapping[str, object]) -> pd.DataFrame:
+    """``{metric: n}`` and ``{group: {item: n}}`` flattened to (metric, value) rows."""
+    rows = []
+    for metric, value in quality.items():
+        if isinstance(value, Mapping):
+            rows += [(f"{metric}.{item}", int(n)) for item, n in value.items()]
+        else:
+            rows.append((str(metric), int(value)))
+    rows.sort()
+    return pd.DataFrame(
+        {
+            "metric": pd.Series([m for m, _ in rows], dtype="str"),
+            "value": pd.Series([v for _, v in rows], dtype="Int64"),
+        }
+    )
+
+
+def scrub(text: pd.Series) -> pd.Series:
+    """Free text with anything shaped like an email or a phone number masked."""
+    masked = text.str.replace(_EMAIL, "[email]", regex=True)
+    return masked.str.replace(_PHONE, "[phone]", regex=True)
+
+
+# --- files ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``<path>.lock`` so two builds never interleave."""
+    with open(f"{path}.lock", "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def content_hash(path: str | os.PathLike[str]) -> str:
+    """The content hash of the inputs a warehouse was built from (``run_info``)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("select content_hash from run_info").fetchone()[0]
+
+
+__all__ = [
+    "INTERFACE_VIEWS",
+    "WarehouseError",
+    "build_warehouse",
+    "check_warehouse",
+    "content_hash",
+    "scrub",
+    "sql_files",
+]

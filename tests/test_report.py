@@ -1,0 +1,287 @@
+"""The reports: given a small literal roll-up, expect its figures, coverage and charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from connector_rollup.periods import Period
+from connector_rollup.pseudonym import DEMO_KEY
+from connector_rollup.registry import Community
+from connector_rollup.report import headline_figures, national_summary_markdown, write_reports
+from connector_rollup.warehouse import build_warehouse
+
+NA = pd.NA
+QUARTER = Period(2024, 4)  # 2024-25-Q4: January to March 2025; a year earlier is 2023-24-Q4
+PNG = b"\x89PNG\r\n\x1a\n"
+
+REGISTRY = {
+    c.code: c
+    for c in [
+        Community("NS-HFX", "Halifax", "NS", frozenset({"newcomer"}), dt.date(2009, 1, 1)),
+        Community("ON-OTT", "Ottawa", "ON", frozenset({"newcomer"}), dt.date(2012, 4, 1)),
+        Community("BC-VIC", "Victoria", "BC", frozenset({"newcomer"}), dt.date(2016, 4, 1)),
+        Community("YT-WHS", "Whitehorse", "YT", frozenset({"newcomer"}), dt.date(2025, 4, 1)),
+    ]
+}
+
+EVENTS = [
+    # national: connectees 2 a year earlier, 1 in Q1, 3 this quarter
+    ("connectees", "national", NA, "a@x.ca", "2024-02-10"),
+    ("connectees", "national", NA, "b@x.ca", "2024-03-01"),
+    ("connectees", "national", NA, "c@x.ca", "2024-05-01"),
+    ("connectees", "national", NA, "d@x.ca", "2025-01-15"),
+    ("connectees", "national", NA, "e@x.ca", "2025-02-01"),
+    ("connectees", "national", NA, "f@x.ca", "2025-03-31"),
+    ("connectors", "national", NA, "k1@x.ca", "2023-06-01"),
+    ("connectors", "national", NA, "k2@x.ca", "2025-01-05"),
+    ("jobs", "national", NA, "a@x.ca", "2025-03-01"),
+    # communities: a@x.ca and k2@x.ca count in two communities
+    ("connectees", "community", "NS-HFX", "a@x.ca", "2024-02-10"),
+    ("connectees", "community", "NS-HFX", "b@x.ca", "2024-03-01"),
+    ("connectees", "community", "NS-HFX", "d@x.ca", "2025-01-15"),
+    ("connectees", "community", "NS-HFX", "e@x.ca", "2025-02-01"),
+    ("connectors", "community", "NS-HFX", "k1@x.ca", "2023-06-01"),
+    ("connectors", "community", "NS-HFX", "k2@x.ca", "2025-01-05"),
+    ("jobs", "community", "NS-HFX", "a@x.ca", "2025-03-01"),
+    ("connectees", "community", "ON-OTT", "c@x.ca", "2024-05-01"),
+    ("connectees", "community", "ON-OTT", "f@x.ca", "2025-03-31"),
+    ("connectees", "community", "ON-OTT", "a@x.ca", "2025-01-20"),
+    ("connectors", "community", "ON-OTT", "k2@x.ca", "2025-02-01"),
+]
+
+
+def inputs() -> dict:
+    measure, scope, code, person, day = zip(*EVENTS)
+    return dict(
+        quarter=QUARTER,
+        events=pd.DataFrame({
+            "measure": measure, "scope": scope, "community_code": pd.Series(code, dtype="str"),
+            "person_id": person, "event_date": pd.to_datetime(list(day)),
+        }),
+        job_outcomes=pd.DataFrame({
+            "community_code": ["NS-HFX", "NS-HFX", "ON-OTT"],
+            "connectee_id": ["1", "2", "9"],
+            "person_id": ["a@x.ca", "b@x.ca", "c@x.ca"],
+            "employer": ["Acme", "Beta", "Gamma"],
+            "start_date": pd.to_datetime(["2025-03-01", "2025-02-01", "2025-01-10"]),
+            "qualifies": [True, False, False],
+            "reason": pd.Series([NA, "not_in_field", "noc_lower_teer"], dtype="str"),
+        }),
+        submissions=pd.DataFrame({
+            "community_code": pd.Series(["NS-HFX", "NS-HFX", "NS-HFX", "ON-OTT", "BC-VIC", NA],
+                                        dtype="str"),
+            "period": pd.Series(["2024-25-Q3", "2024-25-Q4", "2024-25-Q4", "2024-25-Q4",
+                                 "2024-25-Q4", NA], dtype="str"),
+            "file_name": ["hfx-q3.xlsx", "hfx-q4.xlsx", "hfx-q4-fixed.xlsx", "ott-q4.xlsx",
+                          "vic-q4.xlsx", "scan.pdf.xlsx"],
+            "sha256": [c * 64 for c in "abcdef"],
+            "submitted_on": pd.to_datetime(["2025-01-04", "2025-04-03", "2025-04-09",
+                                            "2025-04-05", "2025-04-06", None]),
+            "status": ["accepted", "superseded", "accepted", "accepted", "rejected", "rejected"],
+            "rows_read": pd.array([20, 25, 26, 11, 0, 0], dtype="Int64"),
+            "rows_rejected": pd.array([0, 3, 2, 0, 0, 0], dtype="Int64"),
+            "reason": ["", "replaced by hfx-q4-fixed.xlsx", "", "",
+                       "The Connectees sheet is missing.", "Not a readable .xlsx workbook."],
+            "tracks_jobs": pd.array([True, True, True, False, NA, NA], dtype="boolean"),
+            "language": ["en", "en", "en", "fr", "en", "en"],
+        }),
+        issues=pd.DataFrame({
+            "file_name": ["hfx-q4-fixed.xlsx", "hfx-q4-fixed.xlsx", "hfx-q4-fixed.xlsx",
+                          "vic-q4.xlsx"],
+            "community_code": ["NS-HFX", "NS-HFX", "NS-HFX", "BC-VIC"],
+            "period": ["2024-25-Q4"] * 4,
+            "sheet": pd.Series(["Connectees", "Introductions", "Connectees", NA], dtype="str"),
+            "row": pd.array([7, 3, NA, NA], dtype="Int64"),
+            "column": pd.Series(["Email", "Connector ID", "Favourite colour", NA], dtype="str"),
+            "cell": pd.Series(["D7", "B3", "P1", NA], dtype="str"),
+            "severity": ["error", "error", "warning", "error"],
+            "code": ["bad_email", "unknown_id", "unknown_column", "missing_sheet"],
+            "message": ["D7: not an email address; write one address like name@domain.ca.",
+                        "B3: no Connector has the ID K99 | check the ID.",
+                        "The column Favourite colour is not part of the workbook; it is ignored.",
+                        "The Connectees sheet is missing."],
+            "value": ["***", "K99", "", NA],
+        }),
+        review=pd.DataFrame({
+            "record_a": ["NS-HFX:K1", "NS-HFX:K4"], "record_b": ["ON-OTT:K2", "ON-OTT:K8"],
+            "reason": ["shared_email", "same_name_no_link"], "detail": ["", ""],
+            "decided": ["", "different"],
+        }),
+        quality={
+            "workbooks_found": 6,
+            "workbooks_accepted": 3,
+            "workbooks_superseded": 1,
+            "workbooks_rejected": 2,
+            "workbooks_rejected_by_code": {"missing_sheet": 1, "not_xlsx": 1},
+            "rows_read": 82,
+            "rows_rejected": 2,
+            "rows_rejected_by_code": {"bad_email": 1, "unknown_id": 1, "bad_choice": 1},
+            "withdrawn": {"connectees": 2, "connectors": 1, "jobs": 0},
+            "connector_records": 5,
+            "connector_persons": 3,
+            "merged_records": 2,
+            "jobs_excluded_by_reason": {"not_in_field": 1, "noc_lower_teer": 1},
+        },
+        registry=REGISTRY,
+        key=b"report-test-key",
+    )
+
+
+@pytest.fixture(scope="module")
+def warehouse_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    build_warehouse(path, **inputs())
+    return path
+
+
+@pytest.fixture(scope="module")
+def reports(warehouse_path, tmp_path_factory):
+    root = tmp_path_factory.mktemp("reports")
+    national = write_reports(warehouse_path, root, quarter=QUARTER, registry=REGISTRY,
+                             code_meanings={"bad_email": "the email address is not valid"})
+    return national
+
+
+@pytest.fixture(scope="module")
+def national(reports):
+    return reports.read_text(encoding="utf-8")
+
+
+def community_page(reports, code):
+    return (reports.parent / "communities" / f"{code}.md").read_text(encoding="utf-8")
+
+
+def test_the_national_report_is_where_interfaces_md_says(reports, tmp_path_factory):
+    assert reports.name == "national.md" and reports.parent.name == "2024-25-Q4"
+    pages = sorted(p.name for p in (reports.parent / "communities").iterdir())
+    assert pages == ["BC-VIC.md", "NS-HFX.md", "ON-OTT.md", "YT-WHS.md"]
+
+
+def test_headline_figures_with_year_on_year_change(national):
+    assert "1 January 2025 to 31 March 2025" in national
+    # figure | this quarter | a year earlier | change | fiscal year to date | cumulative
+    assert "| Connectees onboarded | 3 | 2 | +1 (+50.0%) | 4 | 6 |" in national
+    assert "| Connectors | 1 | 0 | +1 (n/a) | 1 | 2 |" in national
+    assert "| Connectees in qualifying jobs | 1 | 0 | +1 (n/a) | 1 | 1 |" in national
+
+
+def test_community_table_sums_and_national_row(national):
+    assert "| NS-HFX | Halifax | 2 / 2 / 4 | 1 / 1 / 2 | 1 / 1 / 1 |" in national
+    assert "| ON-OTT | Ottawa | 2 / 3 / 3 | 1 / 1 / 1 | 0 / 0 / 0 |" in national
+    assert "|  | Sum of the communities | 4 / 5 / 7 | 2 / 2 / 3 | 1 / 1 / 1 |" in national
+    assert ("|  | **National (each person once)** | **3 / 4 / 6** | **1 / 1 / 2** | "
+            "**1 / 1 / 1** |") in national
+    assert "add up to more than the national figure" in national
+
+
+def test_coverage_lists(national):
+    assert "- **Submitted (2 of 3)**: Halifax (NS-HFX), Ottawa (ON-OTT)." in national
+    assert "- **Missing (1)**: Victoria (BC-VIC)." in national
+    assert "(vic-q4.xlsx was rejected: The Connectees sheet is missing)." in national
+    assert "- **Tracking jobs (1)**: Halifax (NS-HFX)." in national
+    assert "- **Submitted but not tracking jobs (1)**: Ottawa (ON-OTT)." in national
+    assert "Whitehorse (YT-WHS, joins 2025-04-01)" in national
+    assert "only the one community that tracks jobs reported" in national
+
+
+def test_data_quality_section(national):
+    assert "- Rows read: 82." in national
+    assert "- Rows rejected: 2 (2.4% of the rows read)." in national
+    assert "| bad_email | the email address is not valid | 1 |" in national
+    assert "| bad_choice | a value is not one of the column's choices | 1 |" in national
+    assert "| unknown_id | Unknown id | 1 |" in national
+    assert ("- Workbooks found: 6: 3 used, 1 replaced by a later workbook for the same quarter, "
+            "2 rejected.") in national
+    assert "| missing_sheet | a required sheet is missing | 1 |" in national
+    assert "2 Connectee records, 1 Connector records, 0 job records" in national
+    assert "Connector records: 5; the people they belong to: 3; records merged" in national
+    assert "The review list holds 2 pairs of records (1 still to decide)" in national
+    assert "`review_list`" in national
+    assert "| Counts (qualifying) |" in national and "| 1 |" in national
+    assert "| noc_lower_teer | the job's occupation (NOC) is at a lower skill level" in national
+    assert "- `scan.pdf.xlsx`: Not a readable .xlsx workbook." in national
+
+
+def test_charts_are_pngs_linked_relatively(reports, national):
+    for name in ("figures_by_quarter.png", "jobs_by_outcome.png"):
+        assert (reports.parent / "charts" / name).read_bytes().startswith(PNG)
+        assert f"](charts/{name})" in national
+
+
+def test_same_warehouse_same_bytes(warehouse_path, reports, tmp_path):
+    again = write_reports(warehouse_path, tmp_path, quarter=QUARTER, registry=REGISTRY,
+                          code_meanings={"bad_email": "the email address is not valid"})
+    first = sorted(p.relative_to(reports.parent) for p in reports.parent.rglob("*") if p.is_file())
+    second = sorted(p.relative_to(again.parent) for p in again.parent.rglob("*") if p.is_file())
+    assert first == second
+    for rel in first:
+        assert (reports.parent / rel).read_bytes() == (again.parent / rel).read_bytes(), rel
+
+
+def test_headline_figures_for_the_run_summary(warehouse_path):
+    assert headline_figures(warehouse_path, QUARTER) == {"connectees": 3, "connectors": 1, "jobs": 1}
+
+
+def test_summary_markdown_is_the_national_page(warehouse_path, national):
+    summary = national_summary_markdown(
+        warehouse_path, quarter=QUARTER, registry=REGISTRY,
+        code_meanings={"bad_email": "the email address is not valid"},
+    )
+    assert summary.rstrip("\n") == national.rstrip("\n")
+    assert "Demo key in use" not in summary
+
+
+def test_a_warehouse_of_another_quarter_is_refused(warehouse_path, tmp_path):
+    with pytest.raises(ValueError, match="holds the roll-up of 2024-25-Q4"):
+        write_reports(warehouse_path, tmp_path, quarter=Period(2025, 1), registry=REGISTRY)
+
+
+def test_community_page_lists_submissions_and_issues(reports):
+    page = community_page(reports, "NS-HFX")
+    assert page.startswith("# Halifax (NS-HFX): roll-up for 2024-25-Q4")
+    assert "Your workbook for 2024-25-Q4 (hfx-q4-fixed.xlsx) was received and used." in page
+    assert ("| Connectees onboarded | 2 (66.7% of 3) | 2 (50.0% of 4) | 4 (66.7% of 6) |"
+            in page)
+    assert "| 2024-25-Q4 | hfx-q4-fixed.xlsx | 2025-04-09 | accepted | 26 | 2 | — |" in page
+    assert ("| 2024-25-Q4 | hfx-q4.xlsx | 2025-04-03 | superseded | 25 | 3 | "
+            "replaced by hfx-q4-fixed.xlsx |") in page
+    assert "| 2024-25-Q3 | hfx-q3.xlsx | 2025-01-04 | accepted | 20 | 0 | — |" in page
+    assert "### hfx-q4-fixed.xlsx (2024-25-Q4)" in page
+    connectees = page.index("#### Connectees")
+    introductions = page.index("#### Introductions")
+    assert connectees < page.index("| D7 | error | bad_email |") < introductions
+    assert connectees < page.index("| P1 | warning | unknown_column |") < introductions
+    assert "| B3 | error | unknown_id | B3: no Connector has the ID K99 \\| check the ID. |" in page
+
+
+def test_community_pages_for_rejected_and_not_yet_joined(reports):
+    victoria = community_page(reports, "BC-VIC")
+    assert "could not be used: The Connectees sheet is missing." in victoria
+    assert "#### The whole file" in victoria
+    assert "| — | error | missing_sheet | The Connectees sheet is missing. |" in victoria
+    whitehorse = community_page(reports, "YT-WHS")
+    assert "joins the program on 1 April 2025" in whitehorse
+    assert "No workbook has been received from you." in whitehorse
+    assert "No problems were found in your workbooks." in whitehorse
+
+
+def test_community_feedback_replaces_the_issue_list(warehouse_path, tmp_path):
+    feedback = {"NS-HFX": "### Connectees\n\n- D7: write one email address.\n"}
+    national = write_reports(warehouse_path, tmp_path, quarter=QUARTER, registry=REGISTRY,
+                             community_feedback=feedback)
+    page = (national.parent / "communities" / "NS-HFX.md").read_text(encoding="utf-8")
+    assert ("## Problems found and how to fix them\n\n### Connectees\n\n- D7: write one email"
+            in page)
+    assert "| D7 | error | bad_email |" not in page
+    other = (national.parent / "communities" / "BC-VIC.md").read_text(encoding="utf-8")
+    assert "| — | error | missing_sheet |" in other
+
+
+def test_the_demo_key_is_announced(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    build_warehouse(path, **{**inputs(), "key": DEMO_KEY})
+    summary = national_summary_markdown(path, quarter=QUARTER, registry=REGISTRY)
+    assert "> **Demo key in use.**" in summary
