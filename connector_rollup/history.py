@@ -50,8 +50,8 @@ def supersede(submissions: list[Submission], modified: dict[str, float] | None =
 
 def _superseded_reason(old: Submission, new: Submission) -> str:
     if old.language == "fr":
-        return f"Remplacé par {new.file_name} (soumis le {new.submitted_on})."
-    return f"Replaced by {new.file_name} (submitted on {new.submitted_on})."
+        return f"Remplacé par le classeur {new.sha256[:8]} soumis le {new.submitted_on}."
+    return f"Replaced by workbook {new.sha256[:8]}, submitted on {new.submitted_on}."
 
 
 def resolve_references(effective: list[Submission]) -> None:

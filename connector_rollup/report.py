@@ -109,6 +109,12 @@ class _Figures:
     cumulative: int
 
 
+# Reports name a workbook by its content, never by its file name, so that the same
+# workbooks give the same report bytes whatever they are called; the warehouse's
+# `submissions` view maps the label back to the file name.
+WORKBOOK_LABEL = "'workbook ' || left(sha256, 8) as file_name"
+
+
 @dataclass(frozen=True)
 class _Warehouse:
     """Everything the reports need, read once from the warehouse."""
@@ -157,14 +163,15 @@ def _read(warehouse_path: str | os.PathLike[str], quarter: Period) -> _Warehouse
                 "from communities order by code"
             ).fetchall(),
             submissions=con.execute(
-                "select community_code, period, file_name, submitted_on, status, rows_read, "
+                f"select community_code, period, {WORKBOOK_LABEL}, submitted_on, status, rows_read, "
                 "rows_rejected, reason from submissions "
                 "order by community_code nulls last, period desc nulls last, "
                 "submitted_on desc nulls last, file_name"
             ).fetchall(),
             issues=con.execute(
-                'select file_name, community_code, period, sheet, "row", cell, severity, code, '
-                "message from validation_issues "
+                f"select {WORKBOOK_LABEL}, community_code, period, sheet, \"row\", cell, severity, code, "
+                "message from validation_issues join (select distinct file_name, sha256 from submissions) "
+                "using (file_name) "
                 'order by period desc nulls last, file_name, sheet nulls first, "row" nulls first, '
                 "cell, code, message"
             ).fetchall(),

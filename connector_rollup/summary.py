@@ -18,6 +18,13 @@ ISSUE_COLUMNS = ["file_name", "community_code", "period", "sheet", "row", "colum
                  "code", "message", "value"]
 
 
+def workbook_title(submission: Submission) -> str:
+    """How reports name a workbook: by quarter, date and content, never by file name."""
+    if submission.language == "fr":
+        return f"Classeur {submission.sha256[:8]} ({submission.period}, soumis le {submission.submitted_on})"
+    return f"Workbook {submission.sha256[:8]} ({submission.period}, submitted on {submission.submitted_on})"
+
+
 def submissions_frame(submissions: list[Submission]) -> pd.DataFrame:
     """One row per workbook found, whatever its status."""
     rows = [{

@@ -125,7 +125,7 @@ def write_reports(warehouse_path: str, reports_dir: str, quarter: Period, regist
     community_feedback = {}
     for s in sorted(submissions, key=lambda s: (str(s.period), s.file_name)):
         if s.community_code in registry and s.status != "superseded" and s.issues:
-            block = feedback.format_markdown(s, heading_level=3)
+            block = feedback.format_markdown(s, heading_level=3, title=summary.workbook_title(s))
             community_feedback[s.community_code] = community_feedback.get(s.community_code, "") + block + "\n"
     return report.write_reports(warehouse_path, reports_dir, quarter=quarter, registry=registry,
                                 community_feedback=community_feedback)
@@ -144,6 +144,7 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
     fingerprint = clean.registry_fingerprint(registry)
     key, demo_key = load_key()
     data_dir = Path(warehouse).parent
+    data_dir.mkdir(parents=True, exist_ok=True)
     decisions_file = data_dir / "connector-decisions.csv"
     if not decisions_file.exists():
         identity.write_decisions_template(decisions_file)
