@@ -54,7 +54,8 @@ class RollupResult:
         lines = [
             f"Roll-up for {self.quarter} done.",
             f"  Workbooks: {w.get('found', 0)} found, {w.get('accepted', 0)} used, "
-            f"{w.get('superseded', 0)} superseded, {w.get('rejected', 0)} rejected.",
+            f"{w.get('superseded', 0)} superseded, {w.get('rejected', 0)} rejected "
+            f"({w.get('unchanged', 0)} unchanged since the last run, not read again).",
             f"  This quarter: {self.headline.get('connectees', 0)} Connectees onboarded, "
             f"{self.headline.get('connectors', 0)} Connectors, "
             f"{self.headline.get('jobs', 0)} Connectees in qualifying jobs.",
@@ -178,7 +179,8 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
         quarter=period.label, national_report=national, warehouse=Path(warehouse), headline=headline,
         workbooks={"found": len(submissions), "accepted": len(effective),
                    "superseded": sum(s.status == "superseded" for s in submissions),
-                   "rejected": sum(s.status == "rejected" for s in submissions)},
+                   "rejected": sum(s.status == "rejected" for s in submissions),
+                   "unchanged": cached},
         demo_key=demo_key, review_file=review_file, decisions_file=decisions_file)
 
 

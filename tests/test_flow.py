@@ -1,0 +1,121 @@
+"""The roll-up flow end to end, under one session-scoped Prefect harness (few runs: each costs seconds)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import duckdb
+import pytest
+from builders import connectee, connector, introduction, job, submission_rows, write_workbook
+
+
+def _write_submissions(raw):
+    """Two Halifax quarters, a Montréal quarter with a person known in Halifax, a broken file."""
+    (raw / "a").mkdir(parents=True)
+    (raw / "b").mkdir()
+    write_workbook(
+        raw / "a" / "hfx-q3.xlsx",
+        submission=submission_rows(quarter="2024-25-Q3", submitted_on=dt.date(2025, 1, 20)),
+        connectees=[connectee("E1"), connectee("E2", Email="moved@example.ca")],
+        connectors=[connector("C1"), connector("C2", Email="bob@example.org", **{"Last name": "Jones"})],
+        introductions=[introduction("E1", "C1", **{"Introduction date": dt.date(2024, 11, 1)}),
+                       introduction("E2", "C2", **{"Introduction date": dt.date(2024, 12, 1)})],
+        jobs=[job("E1", **{"Start date": dt.date(2024, 12, 1)}), job("E2", **{"Job NOC": "65201"})],
+    )
+    write_workbook(
+        raw / "b" / "hfx-q4.xlsx",
+        submission=submission_rows(quarter="2024-25-Q4"),
+        connectees=[connectee("E3", **{"Intake meeting date": dt.date(2025, 1, 5)})],
+        connectors=[connector("C3", Phone="902-555-0111", **{"Last name": "Nguyen"})],
+        introductions=[introduction("E3", "C1", **{"Introduction date": dt.date(2025, 2, 1)}),
+                       introduction("E3", "C9")],
+    )
+    write_workbook(
+        raw / "b" / "mtl.xlsx",
+        submission=submission_rows(community="QC-MTL", quarter="2024-25-Q4", lang="fr"),
+        connectees=[connectee("M1", Email="moved@example.ca")],
+        connectors=[connector("K1", Email="BOB@example.org", **{"Last name": "Jones", "First name": "Robert"})],
+        introductions=[introduction("M1", "K1", **{"Introduction date": dt.date(2025, 3, 1)})],
+    )
+    (raw / "broken.xlsx").write_text("a,b\n1,2\n")
+
+
+def _run(tmp, raw, name):
+    from flows.rollup import rollup
+
+    return rollup(quarter="2024-25-Q4", raw_dir=str(raw), clean_dir=str(tmp / name / "clean"),
+                  warehouse=str(tmp / name / "warehouse.duckdb"), reports_dir=str(tmp / name / "reports"))
+
+
+@pytest.fixture(scope="module")
+def runs(prefect_harness, tmp_path_factory):
+    """The same submissions rolled up three times: once, again unchanged, and renamed and moved."""
+    tmp = tmp_path_factory.mktemp("rollup")
+    raw = tmp / "raw"
+    _write_submissions(raw)
+    first = _run(tmp, raw, "first")
+    again = _run(tmp, raw, "first")
+    moved = tmp / "moved"
+    (moved / "deep" / "er").mkdir(parents=True)
+    shutil.copy2(raw / "a" / "hfx-q3.xlsx", moved / "deep" / "er" / "zzz.xlsx")
+    shutil.copy2(raw / "b" / "hfx-q4.xlsx", moved / "aaa.xlsx")
+    shutil.copy2(raw / "b" / "mtl.xlsx", moved / "deep" / "0-first.xlsx")
+    shutil.copy2(raw / "broken.xlsx", moved / "deep" / "other-name.xlsx")
+    renamed = _run(tmp, moved, "renamed")
+    return tmp, first, again, renamed
+
+
+def test_flow_counts_reports_and_warehouse(runs):
+    tmp, first, _, _ = runs
+    assert first.workbooks == {"found": 4, "accepted": 3, "superseded": 0, "rejected": 1, "unchanged": 0}
+    # Q4: E3 onboards; M1 is E2 (same email), already counted nationally in Q3.
+    # Connectors: C1, C2 in Q3; K1 is C2 (same email and last name): nobody new in Q4.
+    assert first.headline == {"connectees": 1, "connectors": 0, "jobs": 0}
+    with duckdb.connect(str(first.warehouse), read_only=True) as con:
+        fy = con.execute("select connectees, connectors, jobs from national_fiscal_year "
+                         "where fiscal_year = '2024-25'").fetchone()
+        assert fy == (3, 2, 1)
+        mtl = con.execute("select connectees, connectors from community_quarterly "
+                          "where community_code = 'QC-MTL' and period = '2024-25-Q4'").fetchone()
+        assert mtl == (1, 1)  # each community counts its own people
+        statuses = dict(con.execute("select status, count(*) from submissions group by status").fetchall())
+        assert statuses == {"accepted": 3, "rejected": 1}
+        unknown = con.execute("select cell, severity from validation_issues where code = 'unknown_connector'"
+                              ).fetchall()
+        assert unknown == [("B3", "error")]
+    national = first.national_report.read_text(encoding="utf-8")
+    assert "| Connectees onboarded | 1 |" in national
+    assert (first.national_report.parent / "communities" / "NS-HFX.md").exists()
+    assert (first.national_report.parent / "charts" / "figures_by_quarter.png").exists()
+    assert "Name" not in (tmp / "first" / "connector-review.csv").read_text().splitlines()[0]
+
+
+def test_artifacts_published_on_the_flow_run(runs):
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def artifact_keys():
+        async with get_client() as client:
+            # The client's read_artifacts sends nulls this server refuses; ask the API directly.
+            response = await client._client.post("/artifacts/filter", json={"limit": 100})
+            return {a["key"] for a in response.json()}
+
+    keys = asyncio.run(artifact_keys())
+    assert {"national-report", "validation-summary"} <= keys
+
+
+def test_rerun_with_unchanged_workbooks_reads_none_again(runs):
+    _, first, again, _ = runs
+    assert again.workbooks["unchanged"] == 4
+    assert again.headline == first.headline
+
+
+def test_renamed_and_moved_files_give_the_same_report_bytes(runs):
+    tmp, first, _, renamed = runs
+    a, b = first.national_report.parent, renamed.national_report.parent
+    names = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
