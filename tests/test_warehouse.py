@@ -440,3 +440,36 @@ def test_demo_key_is_recorded(tmp_path):
     build_warehouse(path, **inputs(key=DEMO_KEY))
     with duckdb.connect(str(path), read_only=True) as con:
         assert rows(con, "select demo_key from run_info") == [(True,)]
+
+
+def test_a_run_killed_midway_leaves_the_previous_warehouse(built):
+    """SIGKILL (no clean-up runs) while the new warehouse is being built: the old one still answers."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    before = file_digest(built)
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path.insert(0, {str(__import__('pathlib').Path(__file__).parent)!r})
+        from connector_rollup import warehouse
+        from connector_rollup.periods import Period
+        import test_warehouse as t
+
+        def killed(con):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        warehouse.check_warehouse = killed
+        warehouse.build_warehouse({str(built)!r}, **t.inputs(quarter=Period(2024, 2)))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
+    assert file_digest(built) == before
+    with duckdb.connect(str(built), read_only=True) as con:
+        assert rows(con, "select quarter from run_info") == [("2024-25-Q1",)]
+    # The next run builds normally and replaces it (a killed run's temporary file is only litter).
+    build_warehouse(built, **inputs(quarter=Period(2024, 2)))
+    with duckdb.connect(str(built), read_only=True) as con:
+        assert rows(con, "select quarter from run_info") == [("2024-25-Q2",)]
+
