@@ -163,7 +163,7 @@ def write_annotated(source: str | Path, submission: Submission, out: str | Path)
     for (sheet, cell), notes in comments.items():
         target = book[sheet][cell]
         target.fill = fills[worst[(sheet, cell)]]
-        comment = Comment("\n".join(notes), "connector-rollup")
+        comment = Comment(_printable("\n".join(notes)), "connector-rollup")
         comment.width, comment.height = 320, 40 + 60 * len(notes)
         target.comment = comment
 
@@ -181,7 +181,8 @@ def write_annotated(source: str | Path, submission: Submission, out: str | Path)
             _write_text(problems.cell(r, c), value)
         if i.cell and i.sheet in book.sheetnames:
             link = problems.cell(r, 2)
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{i.sheet}'!{i.cell}")
+            quoted = i.sheet.replace("'", "''")  # Excel doubles a quote inside a quoted sheet name
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{i.cell}")
             link.font = Font(color="0563C1", underline="single")
     for letter, width in zip("ABCDEFGH", (16, 8, 12, 22, 22, 24, 60, 60)):
         problems.column_dimensions[letter].width = width
@@ -192,8 +193,15 @@ def write_annotated(source: str | Path, submission: Submission, out: str | Path)
     return out
 
 
+def _printable(text: str) -> str:
+    """``text`` without the control characters an .xlsx cannot hold (openpyxl refuses them)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+
+
 def _write_text(cell, value: object):
     """Store ``value`` as text: openpyxl would otherwise read ``=...`` as a formula."""
-    cell.value = "" if value is None else str(value)
+    cell.value = "" if value is None else _printable(str(value))
     cell.data_type = "s"
     return cell

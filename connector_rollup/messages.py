@@ -158,15 +158,20 @@ CELL_MESSAGES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
          "Votre programme accepte : {choices}. Vérifiez la catégorie, ou demandez au secrétariat de mettre à jour le registre."),
     ),
     "unknown_column": (
-        ("The column '{value}' is not part of the template and is ignored.",
-         "La colonne « {value} » ne fait pas partie du modèle et est ignorée."),
-        ("Nothing to do if it holds your own notes; if it should be a template column, rename it as in the template.",
-         "Rien à faire si elle contient vos notes; si elle devrait être une colonne du modèle, renommez-la comme dans le modèle."),
+        ("This sheet has columns that are not part of the template, and they are ignored: {value}.",
+         "Cette feuille a des colonnes qui ne font pas partie du modèle, et elles sont ignorées : {value}."),
+        ("Nothing to do if they hold your own notes; if one should be a template column, rename it as in the template.",
+         "Rien à faire si elles contiennent vos notes; si l'une devrait être une colonne du modèle, renommez-la comme dans le modèle."),
     ),
     "duplicate_column": (
         ("The column '{value}' appears twice; only the first one is read.",
          "La colonne « {value} » apparaît deux fois; seule la première est lue."),
         ("Delete or rename the second one.", "Supprimez ou renommez la seconde."),
+    ),
+    "submission_field_blank": (
+        ("{column} in the Submission sheet is required but the cell is empty.",
+         "{column} dans la feuille Soumission est obligatoire, mais la cellule est vide."),
+        ("{expected}", "{expected}"),
     ),
     "submission_field": (
         ("{column} in the Submission sheet: '{value}' is not valid.",

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import hashlib
+import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
+import python_calamine
 
 from connector_rollup import messages, values
 from connector_rollup.contract import (
@@ -30,6 +34,7 @@ from connector_rollup.contract import (
     NOC,
     PERSONAL_COLUMNS,
     SUBMISSION_FIELDS,
+    SUBMISSION_SHEET,
     TEXT,
     YES_NO,
     Column,
@@ -125,11 +130,47 @@ def validate_workbook(path: str | Path, registry: dict[str, Community], data: by
     try:
         raw = read_workbook(path, data)
     except FileRejected as rejected:
-        return _rejected(path.name, data, rejected, "en")
+        return _rejected(path.name, data, rejected, _language_of_rejected(path, data, rejected),
+                         sha256=None if data is not None else _file_sha256(path))
     try:
         return _validate(raw, registry)
     except FileRejected as rejected:
         return _rejected(path.name, data, rejected, raw.language, sha256=raw.sha256)
+
+
+# File errors the reader raises after it opened the workbook, before it knew its language.
+_REJECTED_AFTER_OPENING = frozenset({"missing_sheet", "missing_column", "unreadable_sheet"})
+
+
+def _language_of_rejected(path: Path, data: bytes | None, rejected: FileRejected) -> str:
+    """The language of a workbook the reader rejected, from its sheet names ("en" when unknown).
+
+    Only for the errors raised once the workbook was safely opened, so a
+    French workbook missing a sheet or a column is told so in French.
+    """
+    if rejected.code not in _REJECTED_AFTER_OPENING:
+        return "en"
+    try:
+        book = python_calamine.load_workbook(io.BytesIO(data if data is not None else path.read_bytes()))
+        names = {values.fold(name) for name in book.sheet_names}
+    except Exception:  # the reader already said what is wrong; only the language is at stake
+        return "en"
+    pairs = [SUBMISSION_SHEET, *((s.english, s.french) for s in DATA_SHEETS)]
+    english = sum(values.fold(en) in names for en, _ in pairs)
+    french = sum(values.fold(fr) in names for _, fr in pairs)
+    return "fr" if french > english else "en"
+
+
+def _file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in chunks ("" when it cannot be read)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(1024 * 1024):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def _rejected(file_name, data, rejected: FileRejected, lang: str, sha256: str | None = None) -> Submission:
@@ -150,6 +191,7 @@ def _validate(raw: RawWorkbook, registry: dict[str, Community]) -> Submission:
         community_code=community.code, period=period, submitted_on=submitted_on,
     )
     submission.tracks_jobs = _tracks_jobs(raw, submission)
+    _check_coordinator_email(raw, submission)
 
     context = _Context(lang, raw.file_name, community, period)
     parsed: dict[str, pd.DataFrame] = {}
@@ -167,7 +209,8 @@ def _validate(raw: RawWorkbook, registry: dict[str, Community]) -> Submission:
         submission.rows_read += len(frame)
         submission.rows_rejected += len(bad_rows[key])
     order = {key: n for n, key in enumerate(["submission", *(s.key for s in DATA_SHEETS)])}
-    submission.issues.sort(key=lambda i: (order.get(i.sheet_key, -1), i.row or 0, i.cell))
+    # Within a row, by column: B before AA.
+    submission.issues.sort(key=lambda i: (order.get(i.sheet_key, -1), i.row or 0, len(i.cell), i.cell))
     for issue in submission.issues:
         issue.community_code, issue.period = community.code, period.label
     return submission
@@ -190,11 +233,18 @@ class _Context:
             if found and row is not None:
                 cell = cell_ref(found.index, row)
         value = values.parse_text(raw_value) or ""
-        if len(value) > MAX_VALUE_CHARS:
+        # An unresolved ID is kept whole: history.resolve_references looks it up by this value.
+        if len(value) > MAX_VALUE_CHARS and code != "id_not_in_workbook":
             value = value[: MAX_VALUE_CHARS - 1] + "…"
         problem, fix = messages.cell_message(code, self.lang, column=header, value=value, **params)
         return Issue(self.file_name, sheet.name, row, header, cell, severity, code, value,
                      problem, fix, column.key if column else "", sheet.sheet.key)
+
+    def header_issue(self, sheet: RawSheet, index: int, header: str, code: str, value: str) -> Issue:
+        """A warning about a header cell (column ``index``, 0-based) of ``sheet``."""
+        issue = self.issue(sheet, None, None, WARNING, code, value)
+        issue.row, issue.column, issue.cell = sheet.header_row, header, cell_ref(index, sheet.header_row)
+        return issue
 
 
 def _field_value(raw: RawWorkbook, key: str):
@@ -225,22 +275,45 @@ def _identify(raw: RawWorkbook, registry: dict[str, Community]) -> tuple[Communi
     return community, period, submitted_on
 
 
+_CELL_ROW = re.compile(r"(\d+)$")
+
+
+def _submission_issue(raw: RawWorkbook, key: str, code: str, value: object, expected: str) -> Issue:
+    """An error in the Submission sheet's value cell for field ``key``; its label as the community wrote it."""
+    lang = raw.language
+    found = raw.fields.get(key)
+    label = found.label if found else next(f for f in SUBMISSION_FIELDS if f.key == key).label(lang)
+    cell = found.cell if found else ""
+    text = values.parse_text(value) or ""
+    message = "submission_field_blank" if text == "" else "submission_field"
+    problem, fix = messages.cell_message(message, lang, column=label, value=text[:MAX_VALUE_CHARS],
+                                         expected=expected)
+    row = int(_CELL_ROW.search(cell)[1]) if cell else None
+    return Issue(raw.file_name, raw.submission_sheet, row, label, cell, ERROR, code, text[:MAX_VALUE_CHARS],
+                 problem, fix, key, "submission")
+
+
 def _tracks_jobs(raw: RawWorkbook, submission: Submission) -> bool:
     """The Tracks jobs answer; when missing or unreadable, an error and whether a Jobs sheet has rows."""
-    value, cell = _field_value(raw, "tracks_jobs")
+    value, _ = _field_value(raw, "tracks_jobs")
     answer = values.parse_yes_no(value)
     if isinstance(answer, bool):
         return answer
     has_jobs = bool(raw.sheets.get("jobs") and raw.sheets["jobs"].rows)
-    lang = raw.language
-    label = next(f for f in SUBMISSION_FIELDS if f.key == "tracks_jobs").label(lang)
-    expected = "Write Yes or No." if lang == "en" else "Écrivez Oui ou Non."
-    problem, fix = messages.cell_message("submission_field", lang, column=label,
-                                         value=values.parse_text(value) or "", expected=expected)
-    submission.issues.append(Issue(raw.file_name, raw.submission_sheet, int(cell[1:]) if cell else None,
-                                   label, cell, ERROR, "required" if value is None else "bad_yes_no",
-                                   values.parse_text(value) or "", problem, fix, "tracks_jobs", "submission"))
+    expected = "Write Yes or No." if raw.language == "en" else "Écrivez Oui ou Non."
+    code = "required" if answer is None else "bad_yes_no"
+    submission.issues.append(_submission_issue(raw, "tracks_jobs", code, value, expected))
     return has_jobs
+
+
+def _check_coordinator_email(raw: RawWorkbook, submission: Submission) -> None:
+    """The optional coordinator email, when given, is one address."""
+    value, _ = _field_value(raw, "coordinator_email")
+    email = values.parse_email(value)
+    if email is not None and not re.match(values.EMAIL_PATTERN, email):
+        expected = ("Write one address like name@example.ca, or leave the cell empty." if raw.language == "en"
+                    else "Écrivez une seule adresse comme nom@exemple.ca, ou laissez la cellule vide.")
+        submission.issues.append(_submission_issue(raw, "coordinator_email", "bad_email", value, expected))
 
 
 def _parse_column(column: Column, raw_values: list[object]) -> list[object]:
@@ -270,8 +343,7 @@ def _check_sheet(sheet: RawSheet, context: _Context) -> tuple[pd.DataFrame, list
          for c in contract.columns},
         index=index,
     )
-    issues = [context.issue(sheet, None, None, WARNING, "unknown_column", header)
-              for _, header in sheet.unknown_headers]
+    issues = _header_issues(sheet, context)
 
     failures = _pandera_failures(MODELS[contract.key], frame)
     for column_key, row, code in failures:
@@ -289,6 +361,21 @@ def _check_sheet(sheet: RawSheet, context: _Context) -> tuple[pd.DataFrame, list
     if contract.key == "connectees":
         issues.extend(_check_eligibility(sheet, frame, context))
     return frame, issues
+
+
+def _header_issues(sheet: RawSheet, context: _Context) -> list[Issue]:
+    """One warning for the sheet's unknown columns, and one per template column written twice."""
+    known = {values.fold(label) for c in sheet.sheet.columns for label in (c.key, c.english, c.french)}
+    unknown = [(index, header) for index, header in sheet.unknown_headers if values.fold(header) not in known]
+    issues = []
+    for index, header in sheet.unknown_headers:
+        if values.fold(header) in known:  # the reader keeps the first of two same columns
+            issues.append(context.header_issue(sheet, index, header, "duplicate_column", header))
+    if unknown:
+        index, header = unknown[0]
+        issues.append(context.header_issue(sheet, index, header, "unknown_column",
+                                           ", ".join(h for _, h in unknown)))
+    return issues
 
 
 def _pandera_failures(model, frame: pd.DataFrame) -> list[tuple[str, int, str]]:

@@ -41,6 +41,9 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Excel counts a 29 February 1900 that never was (serial 60): serials below it
+# are one day later than the epoch above gives.
+_EXCEL_FAKE_LEAP_DAY = 60
 # Serial numbers Excel can show as a date: 1900-01-01 .. 9999-12-31.
 _MAX_SERIAL = 2958465
 _INTEGRAL_TEXT = re.compile(r"^[0-9]+\.0+$")
@@ -74,8 +77,19 @@ def is_blank(raw: object) -> bool:
 
 def _number_text(raw: int | float) -> str:
     if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    return str(raw)
+        raw = int(raw)
+    try:
+        return str(raw)
+    except ValueError:  # an int past Python's decimal digit limit; no cell holds one
+        return hex(raw)
+
+
+def _finite_number(raw: int | float) -> bool:
+    """True for a number a cell can hold: finite, within a float's range."""
+    try:
+        return math.isfinite(raw)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def parse_text(raw: object) -> str | None:
@@ -113,7 +127,7 @@ def parse_yes_no(raw: object) -> bool | None | _Invalid:
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, (int, float)):
-        return {1: True, 0: False}.get(raw, INVALID) if float(raw).is_integer() else INVALID
+        return {1: True, 0: False}.get(raw, INVALID)  # 1.0 == 1; nan is blank, inf is neither
     if isinstance(raw, str):
         word = raw.strip().lower()
         if word in YES_WORDS:
@@ -134,9 +148,12 @@ def parse_date(raw: object) -> dt.date | None | _Invalid:
     if isinstance(raw, dt.date):
         return raw
     if isinstance(raw, (int, float)):
-        if not math.isfinite(raw) or not 1 <= raw <= _MAX_SERIAL:
+        if not _finite_number(raw) or not 1 <= raw <= _MAX_SERIAL:
             return INVALID
-        return _EXCEL_EPOCH + dt.timedelta(days=int(raw))
+        serial = int(raw)
+        if serial == _EXCEL_FAKE_LEAP_DAY:
+            return INVALID
+        return _EXCEL_EPOCH + dt.timedelta(days=serial + (serial < _EXCEL_FAKE_LEAP_DAY))
     if isinstance(raw, str):
         match = _ISO_DATE.match(raw.strip())
         if match:
@@ -157,7 +174,7 @@ def parse_noc(raw: object) -> str | None | _Invalid:
     if isinstance(raw, bool):
         return INVALID
     if isinstance(raw, (int, float)):
-        if not math.isfinite(raw) or not float(raw).is_integer() or not 0 <= raw <= 99999:
+        if not _finite_number(raw) or not float(raw).is_integer() or not 0 <= raw <= 99999:
             return INVALID
         return f"{int(raw):05d}"
     text = parse_id(raw)
