@@ -20,7 +20,7 @@ def _registry(path: Path | None):
     try:
         return load_registry(path)
     except RegistryError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.UsageError(str(exc)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,7 +82,7 @@ def validate(file: Path, communities: Path | None, raw_dir: Path | None, report:
         if submission.status == "rejected":
             click.echo("\nNo annotated copy: the file itself was rejected (see above).")
         elif annotated.resolve() == file.resolve():
-            raise click.ClickException("--annotated must name a new file, not the workbook itself.")
+            raise click.UsageError("--annotated must name a new file, not the workbook itself.")
         else:
             annotated.parent.mkdir(parents=True, exist_ok=True)
             feedback.write_annotated(file, submission, annotated)

@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 
 from connector_rollup import clean
-from connector_rollup.history import resolve_references
+from connector_rollup.history import resolve_references, supersede
 from connector_rollup.read import FileRejected, sha256_of
 from connector_rollup.registry import Community
 from connector_rollup.validate import Submission, _rejected, validate_workbook
@@ -48,11 +48,17 @@ def intake_workbook(path: Path, registry: dict[str, Community], clean_dir: Path 
 
 
 def validate_against_earlier(submission: Submission, raw_dir: Path, registry: dict[str, Community]) -> None:
-    """Check ``submission``'s IDs against its community's other workbooks in ``raw_dir``, in place."""
+    """Check ``submission``'s IDs as the roll-up will, against its community's workbooks in ``raw_dir``.
+
+    Only what the roll-up of ``submission``'s quarter would use counts: the
+    community's effective submissions for earlier quarters (later
+    resubmissions supersede earlier ones), with ``submission`` standing for
+    its own quarter. Changes ``submission`` in place.
+    """
     others = []
     for path in find_workbooks(raw_dir):
         other, _ = intake_workbook(path, registry)
         if (other.status == "accepted" and other.community_code == submission.community_code
-                and other.sha256 != submission.sha256):
+                and other.period < submission.period):
             others.append(copy.copy(other))
-    resolve_references([*others, submission])
+    resolve_references([*supersede(others), submission])
