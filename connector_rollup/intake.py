@@ -9,7 +9,7 @@ from connector_rollup import clean
 from connector_rollup.history import resolve_references, supersede
 from connector_rollup.read import FileRejected, sha256_of
 from connector_rollup.registry import Community
-from connector_rollup.validate import Submission, _rejected, validate_workbook
+from connector_rollup.validate import Submission, _rejected, validate_workbooks
 
 
 def find_workbooks(raw_dir: str | Path) -> list[Path]:
@@ -22,29 +22,44 @@ def find_workbooks(raw_dir: str | Path) -> list[Path]:
 
 def intake_workbook(path: Path, registry: dict[str, Community], clean_dir: Path | None = None,
                     fingerprint: str | None = None) -> tuple[Submission, bool]:
-    """Validate one workbook, or load its saved result when its bytes were seen before.
+    """Validate one workbook, or load its saved result; see ``intake_workbooks``."""
+    return intake_workbooks([path], registry, clean_dir, fingerprint)[0]
 
-    Returns the submission and whether it came from the cache.
+
+def intake_workbooks(paths: list[Path], registry: dict[str, Community], clean_dir: Path | None = None,
+                     fingerprint: str | None = None) -> list[tuple[Submission, bool]]:
+    """Validate workbooks, or load the saved result of those whose bytes were seen before.
+
+    Returns, in the order given, each submission and whether it came from the
+    cache. The workbooks not in the cache are validated together (one Pandera
+    pass per sheet) and saved under ``clean_dir``.
     """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return _rejected(path.name, b"", FileRejected("unreadable", detail=exc.strerror or str(exc)), "en"), False
-    sha256 = sha256_of(data)
-    folder = None
-    if clean_dir is not None:
-        folder = clean.cache_dir(clean_dir, sha256, fingerprint or clean.registry_fingerprint(registry))
-        cached = clean.load(folder) if folder.exists() else None
+    fingerprint = fingerprint or clean.registry_fingerprint(registry)
+    results: list[tuple[Submission, bool] | None] = []
+    todo: list[tuple[int, Path, bytes, Path | None]] = []
+    for path in map(Path, paths):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            rejected = FileRejected("unreadable", detail=exc.strerror or str(exc))
+            results.append((_rejected(path.name, b"", rejected, "en"), False))
+            continue
+        folder = clean.cache_dir(clean_dir, sha256_of(data), fingerprint) if clean_dir is not None else None
+        cached = clean.load(folder) if folder is not None and folder.exists() else None
         if cached is not None:
             cached.file_name = path.name  # the same bytes may arrive under another name
             for issue in cached.issues:
                 issue.file_name = path.name
-            return cached, True
-    submission = validate_workbook(path, registry, data=data)
-    if folder is not None:
-        clean.save(submission, folder)
-    return submission, False
+            results.append((cached, True))
+            continue
+        todo.append((len(results), path, data, folder))
+        results.append(None)
+    validated = validate_workbooks([(path, data) for _, path, data, _ in todo], registry)
+    for (position, _, _, folder), submission in zip(todo, validated):
+        if folder is not None:
+            clean.save(submission, folder)
+        results[position] = (submission, False)
+    return results
 
 
 def validate_against_earlier(submission: Submission, raw_dir: Path, registry: dict[str, Community]) -> None:

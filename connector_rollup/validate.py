@@ -16,8 +16,10 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import python_calamine
@@ -49,7 +51,7 @@ ERROR = "error"
 WARNING = "warning"
 
 # Pandera's own check names, as issue codes.
-PANDERA_CODES = {"not_nullable": "required", "field_uniqueness": "duplicate_id"}
+PANDERA_CODES = {"not_nullable": "required"}
 
 _PARSERS = {
     TEXT: values.parse_text,
@@ -126,16 +128,34 @@ class Submission:
 
 def validate_workbook(path: str | Path, registry: dict[str, Community], data: bytes | None = None) -> Submission:
     """Read and check one workbook on its own; never raises for bad input."""
-    path = Path(path)
-    try:
-        raw = read_workbook(path, data)
-    except FileRejected as rejected:
-        return _rejected(path.name, data, rejected, _language_of_rejected(path, data, rejected),
-                         sha256=None if data is not None else _file_sha256(path))
-    try:
-        return _validate(raw, registry)
-    except FileRejected as rejected:
-        return _rejected(path.name, data, rejected, raw.language, sha256=raw.sha256)
+    return validate_workbooks([(Path(path), data)], registry)[0]
+
+
+def validate_workbooks(workbooks: list[tuple[Path, bytes | None]], registry: dict[str, Community]
+                       ) -> list[Submission]:
+    """Check several workbooks, each on its own, in the order given; never raises for bad input.
+
+    Each sheet's Pandera model runs once over the parsed rows of all the
+    workbooks (its cost is mostly per call, not per row); every other rule is
+    applied workbook by workbook.
+    """
+    results: list[Submission | _Pending] = []
+    for path, data in workbooks:
+        path = Path(path)
+        try:
+            raw = read_workbook(path, data)
+        except FileRejected as rejected:
+            results.append(_rejected(path.name, data, rejected, _language_of_rejected(path, data, rejected),
+                                     sha256=None if data is not None else _file_sha256(path)))
+            continue
+        try:
+            results.append(_prepare(raw, registry))
+        except FileRejected as rejected:
+            results.append(_rejected(path.name, data, rejected, raw.language, sha256=raw.sha256))
+    pending = [r for r in results if isinstance(r, _Pending)]
+    for sheet in DATA_SHEETS:
+        _run_model(sheet, [p for p in pending if sheet.key in p.parsed])
+    return [r.finish() if isinstance(r, _Pending) else r for r in results]
 
 
 # File errors the reader raises after it opened the workbook, before it knew its language.
@@ -183,37 +203,57 @@ def _rejected(file_name, data, rejected: FileRejected, lang: str, sha256: str | 
     return Submission(file_name, sha256, "rejected", lang, reason=reason, issues=[issue])
 
 
-def _validate(raw: RawWorkbook, registry: dict[str, Community]) -> Submission:
-    lang = raw.language
+def _prepare(raw: RawWorkbook, registry: dict[str, Community]) -> _Pending:
+    """Identify the workbook (or raise ``FileRejected``) and parse its sheets."""
     community, period, submitted_on = _identify(raw, registry)
     submission = Submission(
-        raw.file_name, raw.sha256, "accepted", lang,
+        raw.file_name, raw.sha256, "accepted", raw.language,
         community_code=community.code, period=period, submitted_on=submitted_on,
     )
     submission.tracks_jobs = _tracks_jobs(raw, submission)
     _check_coordinator_email(raw, submission)
-
-    context = _Context(lang, raw.file_name, community, period)
-    parsed: dict[str, pd.DataFrame] = {}
-    bad_rows: dict[str, set[int]] = {}
+    pending = _Pending(raw, submission, _Context(raw.language, raw.file_name, community, period))
     for key, sheet in raw.sheets.items():
-        frame, issues = _check_sheet(sheet, context)
-        parsed[key] = frame
-        submission.issues.extend(issues)
-        bad_rows[key] = {i.row for i in issues if i.severity == ERROR}
+        pending.parsed[key] = _parse_sheet(sheet)
+        pending.issues[key] = _header_issues(sheet, pending.context)
+    return pending
 
-    submission.issues.extend(_check_references(raw, parsed, bad_rows, context))
-    for key, frame in parsed.items():
-        valid = frame[~frame.index.isin(bad_rows[key])]
-        submission.rows[key] = _typed(raw.sheets[key].sheet, valid)
-        submission.rows_read += len(frame)
-        submission.rows_rejected += len(bad_rows[key])
-    order = {key: n for n, key in enumerate(["submission", *(s.key for s in DATA_SHEETS)])}
-    # Within a row, by column: B before AA.
-    submission.issues.sort(key=lambda i: (order.get(i.sheet_key, -1), i.row or 0, len(i.cell), i.cell))
-    for issue in submission.issues:
-        issue.community_code, issue.period = community.code, period.label
-    return submission
+
+@dataclass
+class _Pending:
+    """A workbook between parsing and its verdict: Pandera's findings are added per sheet."""
+
+    raw: RawWorkbook
+    submission: Submission
+    context: _Context
+    parsed: dict[str, pd.DataFrame] = field(default_factory=dict)
+    issues: dict[str, list[Issue]] = field(default_factory=dict)
+
+    def finish(self) -> Submission:
+        """Apply the context rules, keep the valid rows, and order the issues as the sheets read."""
+        raw, submission, context = self.raw, self.submission, self.context
+        bad_rows: dict[str, set[int]] = {}
+        for key, frame in self.parsed.items():
+            sheet = raw.sheets[key]
+            issues = self.issues[key]
+            issues.extend(_check_duplicates(sheet, frame, context))
+            issues.extend(_check_dates(sheet, frame, context))
+            if key == "connectees":
+                issues.extend(_check_eligibility(sheet, frame, context))
+            submission.issues.extend(issues)
+            bad_rows[key] = {i.row for i in issues if i.severity == ERROR}
+        submission.issues.extend(_check_references(raw, self.parsed, bad_rows, context))
+        for key, frame in self.parsed.items():
+            valid = frame[~frame.index.isin(bad_rows[key])]
+            submission.rows[key] = _typed(raw.sheets[key].sheet, valid)
+            submission.rows_read += len(frame)
+            submission.rows_rejected += len(bad_rows[key])
+        order = {key: n for n, key in enumerate(["submission", *(s.key for s in DATA_SHEETS)])}
+        # Within a row, by column: B before AA.
+        submission.issues.sort(key=lambda i: (order.get(i.sheet_key, -1), i.row or 0, len(i.cell), i.cell))
+        for issue in submission.issues:
+            issue.community_code, issue.period = context.community.code, context.period.label
+        return submission
 
 
 @dataclass
@@ -333,34 +373,55 @@ def _parse_column(column: Column, raw_values: list[object]) -> list[object]:
     return out
 
 
-def _check_sheet(sheet: RawSheet, context: _Context) -> tuple[pd.DataFrame, list[Issue]]:
-    """Parse a sheet and run its Pandera model and context rules; returns the parsed frame and issues."""
-    contract = sheet.sheet
+def _parse_sheet(sheet: RawSheet) -> pd.DataFrame:
+    """The sheet's cells parsed, one object column per contract column, indexed by Excel row."""
     index = pd.Index(sheet.rows, name="excel_row")
     blank = [None] * len(sheet.rows)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {c.key: pd.Series(_parse_column(c, sheet.values.get(c.key, blank)), index=index, dtype=object)
-         for c in contract.columns},
+         for c in sheet.sheet.columns},
         index=index,
     )
-    issues = _header_issues(sheet, context)
 
-    failures = _pandera_failures(MODELS[contract.key], frame)
-    for column_key, row, code in failures:
-        column = contract.column(column_key)
-        raw_value = _raw(sheet, column_key, row)
-        params = {}
-        if code == "bad_choice":
-            params["choices"] = _choices(column.enumeration, context.lang)
-        if code == "duplicate_id":
-            same = frame.index[frame[column_key] == frame.at[row, column_key]]
-            params["rows"] = ", ".join(str(r) for r in same)
-        issues.append(context.issue(sheet, row, column, ERROR, code, raw_value, **params))
 
-    issues.extend(_check_dates(sheet, frame, context))
-    if contract.key == "connectees":
-        issues.extend(_check_eligibility(sheet, frame, context))
-    return frame, issues
+def _run_model(sheet: Sheet, pending: list[_Pending]) -> None:
+    """Run the sheet's Pandera model once over these workbooks' rows; file each failure with its workbook."""
+    if not pending:
+        return
+    frames = [p.parsed[sheet.key] for p in pending]
+    owner = [n for n, frame in enumerate(frames) for _ in range(len(frame))]
+    rows = [row for frame in frames for row in frame.index]
+    combined = pd.concat(frames, ignore_index=True)
+    for column_key, position, code in _pandera_failures(_schema(sheet.key), combined):
+        p = pending[owner[position]]
+        row = rows[position]
+        column = sheet.column(column_key)
+        params = {"choices": _choices(column.enumeration, p.context.lang)} if code == "bad_choice" else {}
+        raw_value = _raw(p.raw.sheets[sheet.key], column_key, row)
+        p.issues[sheet.key].append(p.context.issue(p.raw.sheets[sheet.key], row, column, ERROR, code,
+                                                   raw_value, **params))
+
+
+@lru_cache(maxsize=None)
+def _schema(sheet_key: str) -> pa.DataFrameSchema:
+    """The sheet's model as a schema, without dtype checks: every column holds parsed objects."""
+    schema = MODELS[sheet_key].to_schema()
+    return schema.update_columns({name: {"dtype": None} for name in schema.columns})
+
+
+def _check_duplicates(sheet: RawSheet, frame: pd.DataFrame, context: _Context) -> list[Issue]:
+    """An ID written twice in the sheet: every copy is rejected."""
+    key = sheet.sheet.unique_id
+    if key is None:
+        return []
+    ids = frame[key]
+    repeated = ids.notna() & ids.duplicated(keep=False)
+    column = sheet.sheet.column(key)
+    issues = []
+    for row, value in ids[repeated].items():
+        same = ", ".join(str(r) for r in ids.index[ids == value])
+        issues.append(context.issue(sheet, row, column, ERROR, "duplicate_id", _raw(sheet, key, row), rows=same))
+    return issues
 
 
 def _header_issues(sheet: RawSheet, context: _Context) -> list[Issue]:
@@ -378,24 +439,22 @@ def _header_issues(sheet: RawSheet, context: _Context) -> list[Issue]:
     return issues
 
 
-def _pandera_failures(model, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
-    """(column, Excel row, code) for every cell the model rejects, in sheet order."""
+def _pandera_failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
+    """(column, row position, code) for every cell the schema rejects."""
     try:
-        model.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True)
         return []
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
-    out = []
-    for column, check, row in zip(cases["column"], cases["check"], cases["index"]):
+    out = set()
+    for column, check, position in zip(cases["column"], cases["check"], cases["index"]):
         code = PANDERA_CODES.get(check, check)
         if code == "required_when_accepted":
             column = "intake_meeting_date"
-        if row is None or pd.isna(row):
+        if position is None or pd.isna(position):
             continue
-        if code == "duplicate_id" and frame.at[int(row), column] is None:
-            continue  # a blank ID is reported as required, not as a duplicate
-        out.append((column, int(row), code))
-    return sorted(set(out), key=lambda f: (f[1], frame.columns.get_loc(f[0])))
+        out.add((column, int(position), code))
+    return sorted(out, key=lambda f: (f[1], frame.columns.get_loc(f[0])))
 
 
 def _raw(sheet: RawSheet, column_key: str, row: int) -> object:
@@ -465,15 +524,17 @@ def _check_references(raw: RawWorkbook, parsed: dict[str, pd.DataFrame], bad_row
 
 def _typed(sheet: Sheet, frame: pd.DataFrame) -> pd.DataFrame:
     """Valid rows as typed columns: str, datetime64, bool (blank optional Yes/No -> its default)."""
-    out = {"excel_row": pd.Series(frame.index.to_numpy(), dtype="int64")}
+    out = {"excel_row": np.asarray(frame.index, dtype="int64")}
     for column in sheet.columns:
-        series = frame[column.key].reset_index(drop=True)
+        cells = frame[column.key].tolist()
         if column.default is not None:
-            series = series.map(lambda v, d=column.default: d if v is None else v)
+            cells = [column.default if v is None else v for v in cells]
         if column.type == DATE:
-            out[column.key] = pd.to_datetime(series, errors="coerce").astype("datetime64[s]")
+            # numpy reads date objects and None (NaT) directly, far faster than pd.to_datetime.
+            out[column.key] = np.array(cells, dtype="datetime64[D]").astype("datetime64[s]")
         elif column.type == YES_NO:
-            out[column.key] = series.astype(bool) if series.notna().all() else series.astype("boolean")
+            out[column.key] = (np.array(cells, dtype=bool) if None not in cells
+                               else pd.array(cells, dtype="boolean"))
         else:
-            out[column.key] = series.astype("str")
+            out[column.key] = pd.array(cells, dtype="str")
     return pd.DataFrame(out)

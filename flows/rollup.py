@@ -88,7 +88,7 @@ def discover(raw_dir: str, clean_dir: str, fingerprint: str) -> list[Workbook]:
 def intake_community(code: str, workbooks: list[Workbook], registry: dict[str, Community], clean_dir: str,
                      fingerprint: str) -> list[tuple[Submission, bool]]:
     """Validate one community's workbooks (or load them from the clean cache)."""
-    return [intake.intake_workbook(w.path, registry, Path(clean_dir), fingerprint) for w in workbooks]
+    return intake.intake_workbooks([w.path for w in workbooks], registry, Path(clean_dir), fingerprint)
 
 
 @task(cache_policy=NONE)

@@ -1,10 +1,11 @@
 """Pandera models of the four data sheets: what a valid row holds.
 
 Validation is lazy: every failing cell of a sheet is found in one pass. Check
-names are issue codes (``required`` comes from ``nullable=False``,
-``duplicate_id`` from ``unique=True``; see ``validate.PANDERA_CODES``). Rules
-that need more than one sheet or the submission's context (date range,
-eligibility, IDs named across sheets) are in ``connector_rollup.validate``.
+names are issue codes (``required`` comes from ``nullable=False``; see
+``validate.PANDERA_CODES``). The roll-up validates many workbooks' rows in one
+pass, so the rules that hold within one workbook (an ID written twice, the
+date range of its quarter, eligibility, IDs named across sheets) are in
+``connector_rollup.validate``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class _SheetModel(pa.DataFrameModel):
 
 
 class Connectees(_SheetModel):
-    connectee_id: Series[object] = pa.Field(nullable=False, unique=True)
+    connectee_id: Series[object] = pa.Field(nullable=False)
     first_name: Series[object] = pa.Field(nullable=False)
     last_name: Series[object] = pa.Field(nullable=False)
     email: Series[object] = pa.Field(nullable=True)
@@ -67,7 +68,7 @@ class Connectees(_SheetModel):
 
 
 class Connectors(_SheetModel):
-    connector_id: Series[object] = pa.Field(nullable=False, unique=True)
+    connector_id: Series[object] = pa.Field(nullable=False)
     first_name: Series[object] = pa.Field(nullable=False)
     last_name: Series[object] = pa.Field(nullable=False)
     email: Series[object] = pa.Field(nullable=True)
