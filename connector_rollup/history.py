@@ -15,6 +15,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from connector_rollup import messages
@@ -114,22 +115,22 @@ def build_history(effective: list[Submission]) -> History:
     """Each community's records, each at its version from the latest reporting quarter."""
     frames = {}
     for sheet in DATA_SHEETS:
-        parts = []
-        for s in effective:
-            frame = s.rows.get(sheet.key)
-            if frame is None or frame.empty:
-                continue
-            parts.append(frame.drop(columns=["excel_row"]).assign(
-                community_code=s.community_code, source_period=s.period.label,
-                _order=(s.period.start_year * 10 + s.period.quarter)))
+        sources = [s for s in effective if s.rows.get(sheet.key) is not None and len(s.rows[sheet.key])]
         columns = ["community_code", *[c.key for c in sheet.columns], "source_period"]
-        if not parts:
+        if not sources:
             frames[sheet.key] = _empty(sheet, columns)
             continue
-        history = pd.concat(parts, ignore_index=True)
+        # One concat, then per-row provenance from the lengths: far cheaper than a copy per workbook.
+        history = pd.concat([s.rows[sheet.key] for s in sources], ignore_index=True)
+        lengths = [len(s.rows[sheet.key]) for s in sources]
+        history["community_code"] = pd.array(np.repeat([s.community_code for s in sources], lengths), dtype="str")
+        history["source_period"] = pd.array(np.repeat([s.period.label for s in sources], lengths), dtype="str")
+        history["_order"] = np.repeat([s.period.start_year * 10 + s.period.quarter for s in sources], lengths)
         key = ["community_code", *sheet.record_key]
         if sheet.key == "jobs":
-            history["_employer"] = history["employer"].map(employer_key)
+            employers = history["employer"]
+            folded = {e: employer_key(e) for e in employers.dropna().unique()}
+            history["_employer"] = employers.map(folded).fillna("")
             key = ["community_code", "connectee_id", "_employer", "start_date"]
         history = (history.sort_values("_order", kind="stable")
                    .drop_duplicates(subset=key, keep="last")
