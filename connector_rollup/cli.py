@@ -117,11 +117,19 @@ def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_d
     registry = _registry(communities)
     # Prefect's temporary server can take longer than its 20 s default to start on a fresh home.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    # No network here beyond package registries: telemetry would only log a failure.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.rollup import rollup
 
-    result = rollup(quarter=period.label, raw_dir=str(raw_dir), clean_dir=str(clean_dir),
-                    warehouse=str(warehouse), reports_dir=str(reports_dir),
-                    communities=str(communities) if communities else None)
+    try:
+        result = rollup(quarter=period.label, raw_dir=str(raw_dir), clean_dir=str(clean_dir),
+                        warehouse=str(warehouse), reports_dir=str(reports_dir),
+                        communities=str(communities) if communities else None)
+    except Exception as exc:  # the flow's log above has the details for whoever maintains it
+        click.echo(f"\nThe roll-up could not finish: {exc}\n"
+                   f"The previous warehouse ({warehouse}) is unchanged; the log above says where it stopped.",
+                   err=True)
+        sys.exit(1)
     click.echo(result.summary())
     del registry
 

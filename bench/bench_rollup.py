@@ -1,0 +1,152 @@
+"""Benchmark the quarterly roll-up on the synthetic sample at 1x and 10x (issue: performance targets).
+
+Prints, for each scale: the time to read every cell once (python-calamine,
+the fastest reader), the roll-up's stages run as plain functions (intake =
+read + validate, history, identity, counting, warehouse load, reports) with
+peak memory, then the whole `connector-rollup run` through Prefect, cold (no
+clean cache) and warm (unchanged workbooks), next to an empty Prefect flow.
+
+    .venv/bin/python bench/bench_rollup.py            # 1x and 10x
+    .venv/bin/python bench/bench_rollup.py --scales 1 # 1x only
+
+Each scale runs in a fresh subprocess so its peak memory (ru_maxrss) is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STAGES = r'''
+import json, resource, sys, time, collections
+from pathlib import Path
+import python_calamine
+from connector_rollup import counting, history, identity, intake, report, summary, warehouse
+from connector_rollup.periods import Period
+from connector_rollup.pseudonym import load_key
+from connector_rollup.read import peek_community
+from connector_rollup.registry import load_registry
+from connector_rollup.sample import SAMPLE_QUARTER
+
+raw, work = Path(sys.argv[1]), Path(sys.argv[2])
+registry, quarter = load_registry(), SAMPLE_QUARTER
+paths = intake.find_workbooks(raw)
+timings = {}
+
+t = time.perf_counter()
+cells = 0
+for path in paths:
+    try:
+        book = python_calamine.load_workbook(str(path))
+    except Exception:
+        continue
+    for name in book.sheet_names:
+        cells += sum(len(r) for r in book.get_sheet_by_name(name).to_python())
+timings["read every cell (calamine)"] = time.perf_counter() - t
+
+t = time.perf_counter()
+groups = collections.defaultdict(list)
+for path in paths:
+    groups[peek_community(path.read_bytes())].append(path)
+submissions = [s for group in groups.values() for s, _ in intake.intake_workbooks(group, registry)]
+timings["intake (read + validate)"] = time.perf_counter() - t
+
+t = time.perf_counter()
+effective = [s for s in history.supersede(submissions) if s.period <= quarter]
+history.resolve_references(effective)
+hist = history.build_history(effective)
+timings["history"] = time.perf_counter() - t
+
+t = time.perf_counter()
+idres = identity.resolve_connectors(hist.connectors)
+timings["identity"] = time.perf_counter() - t
+
+t = time.perf_counter()
+counts = counting.count(hist.connectees, hist.connectors, hist.introductions, hist.jobs,
+                        idres.people[["community_code", "connector_id", "person_id"]], quarter.last_day)
+timings["counting"] = time.perf_counter() - t
+
+t = time.perf_counter()
+quality = summary.quality_figures(submissions, effective, hist, idres, counting.summarise(counts))
+warehouse.build_warehouse(work / "warehouse.duckdb", quarter=quarter, events=counts.events,
+    job_outcomes=counts.job_outcomes, submissions=summary.submissions_frame(submissions),
+    issues=summary.issues_frame(submissions), review=idres.review, quality=quality,
+    registry=registry, key=load_key()[0])
+timings["warehouse load"] = time.perf_counter() - t
+
+t = time.perf_counter()
+report.write_reports(work / "warehouse.duckdb", work / "reports", quarter=quarter, registry=registry)
+timings["reports"] = time.perf_counter() - t
+
+rows = {k: len(v) for k, v in hist.frames().items()}
+print(json.dumps({"files": len(paths), "cells": cells, "rows_read": sum(s.rows_read for s in submissions),
+                  "history_rows": rows, "timings": timings,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+'''
+
+EMPTY_FLOW = "from prefect import flow\n@flow\ndef empty():\n    return 1\nempty()\n"
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="90",
+               PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env.pop("PREFECT_API_URL", None)
+    return env
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def bench(scale: float, root: Path) -> None:
+    raw, work = root / f"raw-{scale:g}", root / f"work-{scale:g}"
+    work.mkdir(parents=True, exist_ok=True)
+    python = sys.executable
+    from connector_rollup.sample import SAMPLE_QUARTER, write_sample
+
+    t = time.perf_counter()
+    write_sample(raw, seed=2026, scale=scale)
+    print(f"\n== scale {scale:g}x: sample written in {time.perf_counter() - t:.1f} s")
+    out = subprocess.run([python, "-c", STAGES, str(raw), str(work)], check=True, capture_output=True, text=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"{result['files']} workbooks, {result['cells']:,} cells, {result['rows_read']:,} rows read; "
+          f"history {result['history_rows']}")
+    read = result["timings"]["read every cell (calamine)"]
+    for stage, seconds in result["timings"].items():
+        print(f"  {stage:<28} {seconds:7.2f} s" + (f"   ({seconds / read:.1f}x read)" if stage != "read every cell (calamine)" else ""))
+    work_total = sum(v for k, v in result["timings"].items() if k != "read every cell (calamine)")
+    print(f"  {'stages total':<28} {work_total:7.2f} s   ({work_total / read:.1f}x read)")
+    print(f"  peak memory (stages, one process): {result['peak_mb']:.0f} MB")
+
+    home = root / "prefect-home"
+    env = _env(home)
+    empty = _timed([python, "-c", EMPTY_FLOW], env)
+    cli = [str(Path(python).parent / "connector-rollup"), "run", "--quarter", SAMPLE_QUARTER.label,
+           "--raw", str(raw), "--clean", str(work / "clean"), "--warehouse", str(work / "wh.duckdb"),
+           "--reports", str(work / "rep")]
+    cold = _timed(cli, env)
+    warm = _timed(cli, env)
+    print(f"  Prefect empty flow {empty:.1f} s; roll-up cold {cold:.1f} s (+{cold - empty:.1f} s, "
+          f"{(cold - empty) / read:.1f}x read); warm {warm:.1f} s (+{warm - empty:.1f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10])
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="bench-rollup-") as tmp:
+        for scale in args.scales:
+            bench(scale, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
