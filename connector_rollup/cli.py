@@ -114,7 +114,7 @@ def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_d
         raise click.ClickException(f"'{quarter}' is not a quarter: write it like 2024-25-Q4.")
     if not raw_dir.is_dir():
         raise click.ClickException(f"There is no folder {raw_dir}: give the submissions folder with --raw.")
-    registry = _registry(communities)
+    _registry(communities)  # a bad registry is said now, before Prefect starts
     # Prefect's temporary server can take longer than its 20 s default to start on a fresh home.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     # No network here beyond package registries: telemetry would only log a failure.
@@ -131,7 +131,6 @@ def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_d
                    err=True)
         sys.exit(1)
     click.echo(result.summary())
-    del registry
 
 
 @main.command()
