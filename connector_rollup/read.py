@@ -4,18 +4,30 @@ The reader finds the contract's sheets and columns by their folded names (in
 English or French), the header row under up to ten title rows, and returns
 every cell of the known columns as Excel holds it: nothing is parsed here,
 so ``02040`` stays text and ``n/a`` stays ``n/a``. Everything a workbook can do
-to hurt the machine (not a workbook, encrypted, a decompression bomb, XML
-entities) is refused before python-calamine sees it, as a ``FileRejected``
-carrying one plain sentence.
+to hurt the machine is refused before python-calamine sees it, as a
+``FileRejected`` carrying one plain sentence: not a workbook, encrypted, a
+decompression bomb (whatever sizes the zip directory declares), XML entity
+declarations in any part, a shared-string table or a sheet extent that would
+make calamine allocate gigabytes (a 7 KB file with one cell in XFD1048576
+asks it for 550 GB, and Rust aborts the process rather than raise).
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import io
+import os
+import pyexpat
+import re
+import stat
+import struct
 import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import python_calamine
 
@@ -25,22 +37,70 @@ from connector_rollup.contract import (
     SUBMISSION_SHEET,
     Sheet,
 )
+from connector_rollup.registry import CODE_PATTERN
 from connector_rollup.values import fold, is_blank
 
 MAX_TITLE_ROWS = 10
+MAX_FILE_BYTES = 100 * 1024 * 1024
 # A real submission is a few MB of XML; far more is a decompression bomb.
 MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
-MAX_FILE_BYTES = 100 * 1024 * 1024
-_CHUNK = 1024 * 1024
+# An .xlsx holds a few dozen parts; a zip directory of millions costs GBs to list.
+MAX_PARTS = 10_000
+# calamine reserves the shared-string table from its uniqueCount attribute.
+MAX_SHARED_STRINGS = 1_000_000
+# Cells from A1 to a sheet's last cell, which calamine and to_python() allocate
+# densely (about 40 bytes each). 3 million is 200,000 rows of 14 columns.
+MAX_SHEET_CELLS = 3_000_000
+# Sheets are read in parallel threads (calamine releases the GIL) when the
+# workbook is small enough that a copy per thread costs nothing.
+PARALLEL_MAX_FILE_BYTES = 16 * 1024 * 1024
+PARALLEL_MAX_XML_BYTES = 64 * 1024 * 1024
+MAX_THREADS = 4
+
+_CHUNK = 1024 * 1024  # inflated bytes per step
+_INPUT_CHUNK = 64 * 1024  # compressed bytes fed per step
+_CARRY = 64 * 1024  # at most this much of a chunk's end is carried into the next scan
+# Parts calamine and openpyxl never parse as XML (pictures).
+_MEDIA = re.compile(r"^xl/media/[^/]+\.(?:png|jpe?g|gif|bmp|tiff?|emf|wmf|svg)$", re.IGNORECASE)
+_XML_DECLARATION = re.compile(rb"!(?i:doctype|entity)")
+
+# Where a sheet's cells may lie. calamine (quick-xml) is lenient: it takes a
+# cell's position from its LAST r attribute, quoted either way, spaced any
+# way, prefixed elements (<x:c>), cells without r (counted along the row),
+# and `<` or `>` inside attribute values. So the checks are, from cheap to exact:
+# 1. every part: is every cell start tag `<c r="A1".."Z99999"` (what Excel,
+#    openpyxl and xlsxwriter write), with no other r attribute anywhere?
+#    Then no cell lies beyond Z99999 (2.6 million cells from A1).
+_UNPLAIN_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,5}")[\s/>]')
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_OTHER_R = re.compile(rb"r(?<![\w:.-]r)(?<!<c r)(?<!<row r)\s*=")
+# 2. a sheet about to be read that failed 1 only for far or odd cell tags:
+#    if every cell still starts `<c r="XFD1048576"` (any size), the last cell
+#    with content is found from those refs; cells without content (the
+#    formatting Excel writes for a million blank rows) do not count.
+_REFLESS_CELL = re.compile(rb'<c(?! r="[A-Z]{1,3}[0-9]{1,7}")[\s/>]')
+_LT_IN_VALUE = re.compile(rb"""=\s*(?:"[^"<]*<|'[^'<]*<)""")
+_VALUED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"'
+                          rb"""(?>[^<>"']++|"[^"]*+"|'[^']*+')*+(?<!/)>(?!\s*</c>)""")
+# 3. otherwise parse it (expat, streaming) and follow calamine's counters.
+_REF = re.compile(r"([A-Za-z]*)([0-9]*)")
+_ATTRS = rb"""((?:[^>"']|"[^"]*"|'[^']*')*)"""
+_SST_TAG = re.compile(rb"<(?:[\w.-]+:)?sst(?=[\s/>])" + _ATTRS + rb">")
+_UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*([0-9]+)""")
 
 
 class FileRejected(Exception):
-    """The whole workbook is unusable. ``code`` is stable; ``params`` fill the message."""
+    """The whole workbook is unusable. ``code`` is stable; ``params`` fill the message.
+
+    ``language`` is the workbook's ("en" or "fr") when it was rejected after
+    being opened (a missing sheet or column, an unreadable sheet), else None.
+    """
 
     def __init__(self, code: str, **params: object):
         super().__init__(code)
         self.code = code
         self.params = params
+        self.language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,97 +162,526 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> RawWorkbook:
     """Read a submission workbook's raw cells, or raise ``FileRejected``."""
     path = Path(path)
     if data is None:
-        data = _read_bytes(path)
-    _check_container(data)
-    try:
-        book = python_calamine.load_workbook(io.BytesIO(data))
-    except python_calamine.PasswordError:
-        raise FileRejected("password_protected") from None
-    except Exception as exc:  # calamine raises several types for damaged files
-        raise FileRejected("not_xlsx", detail=str(exc).splitlines()[0][:200]) from None
+        data = read_bytes(path)
+    container = _check_container(data)
+    book = _open(data)
 
     by_fold = {fold(name): name for name in reversed(book.sheet_names)}
-    language_votes = {"en": 0, "fr": 0}
-    submission_name = _find_sheet(by_fold, SUBMISSION_SHEET, language_votes)
-    if submission_name is None:
-        raise FileRejected("missing_sheet", sheet=SUBMISSION_SHEET[0], sheet_fr=SUBMISSION_SHEET[1])
-    found: dict[str, str] = {}
-    for sheet in DATA_SHEETS:
-        name = _find_sheet(by_fold, (sheet.english, sheet.french), language_votes)
-        if name is None:
-            if sheet.required:
+    votes = {"en": 0, "fr": 0}
+    found: dict[str, str] = {}  # sheet key -> its name in the workbook
+    pairs = [("submission", SUBMISSION_SHEET), *((s.key, (s.english, s.french)) for s in DATA_SHEETS)]
+    for key, names in pairs:
+        if (name := _find_sheet(by_fold, names, votes)) is not None:
+            found[key] = name
+    language = "fr" if votes["fr"] > votes["en"] else "en"
+    try:
+        if "submission" not in found:
+            raise FileRejected("missing_sheet", sheet=SUBMISSION_SHEET[0], sheet_fr=SUBMISSION_SHEET[1])
+        for sheet in DATA_SHEETS:
+            if sheet.required and sheet.key not in found:
                 raise FileRejected("missing_sheet", sheet=sheet.english, sheet_fr=sheet.french)
-            continue
-        found[sheet.key] = name
-    language = "fr" if language_votes["fr"] > language_votes["en"] else "en"
-
-    workbook = RawWorkbook(
-        file_name=path.name,
-        sha256=sha256_of(data),
-        language=language,
-        submission_sheet=submission_name,
-        fields=_read_submission_fields(_cells(book, submission_name)),
-    )
-    for sheet in DATA_SHEETS:
-        if sheet.key in found:
-            workbook.sheets[sheet.key] = _read_data_sheet(sheet, found[sheet.key], _cells(book, found[sheet.key]))
+        cells = _read_sheets(container, book, list(found.values()))
+        workbook = RawWorkbook(
+            file_name=path.name,
+            sha256=sha256_of(data),
+            language=language,
+            submission_sheet=found["submission"],
+            fields=_read_submission_fields(cells[found["submission"]]),
+        )
+        for sheet in DATA_SHEETS:
+            if (name := found.get(sheet.key)) is not None:
+                workbook.sheets[sheet.key] = _read_data_sheet(sheet, name, cells[name])
+    except FileRejected as rejected:
+        rejected.language = language  # the workbook was opened: its sheet names tell its language
+        raise
     return workbook
 
 
-def _read_bytes(path: Path) -> bytes:
+def peek_community(data: bytes) -> str | None:
+    """The community code a workbook's Submission sheet names, or None; reads nothing else.
+
+    Only a code of the registry's form (``NS-HFX``) is returned, so the answer
+    is safe to group or name things by; anything else is found and explained
+    by the full read.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FileRejected("too_large", megabytes=size // (1024 * 1024))
-        return path.read_bytes()
+        container = _check_container(data)
+        book = _open(data)
+        by_fold = {fold(name): name for name in reversed(book.sheet_names)}
+        name = _find_sheet(by_fold, SUBMISSION_SHEET, {"en": 0, "fr": 0})
+        if name is None:
+            return None
+        cells = _read_sheets(container, book, [name])[name]
+        found = _read_submission_fields(cells).get("community_code")
+    except Exception:  # anything wrong is found and explained by the full read
+        return None
+    if found is None or not isinstance(found.value, (str, int, float)) or isinstance(found.value, bool):
+        return None
+    code = str(found.value).strip().upper()
+    return code if CODE_PATTERN.match(code) else None
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """A workbook file's bytes, or ``FileRejected``: not a regular file, over 100 MB, unreadable.
+
+    Never blocks on a FIFO nor reads past the size limit, so intake can use it too.
+    """
+    path = Path(path)
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            raise FileRejected("unreadable", detail="not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise FileRejected("too_large", megabytes=info.st_size // (1024 * 1024))
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise FileRejected("unreadable", detail=exc.strerror or str(exc)) from None
+    if len(data) > MAX_FILE_BYTES:  # grew since stat
+        raise FileRejected("too_large", megabytes=len(data) // (1024 * 1024))
+    return data
 
 
-def _check_container(data: bytes) -> None:
+# --- The container: everything checked before calamine opens the file -------------
+
+
+@dataclass
+class _Part:
+    info: zipfile.ZipInfo
+    start: int  # offset of the compressed bytes in the file
+    inflated: int = 0
+    simple: bool = True  # passed check 1: no cell beyond Z99999
+    odd: bool = False  # another r attribute, or prefixed cells: only expat can place them
+
+
+@dataclass
+class _Container:
+    data: bytes
+    parts: dict[str, _Part]
+    sheet_parts: dict[str, str]  # sheet name -> part name, resolved as calamine does
+    xml_bytes: int  # inflated bytes of every part
+
+
+def _sniff_not_zip(data: bytes) -> FileRejected:
+    """The rejection for a file that is not a zip: HTML, text/CSV or other bytes."""
+    head = data[:4096]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    lowered = head.lstrip().lower()
+    if lowered.startswith((b"<!doctype html", b"<html", b"<table", b"<head", b"<meta", b"<body")) or (
+        lowered.startswith(b"<") and b"<html" in lowered
+    ):
+        return FileRejected("not_xlsx_html")
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return FileRejected("not_xlsx", detail="it is an Excel 2003 XML spreadsheet")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # "Unicode text" saved by Excel
+        return FileRejected("not_xlsx_text")
+    if head.startswith(b"%PDF"):
+        return FileRejected("not_xlsx", detail="it is a PDF document")
+    if b"\x00" in head:
+        return FileRejected("not_xlsx", detail="its content is not a spreadsheet")
+    return FileRejected("not_xlsx_text")
+
+
+def _check_container(data: bytes) -> _Container:
     """Refuse anything but a plain, reasonably sized, entity-free .xlsx zip."""
-    if not data.strip():
+    if len(data) > MAX_FILE_BYTES:
+        raise FileRejected("too_large", megabytes=len(data) // (1024 * 1024))
+    if not data or data.isspace():
         raise FileRejected("empty_file")
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        # An OLE2 compound file: an encrypted .xlsx or an old binary .xls.
-        if "EncryptedPackage".encode("utf-16-le") in data[:1_000_000] or b"EncryptedPackage" in data:
+        # An OLE2 compound file: an encrypted .xlsx (its EncryptedPackage
+        # stream is named in UTF-16) or an old binary .xls.
+        if "EncryptedPackage".encode("utf-16-le") in data or b"EncryptedPackage" in data:
             raise FileRejected("password_protected")
         raise FileRejected("old_xls")
-    if not data.startswith(b"PK"):
-        head = data[:512].lstrip().lower()
-        kind = "html" if head.startswith((b"<!doctype html", b"<html")) else "text"
-        raise FileRejected("not_xlsx_" + kind)
+    if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):  # a zip's first part, or an empty zip
+        raise _sniff_not_zip(data)
+    if data.count(b"PK\x01\x02") > MAX_PARTS:  # central directory entries, before listing them
+        raise FileRejected("not_xlsx", detail="it holds far more parts than a workbook")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, EOFError, ValueError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, struct.error):
         raise FileRejected("corrupt") from None
     names = {m.filename for m in members}
+    if len(names) != len(members):  # two parts of one name: which one calamine reads is unclear
+        raise FileRejected("corrupt")
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise FileRejected("not_xlsx_zip")
+    if "xl/workbook.bin" in names:
+        raise FileRejected("not_xlsx", detail="it is a binary .xlsb workbook")
     declared = sum(m.file_size for m in members)
     if declared > MAX_UNCOMPRESSED_BYTES:
         raise FileRejected("too_large_unpacked", megabytes=declared // (1024 * 1024))
-    # Sizes in the zip directory can lie: inflate for real, within a budget,
-    # and look at each XML part's prolog for DTDs (entity expansion, XXE).
+
+    parts: dict[str, _Part] = {}
     budget = MAX_UNCOMPRESSED_BYTES
+    for member in members:
+        if member.flag_bits & 0x1:
+            raise FileRejected("not_xlsx", detail="its parts are encrypted")
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise FileRejected("not_xlsx", detail="its parts use a compression Excel never writes")
+        part = _Part(member, _data_start(data, member))
+        if not _MEDIA.match(member.filename):
+            budget = _scan_part(data, part, budget)
+        else:  # still inflated once, so the budget counts it
+            for chunk in _inflate(data, part):
+                budget -= len(chunk)
+                if budget < 0:
+                    raise _too_large_unpacked()
+        parts[member.filename] = part
+    return _Container(data, parts, _sheet_parts(data, parts),
+                      sum(p.inflated for p in parts.values()))
+
+
+def _too_large_unpacked() -> FileRejected:
+    return FileRejected("too_large_unpacked", megabytes=MAX_UNCOMPRESSED_BYTES // (1024 * 1024))
+
+
+def _data_start(data: bytes, member: zipfile.ZipInfo) -> int:
+    """Where a member's compressed bytes begin, from its local header."""
+    offset = member.header_offset
+    header = data[offset: offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise FileRejected("corrupt")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    start = offset + 30 + name_length + extra_length
+    if start + member.compress_size > len(data):
+        raise FileRejected("corrupt")  # cut off while copying
+    return start
+
+
+def _inflate(data: bytes, part: _Part) -> Iterator[bytes]:
+    """A member's bytes, inflated chunk by chunk from the compressed data itself.
+
+    The sizes in the zip directory are ignored: Python's zipfile stops at the
+    declared size, while calamine's zip reader inflates the whole stream, so a
+    member that declares 1 KB and inflates to 10 GB must be measured for real.
+    """
+    info = part.info
+    compressed = memoryview(data)[part.start: part.start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        for offset in range(0, len(compressed), _CHUNK):
+            yield bytes(compressed[offset: offset + _CHUNK])
+        return
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    position = 0
     try:
-        for member in members:
-            if not member.filename.endswith((".xml", ".rels", ".vml")):
-                continue
-            with archive.open(member) as stream:
-                first = True
-                while chunk := stream.read(_CHUNK):
-                    if first and b"<!DOCTYPE" in chunk[:4096].upper() or first and b"<!ENTITY" in chunk[:4096].upper():
-                        raise FileRejected("unsafe_xml", part=member.filename)
-                    first = False
-                    budget -= len(chunk)
-                    if budget < 0:
-                        raise FileRejected("too_large_unpacked", megabytes=MAX_UNCOMPRESSED_BYTES // (1024 * 1024))
-    except FileRejected:
-        raise
-    except Exception:  # truncated or damaged compressed data, bad CRC
+        while not inflater.eof:
+            if inflater.unconsumed_tail:
+                feed = inflater.unconsumed_tail
+            elif position < len(compressed):
+                feed = compressed[position: position + _INPUT_CHUNK]
+                position += _INPUT_CHUNK
+            else:
+                break
+            chunk = inflater.decompress(feed, _CHUNK)
+            if chunk:
+                yield chunk
+    except zlib.error:
         raise FileRejected("corrupt") from None
+    if not inflater.eof:
+        raise FileRejected("corrupt")  # the deflate stream is cut short
+
+
+def _windows(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, int]]:
+    """(window, end): each chunk with the unfinished tag before it; scan ``window[:end]``.
+
+    ``end`` is the window's last ``<``, so no tag is cut in two (unless a ``<``
+    sits inside an attribute value, which ``_LT_IN_VALUE`` finds); what follows
+    is carried into the next window. A run of more than ``_CARRY`` bytes
+    without ``<`` is cut anyway, and ``end`` is then negative (``-cut``).
+    """
+    carry = b""
+    for chunk in chunks:
+        window = carry + chunk
+        end = window.rfind(b"<")
+        if end < 0 or len(window) - end > _CARRY:
+            cut = max(len(window) - _CARRY, 0)
+            yield window, -cut
+            carry = window[cut:]
+        else:
+            yield window, end
+            carry = window[end:]
+    if carry:
+        yield carry, len(carry)
+
+
+def _scan_part(data: bytes, part: _Part, budget: int) -> int:
+    """Inflate one part within the budget, refusing DTDs and UTF-16 XML; returns what is left."""
+    name = part.info.filename
+    count_strings = name.lower().endswith("sharedstrings.xml")
+    strings = 0
+
+    def counted() -> Iterator[bytes]:
+        nonlocal budget
+        first = True
+        for chunk in _inflate(data, part):
+            budget -= len(chunk)
+            part.inflated += len(chunk)
+            if budget < 0:
+                raise _too_large_unpacked()
+            if first:
+                first = False
+                # Excel writes UTF-8; a UTF-16/32 part would hide a DOCTYPE from a byte search.
+                if chunk.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<", b"\x00\x00\xfe\xff")):
+                    raise FileRejected("unsafe_xml", part=name)
+                if count_strings:
+                    _check_string_table_tag(chunk[:_CARRY])
+            yield chunk
+
+    for window, end in _windows(counted()):
+        end = abs(end)
+        # A DOCTYPE may follow any amount of prolog: look everywhere, not at the start only.
+        if b"!" in window and _XML_DECLARATION.search(window):
+            raise FileRejected("unsafe_xml", part=name)
+        if not part.odd and (_PREFIXED_CELL.search(window, 0, end) or _OTHER_R.search(window, 0, end)):
+            part.simple, part.odd = False, True
+        if part.simple and _UNPLAIN_CELL.search(window, 0, end):
+            part.simple = False
+        if count_strings:
+            strings += sum(window.count(tag, 0, end) for tag in (b"<si", b":si>", b":si "))
+            if strings > MAX_SHARED_STRINGS:
+                raise _too_many_strings(strings)
+    return budget
+
+
+def _check_string_table_tag(head: bytes) -> None:
+    """calamine reserves room for ``uniqueCount`` strings before reading one: bound it."""
+    tag = _SST_TAG.search(head)
+    if tag is None:  # Excel writes <sst ...> right after the XML declaration
+        raise FileRejected("not_xlsx", detail="its table of texts is malformed")
+    declared = max((int(n) for n in _UNIQUE_COUNT.findall(tag[1])), default=0)
+    if declared > MAX_SHARED_STRINGS:
+        raise _too_many_strings(declared)
+
+
+def _too_many_strings(count: int) -> FileRejected:
+    return FileRejected("not_xlsx", detail=f"its table of texts declares {count:,} entries, "
+                                           f"far more than any submission")
+
+
+def _part_text(data: bytes, parts: dict[str, _Part], name: str) -> bytes:
+    part = parts.get(name)
+    if part is None or part.inflated > 16 * 1024 * 1024:
+        return b""
+    return b"".join(_inflate(data, part))
+
+
+_SHEET_TAG = re.compile(rb"<(?:[\w.-]+:)?sheet\s" + _ATTRS + rb">")
+_RELATIONSHIP_TAG = re.compile(rb"<(?:[\w.-]+:)?Relationship\s" + _ATTRS + rb">")
+_ATTR = re.compile(rb"""([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _attributes(text: bytes) -> dict[str, str]:
+    """A tag's attributes, values unescaped."""
+    out = {}
+    for m in _ATTR.finditer(text):
+        value = m[2] if m[2] is not None else m[3]
+        out[m[1].decode("utf-8", "replace")] = html.unescape(value.decode("utf-8", "replace"))
+    return out
+
+
+def _sheet_parts(data: bytes, parts: dict[str, _Part]) -> dict[str, str]:
+    """Sheet name -> the part calamine reads for it (``xl/`` + the relationship's target)."""
+    targets = {}
+    for tag in _RELATIONSHIP_TAG.finditer(_part_text(data, parts, "xl/_rels/workbook.xml.rels")):
+        attrs = _attributes(tag[1])
+        if "Id" in attrs and "Target" in attrs:
+            target = attrs["Target"]
+            if target.startswith("/"):
+                target = target[1:]
+            if not re.search(r"\.\.|\./|//|\\", target):  # else left unresolved: every part is checked
+                targets[attrs["Id"]] = target if target.startswith("xl/") else "xl/" + target
+    mapping = {}
+    for tag in _SHEET_TAG.finditer(_part_text(data, parts, "xl/workbook.xml")):
+        attrs = _attributes(tag[1])
+        rel = attrs.get("r:id") or attrs.get("relationships:id")
+        if "name" in attrs and rel in targets:
+            mapping[attrs["name"]] = targets[rel]
+    return mapping
+
+
+def _guard_sheet(container: _Container, name: str) -> None:
+    """Refuse a sheet whose extent would make calamine allocate too much, before it is read."""
+    part_name = container.sheet_parts.get(name)
+    if part_name in container.parts:
+        suspects = [container.parts[part_name]]
+    else:  # not resolved as calamine would: check every part that is not simple
+        suspects = list(container.parts.values())
+    for part in suspects:
+        if part.simple:
+            continue
+        extent = None if part.odd else _extent_from_refs(container.data, part)
+        rows, columns = extent or _extent(container.data, part, name)
+        if rows * columns > MAX_SHEET_CELLS:
+            raise FileRejected(
+                "unreadable_sheet", sheet=name,
+                detail=f"it has cells at least as far as {cell_ref(columns - 1, rows)} ({rows * columns:,} cells "
+                       f"counted from A1), far more than a submission needs; delete the rows and columns "
+                       f"after your data",
+            )
+
+
+def _extent_from_refs(data: bytes, part: _Part) -> tuple[int, int] | None:
+    """(last row, last column) of the cells with content, or None if a cell has no plain ref.
+
+    Stops early once the extent passes ``MAX_SHEET_CELLS``.
+    """
+    rows = columns = 0
+    letters = b""
+    for window, end in _windows(_inflate(data, part)):
+        if end < 0 or _REFLESS_CELL.search(window, 0, end) or _LT_IN_VALUE.search(window):
+            return None  # a tag may be cut, or a cell lacks a plain ref: parse instead
+        for cell in _VALUED_CELL.finditer(window, 0, end):
+            if (len(cell[1]), cell[1]) > (len(letters), letters):
+                letters = cell[1]
+                columns = _ref(letters.decode())[1]
+            rows = max(rows, int(cell[2]))
+        if rows * columns > MAX_SHEET_CELLS:
+            break
+    return rows, columns
+
+
+def _ref(text: str | None) -> tuple[int, int]:
+    """(row, column), 1-based, of a reference such as ``AB12``; 0 for a part it lacks."""
+    letters, digits = _REF.match(text or "").groups()
+    column = 0
+    for letter in letters.upper():
+        column = column * 26 + ord(letter) - 64
+    return (int(digits) if digits else 0), column
+
+
+class _FarEnough(Exception):
+    """Raised from expat's handlers to stop once a sheet is known to be too large."""
+
+
+def _extent(data: bytes, part: _Part, sheet: str) -> tuple[int, int]:
+    """(last row, last column), 1-based, of the cells calamine would keep from this part.
+
+    A streaming expat parse that follows calamine's counters for rows and
+    cells without a reference, erring high: a cell counts when it has any
+    child element (an empty ``<v/>`` too), counters only move forward, and
+    self-closing elements (which calamine skips) move them as well. A part
+    expat cannot parse is refused: Excel writes well-formed XML.
+    """
+    row = column = 0  # 0-based, like calamine's counters
+    rows = columns = 0
+    cell: list[int] | None = None  # [row, column, valued] of the open <c>
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal row, column, cell
+        local = name.rpartition(":")[2]
+        if cell is not None:
+            cell[2] = 1  # a child element: the cell has a value
+        if local == "row":
+            found_row, _ = _ref(attrs.get("r"))
+            if found_row:
+                row = max(row, found_row - 1)
+        elif local == "c":
+            found_row, found_column = _ref(attrs.get("r"))
+            if found_column:
+                column = max(column, found_column - 1)
+            cell = [found_row - 1 if found_row else row, found_column - 1 if found_column else column, 0]
+
+    def end(name: str) -> None:
+        nonlocal row, column, cell, rows, columns
+        local = name.rpartition(":")[2]
+        if local == "c" and cell is not None:
+            if cell[2]:
+                rows, columns = max(rows, cell[0] + 1), max(columns, cell[1] + 1)
+                if rows * columns > MAX_SHEET_CELLS:
+                    raise _FarEnough
+            cell = None
+            column += 1
+        elif local == "row":
+            row, column = row + 1, 0
+
+    parser = pyexpat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        for chunk in _inflate(data, part):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _FarEnough:
+        pass
+    except pyexpat.ExpatError as exc:
+        raise FileRejected("unreadable_sheet", sheet=sheet,
+                           detail=f"its XML is malformed at line {exc.lineno}") from None
+    return rows, columns
+
+
+# --- Reading cells --------------------------------------------------------------------
+
+
+def _open(data: bytes):
+    try:
+        return python_calamine.load_workbook(io.BytesIO(data))
+    except python_calamine.PasswordError:
+        raise FileRejected("password_protected") from None
+    except Exception as exc:  # calamine raises several types for damaged files
+        raise FileRejected("not_xlsx", detail=_first_line(exc)) from None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _read_sheets(container: _Container, book, names: list[str]) -> dict[str, list[list[object]]]:
+    """Each named sheet's cells from A1, rows of equal length; in parallel when the file is small.
+
+    calamine releases the GIL while it parses, so sheets are read in threads,
+    in groups of about equal XML size, one group per core (up to
+    ``MAX_THREADS``). A CalamineWorkbook cannot be shared between threads, and
+    opening one parses the shared-string table again, so the main thread reads
+    its group with ``book`` and each other thread opens the workbook once.
+    """
+    for name in names:
+        _guard_sheet(container, name)
+    workers = min(MAX_THREADS, _cores(), len(names))
+    if (workers < 2 or len(container.data) > PARALLEL_MAX_FILE_BYTES
+            or container.xml_bytes > PARALLEL_MAX_XML_BYTES):
+        return {name: _cells(book, name) for name in names}
+
+    def size(name: str) -> int:
+        part = container.parts.get(container.sheet_parts.get(name, ""))
+        return part.inflated if part else 0
+
+    groups: list[list[str]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for name in sorted(names, key=size, reverse=True):
+        emptiest = loads.index(min(loads))
+        groups[emptiest].append(name)
+        loads[emptiest] += size(name)
+
+    def read_group(group: list[str], opened=None) -> dict[str, list[list[object]]]:
+        own = opened if opened is not None else _open(container.data)
+        return {name: _cells(own, name) for name in group}
+
+    with ThreadPoolExecutor(max_workers=workers - 1) as pool:
+        futures = [pool.submit(read_group, group) for group in groups[1:] if group]
+        cells = read_group(groups[0], book)
+        for future in futures:
+            cells.update(future.result())
+    return {name: cells[name] for name in names}
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def _cells(book, name: str) -> list[list[object]]:
+    try:
+        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise FileRejected("unreadable_sheet", sheet=name, detail=_first_line(exc)) from None
 
 
 def _find_sheet(by_fold: dict[str, str], names: tuple[str, str], votes: dict[str, int]) -> str | None:
@@ -201,13 +690,6 @@ def _find_sheet(by_fold: dict[str, str], names: tuple[str, str], votes: dict[str
             votes[lang] += 1
             return by_fold[fold(name)]
     return None
-
-
-def _cells(book, name: str) -> list[list[object]]:
-    try:
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception as exc:
-        raise FileRejected("unreadable_sheet", sheet=name, detail=str(exc).splitlines()[0][:200]) from None
 
 
 def _field_lookup() -> dict[str, str]:
@@ -241,6 +723,37 @@ def _header_lookup(sheet: Sheet) -> dict[str, str]:
     return lookup
 
 
+def _blank_row(row: list[object]) -> bool:
+    """True when every cell is empty or only spaces (a typical row answers at its first cell)."""
+    for v in row:
+        if v == "" or v is None:
+            continue
+        if isinstance(v, str):
+            if v.strip():
+                return False
+        elif not is_blank(v):
+            return False
+    return True
+
+
+def _kept_rows(cells: list[list[object]], first: int) -> list[int]:
+    """Indexes of the rows from ``first`` that are not blank (a row starting with text is, at once)."""
+    kept = []
+    for i in range(first, len(cells)):
+        row = cells[i]
+        head = row[0] if row else ""
+        if (head.__class__ is str and head.strip()) or not _blank_row(row):
+            kept.append(i)
+    return kept
+
+
+def _blank_as_none(column: tuple[object, ...]) -> list[object]:
+    """A column's cells with calamine's ``""`` for an empty cell as None."""
+    if "" not in column:
+        return list(column)
+    return [None if v == "" else v for v in column]
+
+
 def _read_data_sheet(sheet: Sheet, name: str, cells: list[list[object]]) -> RawSheet:
     lookup = _header_lookup(sheet)
     required = {c.key for c in sheet.required_columns}
@@ -272,32 +785,14 @@ def _read_data_sheet(sheet: Sheet, name: str, cells: list[list[object]]) -> RawS
         elif header:
             unknown.append((c, header))
 
-    rows: list[int] = []
-    values: dict[str, list[object]] = {key: [] for key in columns}
-    indexes = [(key, col.index) for key, col in columns.items()]
-    for r in range(header_index + 1, len(cells)):
-        row = cells[r]
-        if all(v == "" or is_blank(v) for v in row):
-            continue
-        rows.append(r + 1)
-        for key, index in indexes:
-            v = row[index] if index < len(row) else None
-            values[key].append(None if v == "" else v)
+    first = header_index + 1
+    kept = _kept_rows(cells, first)
+    rows = [i + 1 for i in kept]  # Excel row numbers
+    body = cells[first:] if len(kept) == len(cells) - first else [cells[i] for i in kept]
+    width = max(map(len, body), default=0)
+    if any(len(row) != width for row in body):  # to_python() gives equal rows; be safe anyway
+        body = [list(row) + [""] * (width - len(row)) for row in body]
+    by_index = list(zip(*body)) if body else []
+    values = {key: _blank_as_none(by_index[col.index]) if col.index < width else [None] * len(rows)
+              for key, col in columns.items()}
     return RawSheet(sheet, name, header_index + 1, columns, unknown, rows, values)
-
-
-def peek_community(data: bytes) -> str | None:
-    """The community code a workbook's Submission sheet names, or None; reads nothing else."""
-    try:
-        _check_container(data)
-        book = python_calamine.load_workbook(io.BytesIO(data))
-        by_fold = {fold(name): name for name in reversed(book.sheet_names)}
-        name = _find_sheet(by_fold, SUBMISSION_SHEET, {"en": 0, "fr": 0})
-        if name is None:
-            return None
-        found = _read_submission_fields(_cells(book, name)).get("community_code")
-    except Exception:  # anything wrong is found and explained by the full read
-        return None
-    if found is None or not isinstance(found.value, (str, int, float)) or isinstance(found.value, bool):
-        return None
-    return str(found.value).strip().upper() or None
