@@ -1,4 +1,4 @@
-"""Stage 2, validate: check one workbook against the contract and keep its valid rows.
+"""Stage 2, validate: check workbooks against the contract and keep their valid rows.
 
 ``validate_workbook`` never raises for anything a community sent: a file
 error becomes a rejected ``Submission`` with one plain sentence; a row error
@@ -6,22 +6,31 @@ becomes an ``Issue`` naming the sheet, row, header, cell and value, and only
 that row is left out. Single-cell rules live in the Pandera models of
 ``schemas/``; the rules that need the submission's context (its quarter, the
 registry, the other sheets) are here.
+
+Several workbooks are checked together, one sheet kind at a time: their
+rows are stacked, each column is parsed once, the model runs once, and the
+within-workbook rules are vectorised over the stack keyed by workbook. The
+cost of a call is then mostly per sheet kind and per column, not per
+workbook; the verdicts are those each workbook gets alone.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import hashlib
 import io
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache, partial
+from itertools import chain, repeat
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 import python_calamine
 
 from connector_rollup import messages, values
@@ -135,27 +144,34 @@ def validate_workbooks(workbooks: list[tuple[Path, bytes | None]], registry: dic
                        ) -> list[Submission]:
     """Check several workbooks, each on its own, in the order given; never raises for bad input.
 
-    Each sheet's Pandera model runs once over the parsed rows of all the
-    workbooks (its cost is mostly per call, not per row); every other rule is
-    applied workbook by workbook.
+    The verdicts are the ones ``validate_workbook`` gives each workbook alone.
+    The work is done per sheet kind over all the workbooks at once (see
+    ``_Batch``): its cost is mostly per call and per column, not per row.
     """
-    results: list[Submission | _Pending] = []
-    for path, data in workbooks:
-        path = Path(path)
-        try:
-            raw = read_workbook(path, data)
-        except FileRejected as rejected:
-            results.append(_rejected(path.name, data, rejected, _language_of_rejected(path, data, rejected),
-                                     sha256=None if data is not None else _file_sha256(path)))
-            continue
-        try:
-            results.append(_prepare(raw, registry))
-        except FileRejected as rejected:
-            results.append(_rejected(path.name, data, rejected, raw.language, sha256=raw.sha256))
-    pending = [r for r in results if isinstance(r, _Pending)]
+    results = [_open_book(Path(path), data, registry) for path, data in workbooks]
+    books = [r for r in results if isinstance(r, _Book)]
+    checked: dict[str, _Batch] = {}  # the sheet kinds done, whose IDs the later ones name
     for sheet in DATA_SHEETS:
-        _run_model(sheet, [p for p in pending if sheet.key in p.parsed])
-    return [r.finish() if isinstance(r, _Pending) else r for r in results]
+        batch = _Batch.stack(sheet, books)
+        if batch is not None:
+            _check(batch, checked)
+            _keep_valid_rows(batch)
+            checked[sheet.key] = batch
+    return [r.finish() if isinstance(r, _Book) else r for r in results]
+
+
+def _open_book(path: Path, data: bytes | None, registry: dict[str, Community]
+               ) -> _Book | Submission:
+    """The workbook read and identified, or its rejection (a file error)."""
+    try:
+        raw = read_workbook(path, data)
+    except FileRejected as rejected:
+        return _rejected(path.name, data, rejected, _language_of_rejected(path, data, rejected),
+                         sha256=None if data is not None else _file_sha256(path))
+    try:
+        return _Book.identify(raw, registry)
+    except FileRejected as rejected:
+        return _rejected(path.name, data, rejected, raw.language, sha256=raw.sha256)
 
 
 # File errors the reader raises after it opened the workbook, before it knew its language.
@@ -203,53 +219,33 @@ def _rejected(file_name, data, rejected: FileRejected, lang: str, sha256: str | 
     return Submission(file_name, sha256, "rejected", lang, reason=reason, issues=[issue])
 
 
-def _prepare(raw: RawWorkbook, registry: dict[str, Community]) -> _Pending:
-    """Identify the workbook (or raise ``FileRejected``) and parse its sheets."""
-    community, period, submitted_on = _identify(raw, registry)
-    submission = Submission(
-        raw.file_name, raw.sha256, "accepted", raw.language,
-        community_code=community.code, period=period, submitted_on=submitted_on,
-    )
-    submission.tracks_jobs = _tracks_jobs(raw, submission)
-    _check_coordinator_email(raw, submission)
-    pending = _Pending(raw, submission, _Context(raw.language, raw.file_name, community, period))
-    for key, sheet in raw.sheets.items():
-        pending.parsed[key] = _parse_sheet(sheet)
-        pending.issues[key] = _header_issues(sheet, pending.context)
-    return pending
-
-
 @dataclass
-class _Pending:
-    """A workbook between parsing and its verdict: Pandera's findings are added per sheet."""
+class _Book:
+    """An identified workbook on its way to a verdict; its issues come sheet kind by sheet kind."""
 
     raw: RawWorkbook
     submission: Submission
     context: _Context
-    parsed: dict[str, pd.DataFrame] = field(default_factory=dict)
-    issues: dict[str, list[Issue]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @classmethod
+    def identify(cls, raw: RawWorkbook, registry: dict[str, Community]) -> _Book:
+        """Check the Submission sheet (or raise ``FileRejected``); its row-level errors are kept."""
+        community, period, submitted_on = _identify(raw, registry)
+        submission = Submission(
+            raw.file_name, raw.sha256, "accepted", raw.language,
+            community_code=community.code, period=period, submitted_on=submitted_on,
+        )
+        submission.tracks_jobs = _tracks_jobs(raw, submission)
+        _check_coordinator_email(raw, submission)
+        return cls(raw, submission, _Context(raw.language, raw.file_name, community, period))
 
     def finish(self) -> Submission:
-        """Apply the context rules, keep the valid rows, and order the issues as the sheets read."""
-        raw, submission, context = self.raw, self.submission, self.context
-        bad_rows: dict[str, set[int]] = {}
-        for key, frame in self.parsed.items():
-            sheet = raw.sheets[key]
-            issues = self.issues[key]
-            issues.extend(_check_duplicates(sheet, frame, context))
-            issues.extend(_check_dates(sheet, frame, context))
-            if key == "connectees":
-                issues.extend(_check_eligibility(sheet, frame, context))
-            submission.issues.extend(issues)
-            bad_rows[key] = {i.row for i in issues if i.severity == ERROR}
-        submission.issues.extend(_check_references(raw, self.parsed, bad_rows, context))
-        for key, frame in self.parsed.items():
-            valid = frame[~frame.index.isin(bad_rows[key])]
-            submission.rows[key] = _typed(raw.sheets[key].sheet, valid)
-            submission.rows_read += len(frame)
-            submission.rows_rejected += len(bad_rows[key])
+        """The submission, its issues in the order the sheets read, labelled with its community."""
+        submission, context = self.submission, self.context
+        submission.issues.extend(self.issues)
         order = {key: n for n, key in enumerate(["submission", *(s.key for s in DATA_SHEETS)])}
-        # Within a row, by column: B before AA.
+        # Within a row, by column: B before AA. A stable sort: one cell's issues keep their order.
         submission.issues.sort(key=lambda i: (order.get(i.sheet_key, -1), i.row or 0, len(i.cell), i.cell))
         for issue in submission.issues:
             issue.community_code, issue.period = context.community.code, context.period.label
@@ -356,72 +352,312 @@ def _check_coordinator_email(raw: RawWorkbook, submission: Submission) -> None:
         submission.issues.append(_submission_issue(raw, "coordinator_email", "bad_email", value, expected))
 
 
-def _parse_column(column: Column, raw_values: list[object]) -> list[object]:
-    """Parse a column's cells, each distinct raw value once."""
-    if column.type == ENUM:
-        parser = lambda v, name=column.enumeration: values.parse_enum(name, v)  # noqa: E731
-    else:
-        parser = _PARSERS[column.type]
-    cache: dict[tuple[type, object], object] = {}
-    out = []
-    for v in raw_values:
-        k = (type(v), v)
-        try:
-            out.append(cache[k])
-        except KeyError:
-            out.append(cache.setdefault(k, parser(v)))
-    return out
+# --- One sheet kind over all the workbooks ---------------------------------
 
 
-def _parse_sheet(sheet: RawSheet) -> pd.DataFrame:
-    """The sheet's cells parsed, one object column per contract column, indexed by Excel row."""
-    index = pd.Index(sheet.rows, name="excel_row")
-    blank = [None] * len(sheet.rows)
-    return pd.DataFrame(
-        {c.key: pd.Series(_parse_column(c, sheet.values.get(c.key, blank)), index=index, dtype=object)
-         for c in sheet.sheet.columns},
-        index=index,
-    )
+@dataclass
+class _Column:
+    """One column's parsed cells over a batch: row ``i`` holds ``distinct[codes[i]]``."""
+
+    column: Column
+    codes: np.ndarray  # intp, one per row
+    distinct: np.ndarray  # object: the parsed values (str, date, bool, None or INVALID)
+
+    @classmethod
+    def parse(cls, column: Column, cells: Iterable[object]) -> _Column:
+        """Parse the cells with the column's parser, each distinct raw value once."""
+        if column.type == ENUM:
+            parser = partial(values.parse_enum, column.enumeration)
+        else:
+            parser = _PARSERS[column.type]
+        codes, parsed = values.parse_distinct(parser, cells)
+        distinct = np.empty(len(parsed), dtype=object)
+        distinct[:] = parsed  # element by element: no value is a sequence numpy would unpack
+        return cls(column, codes, distinct)
+
+    @cached_property
+    def cells(self) -> np.ndarray:
+        """Every row's parsed value, as an object array."""
+        return self.distinct[self.codes]
+
+    @cached_property
+    def days(self) -> np.ndarray:
+        """Every row's date as ``datetime64[D]``; NaT where the cell holds no date."""
+        # Day numbers from ordinals: numpy converts date objects one by one, ten times slower.
+        distinct = np.array([v.toordinal() - _UNIX_EPOCH if isinstance(v, dt.date) else _NAT
+                             for v in self.distinct], dtype=np.int64)
+        return distinct.view("datetime64[D]")[self.codes]
 
 
-def _run_model(sheet: Sheet, pending: list[_Pending]) -> None:
-    """Run the sheet's Pandera model once over these workbooks' rows; file each failure with its workbook."""
-    if not pending:
+_UNIX_EPOCH = dt.date(1970, 1, 1).toordinal()
+_NAT = np.iinfo(np.int64).min  # NaT as datetime64's integer
+
+
+@dataclass
+class _Batch:
+    """One sheet kind's rows of all the workbooks, stacked in workbook order.
+
+    Row ``i`` is Excel row ``row[i]`` of ``books[owner[i]]``; a workbook's rows
+    are contiguous, ``bounds[b]:bounds[b + 1]`` (empty when it has no such
+    sheet: ``present[b]`` is False). Each rule that holds within one workbook
+    is one vectorised pass keyed by ``owner``; ``bad`` marks the rows an error
+    rejects. Every batch of a call shares one ``books`` list, so an owner
+    means the same workbook in all of them.
+    """
+
+    sheet: Sheet
+    books: list[_Book]
+    present: np.ndarray
+    owner: np.ndarray
+    row: np.ndarray
+    bounds: np.ndarray
+    columns: dict[str, _Column]
+    bad: np.ndarray
+
+    @classmethod
+    def stack(cls, sheet: Sheet, books: list[_Book]) -> _Batch | None:
+        """The sheet's rows of the workbooks that have it, each column parsed once (or None)."""
+        raws = [book.raw.sheets.get(sheet.key) for book in books]
+        present = np.array([raw is not None for raw in raws], dtype=bool)
+        if not present.any():
+            return None
+        raws = [raw for raw in raws if raw is not None]
+        counts = np.zeros(len(books), dtype=np.intp)
+        counts[present] = [len(raw.rows) for raw in raws]
+        bounds = np.concatenate([[0], np.cumsum(counts)])
+        columns = {}
+        for c in sheet.columns:  # a column a workbook lacks reads blank
+            cells = chain.from_iterable(raw.values.get(c.key) or repeat(None, len(raw.rows))
+                                        for raw in raws)
+            columns[c.key] = _Column.parse(c, cells)
+        rows = chain.from_iterable(raw.rows for raw in raws)
+        return cls(
+            sheet, books, present,
+            owner=np.repeat(np.arange(len(books)), counts),
+            row=np.fromiter(rows, dtype=np.int64, count=bounds[-1]),
+            bounds=bounds,
+            columns=columns,
+            bad=np.zeros(bounds[-1], dtype=bool),
+        )
+
+    def book_at(self, position: int) -> _Book:
+        """The workbook row ``position`` comes from."""
+        return self.books[self.owner[position]]
+
+    def raw_value(self, position: int, column_key: str) -> object:
+        """The cell of row ``position`` as the community wrote it (None: the column is absent)."""
+        b = self.owner[position]
+        cells = self.books[b].raw.sheets[self.sheet.key].values.get(column_key)
+        return None if cells is None else cells[position - self.bounds[b]]
+
+    def report(self, position: int, column_key: str, severity: str, code: str, raw_value: object,
+               **params: object) -> None:
+        """File an issue about one cell with its workbook; an error rejects the row."""
+        book = self.book_at(position)
+        sheet, column = book.raw.sheets[self.sheet.key], self.sheet.column(column_key)
+        row = int(self.row[position])
+        issue = book.context.issue(sheet, row, column, severity, code, raw_value, **params)
+        book.issues.append(issue)
+        if severity == ERROR:
+            self.bad[position] = True
+
+
+def _check(batch: _Batch, checked: dict[str, _Batch]) -> None:
+    """Find the batch's issues, each filed with its workbook in the order the rules run."""
+    for book, present in zip(batch.books, batch.present):
+        if present:
+            book.issues.extend(_header_issues(book.raw.sheets[batch.sheet.key], book.context))
+    _check_model(batch)
+    _check_duplicates(batch)
+    _check_dates(batch)
+    if batch.sheet.key == "connectees":
+        _check_eligibility(batch)
+    # Last: a row rejected by any rule above defines no ID and has no reference checked.
+    _check_references(batch, checked)
+
+
+def _check_model(batch: _Batch) -> None:
+    """The single-cell rules: the sheet's Pandera model, run once over all the workbooks' rows."""
+    if not len(batch.row):  # nothing to fail, and a Pandera call costs milliseconds
         return
-    frames = [p.parsed[sheet.key] for p in pending]
-    owner = [n for n, frame in enumerate(frames) for _ in range(len(frame))]
-    rows = [row for frame in frames for row in frame.index]
-    combined = pd.concat(frames, ignore_index=True)
-    for column_key, position, code in _pandera_failures(_schema(sheet.key), combined):
-        p = pending[owner[position]]
-        row = rows[position]
-        column = sheet.column(column_key)
-        params = {"choices": _choices(column.enumeration, p.context.lang)} if code == "bad_choice" else {}
-        raw_value = _raw(p.raw.sheets[sheet.key], column_key, row)
-        p.issues[sheet.key].append(p.context.issue(p.raw.sheets[sheet.key], row, column, ERROR, code,
-                                                   raw_value, **params))
+    schema = _schema(batch.sheet.key)
+    keys = [c.key for c in batch.sheet.columns if c.key in schema.columns]  # in the sheet's order
+    frame = pd.DataFrame({key: batch.columns[key].cells for key in keys}, dtype=object)
+    for column_key, position, code in _pandera_failures(schema, frame):
+        column = batch.sheet.column(column_key)
+        params = {}
+        if code == "bad_choice":
+            params["choices"] = _choices(column.enumeration, batch.book_at(position).context.lang)
+        raw_value = batch.raw_value(position, column_key)
+        batch.report(position, column_key, ERROR, code, raw_value, **params)
 
 
 @lru_cache(maxsize=None)
 def _schema(sheet_key: str) -> pa.DataFrameSchema:
-    """The sheet's model as a schema, without dtype checks: every column holds parsed objects."""
+    """The sheet's model as a schema without dtype checks (every column holds parsed objects).
+
+    Columns the model sets no rule for (optional text) are left out: they
+    cannot fail, and Pandera spends a fixed time on each column of each call.
+    """
     schema = MODELS[sheet_key].to_schema()
+    idle = [name for name, column in schema.columns.items()
+            if column.nullable and not column.unique and not column.checks]
+    schema = schema.remove_columns(idle)
     return schema.update_columns({name: {"dtype": None} for name in schema.columns})
 
 
-def _check_duplicates(sheet: RawSheet, frame: pd.DataFrame, context: _Context) -> list[Issue]:
-    """An ID written twice in the sheet: every copy is rejected."""
-    key = sheet.sheet.unique_id
-    if key is None:
+def _pandera_failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
+    """(column, row position, code) for every cell the schema rejects, by row then column."""
+    try:
+        schema.validate(frame, lazy=True)
         return []
-    ids = frame[key]
-    repeated = ids.notna() & ids.duplicated(keep=False)
-    column = sheet.sheet.column(key)
-    issues = []
-    for row, value in ids[repeated].items():
-        same = ", ".join(str(r) for r in ids.index[ids == value])
-        issues.append(context.issue(sheet, row, column, ERROR, "duplicate_id", _raw(sheet, key, row), rows=same))
-    return issues
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    out = set()
+    for column, check, position in zip(cases["column"], cases["check"], cases["index"]):
+        code = PANDERA_CODES.get(check, check)
+        if code == "required_when_accepted":
+            column = "intake_meeting_date"
+        if position is None or pd.isna(position):
+            continue
+        out.add((column, int(position), code))
+    return sorted(out, key=lambda f: (f[1], frame.columns.get_loc(f[0])))
+
+
+def _check_duplicates(batch: _Batch) -> None:
+    """An ID written twice in one workbook's sheet: every copy is rejected."""
+    key = batch.sheet.unique_id
+    if key is None:
+        return
+    (pairs,) = _pair_keys((batch.owner, batch.columns[key]))
+    repeated = np.flatnonzero((pairs >= 0) & pd.Series(pairs).duplicated(keep=False).to_numpy())
+    rows_of: dict[int, list[str]] = defaultdict(list)
+    for position in repeated:
+        rows_of[pairs[position]].append(str(batch.row[position]))
+    for position in repeated:
+        batch.report(position, key, ERROR, "duplicate_id", batch.raw_value(position, key),
+                     rows=", ".join(rows_of[pairs[position]]))
+
+
+def _pair_keys(*parts: tuple[np.ndarray, _Column]) -> list[np.ndarray]:
+    """For each (owner, column) given, a key per row: equal across them exactly when the workbook
+    and the parsed value are; -1 for a blank cell.
+
+    Only the distinct values are compared, then the rows take their codes.
+    """
+    # A blank's code is -1.
+    codes, uniques = pd.factorize(np.concatenate([column.distinct for _, column in parts]))
+    keys, start = [], 0
+    for owner, column in parts:
+        value = codes[start:start + len(column.distinct)][column.codes]
+        start += len(column.distinct)
+        keys.append(np.where(value < 0, -1, owner.astype(np.int64) * len(uniques) + value))
+    return keys
+
+
+def _check_dates(batch: _Batch) -> None:
+    """Every data date lies between the program's start and the end of its workbook's quarter."""
+    first = np.datetime64(PROGRAM_START, "D")
+    last_days = [book.context.period.last_day for book in batch.books]
+    last = np.array(last_days, dtype="datetime64[D]")[batch.owner]
+    for column in batch.sheet.columns:
+        if column.type != DATE:
+            continue
+        parsed = batch.columns[column.key]
+        # NaT (a blank or unreadable cell) compares False both ways.
+        for position in np.flatnonzero((parsed.days < first) | (parsed.days > last)):
+            value, last_day = parsed.cells[position], last_days[batch.owner[position]]
+            batch.report(position, column.key, ERROR, "date_out_of_range", value.isoformat(),
+                         min=PROGRAM_START.isoformat(), max=last_day.isoformat())
+
+
+def _check_eligibility(batch: _Batch) -> None:
+    """A Connectee whose category its workbook's community does not accept."""
+    parsed = batch.columns["category"]
+    categories = ENUMERATIONS["category"]
+    # ineligible[b, d]: distinct value d is a category workbook b's community does not accept.
+    ineligible = np.zeros((len(batch.books), len(parsed.distinct)), dtype=bool)
+    for b, book in enumerate(batch.books):
+        eligible = book.context.community.eligible_categories
+        ineligible[b] = [isinstance(v, str) and v in categories.codes and v not in eligible
+                         for v in parsed.distinct]
+    for position in np.flatnonzero(ineligible[batch.owner, parsed.codes]):
+        context = batch.book_at(position).context
+        choices = ", ".join(categories.label(c, context.lang) for c in categories.codes
+                            if c in context.community.eligible_categories)
+        raw_value = batch.raw_value(position, "category")
+        batch.report(position, "category", ERROR, "category_not_eligible", raw_value,
+                     choices=choices)
+
+
+def _check_references(batch: _Batch, checked: dict[str, _Batch]) -> None:
+    """IDs named by Introductions and Jobs that their own workbook does not define as a valid row.
+
+    Alone, a workbook cannot know its community's earlier submissions, so
+    these are warnings; ``history.resolve_references`` turns the ones no
+    submission defines into errors, as the roll-up does.
+    """
+    for (sheet_key, column_key), (target_key, _code) in REFERENCES.items():
+        if sheet_key != batch.sheet.key or target_key not in checked:
+            continue
+        target = checked[target_key]
+        named, defined = _pair_keys((batch.owner, batch.columns[column_key]),
+                                    (target.owner, target.columns[target.sheet.unique_id]))
+        defined = defined[~target.bad & (defined >= 0)]
+        unknown = (named >= 0) & ~batch.bad & target.present[batch.owner] & ~np.isin(named, defined)
+        for position in np.flatnonzero(unknown):
+            value = batch.columns[column_key].cells[position]
+            target_name = batch.book_at(position).raw.sheets[target_key].name
+            batch.report(position, column_key, WARNING, "id_not_in_workbook", value,
+                         target=target_name)
+
+
+def _keep_valid_rows(batch: _Batch) -> None:
+    """Give each workbook its valid rows as typed columns, and count its rows read and rejected."""
+    keep = ~batch.bad
+    typed = pd.DataFrame({"excel_row": batch.row[keep]}
+                         | {c.key: _typed(batch.columns[c.key], keep) for c in batch.sheet.columns})
+    # Owners are in order, so each workbook's kept rows are one slice of the typed frame.
+    kept_bounds = np.searchsorted(batch.owner[keep], np.arange(len(batch.books) + 1))
+    rejected = np.bincount(batch.owner[batch.bad], minlength=len(batch.books))
+    nullable = [key for key, dtype in typed.dtypes.items() if isinstance(dtype, pd.BooleanDtype)]
+    for b, book in enumerate(batch.books):
+        if not batch.present[b]:
+            continue
+        rows = typed.iloc[kept_bounds[b]:kept_bounds[b + 1]]
+        rows.index = pd.RangeIndex(len(rows))  # as reset_index(drop=True), without a second copy
+        for key in nullable:  # a workbook that answered every row gets plain bool, as alone
+            if not rows[key].hasnans:
+                rows[key] = rows[key].to_numpy(dtype=bool)
+        book.submission.rows[batch.sheet.key] = rows
+        book.submission.rows_read += int(batch.bounds[b + 1] - batch.bounds[b])
+        book.submission.rows_rejected += int(rejected[b])
+
+
+def _typed(parsed: _Column, keep: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """The kept rows of a column, typed: str, datetime64[s], bool (a blank optional cell: default).
+
+    Each distinct value is converted once; the rows are a ``take`` of them.
+    """
+    column, codes = parsed.column, parsed.codes[keep]
+    if column.type == DATE:
+        return parsed.days[keep].astype("datetime64[s]")
+    distinct = parsed.distinct
+    if column.default is not None:
+        distinct = [column.default if v is None else v for v in distinct]
+    if column.type == YES_NO:
+        answered = np.array([isinstance(v, bool) for v in distinct], dtype=bool)[codes]
+        yes = np.array([v is True for v in distinct], dtype=bool)[codes]
+        # A kept row left blank (an optional Yes/No without default) needs pandas' nullable boolean.
+        return yes if answered.all() else pd.arrays.BooleanArray(yes, ~answered)
+    # Kept rows hold text or None; the other values (INVALID) are never taken. Built in
+    # Arrow directly: pandas' own constructor costs twice as much per column.
+    text = [v if isinstance(v, str) else None for v in distinct]
+    text = pyarrow.array(text, pyarrow.large_string())
+    return pd.arrays.ArrowStringArray(pyarrow.chunked_array([text.take(codes)]), dtype=_STR)
+
+
+_STR = pd.api.types.pandas_dtype("str")
 
 
 def _header_issues(sheet: RawSheet, context: _Context) -> list[Issue]:
@@ -439,102 +675,6 @@ def _header_issues(sheet: RawSheet, context: _Context) -> list[Issue]:
     return issues
 
 
-def _pandera_failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
-    """(column, row position, code) for every cell the schema rejects."""
-    try:
-        schema.validate(frame, lazy=True)
-        return []
-    except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases
-    out = set()
-    for column, check, position in zip(cases["column"], cases["check"], cases["index"]):
-        code = PANDERA_CODES.get(check, check)
-        if code == "required_when_accepted":
-            column = "intake_meeting_date"
-        if position is None or pd.isna(position):
-            continue
-        out.add((column, int(position), code))
-    return sorted(out, key=lambda f: (f[1], frame.columns.get_loc(f[0])))
-
-
-def _raw(sheet: RawSheet, column_key: str, row: int) -> object:
-    """The cell as the community wrote it (rows are in ascending order)."""
-    column_values = sheet.values.get(column_key)
-    if column_values is None:
-        return None
-    return column_values[bisect.bisect_left(sheet.rows, row)]
-
-
 def _choices(enumeration: str, lang: str) -> str:
     e = ENUMERATIONS[enumeration]
     return ", ".join(e.label(code, lang) for code in e.codes)
-
-
-def _check_dates(sheet: RawSheet, frame: pd.DataFrame, context: _Context) -> list[Issue]:
-    """Every data date lies between the program's start and the end of the reporting quarter."""
-    last = context.period.last_day
-    issues = []
-    for column in sheet.sheet.columns:
-        if column.type != DATE:
-            continue
-        for row, value in frame[column.key].items():
-            if isinstance(value, dt.date) and not PROGRAM_START <= value <= last:
-                issues.append(context.issue(sheet, row, column, ERROR, "date_out_of_range",
-                                            value.isoformat(), min=PROGRAM_START.isoformat(),
-                                            max=last.isoformat()))
-    return issues
-
-
-def _check_eligibility(sheet: RawSheet, frame: pd.DataFrame, context: _Context) -> list[Issue]:
-    eligible = context.community.eligible_categories
-    column = sheet.sheet.column("category")
-    choices = ", ".join(ENUMERATIONS["category"].label(c, context.lang)
-                        for c in ENUMERATIONS["category"].codes if c in eligible)
-    return [context.issue(sheet, row, column, ERROR, "category_not_eligible", _raw(sheet, "category", row),
-                          choices=choices)
-            for row, value in frame["category"].items()
-            if isinstance(value, str) and value in ENUMERATIONS["category"].codes and value not in eligible]
-
-
-def _check_references(raw: RawWorkbook, parsed: dict[str, pd.DataFrame], bad_rows: dict[str, set[int]],
-                      context: _Context) -> list[Issue]:
-    """IDs named by Introductions and Jobs that this workbook does not define as a valid row.
-
-    Alone, a workbook cannot know its community's earlier submissions, so
-    these are warnings; ``history.resolve_references`` turns the ones no
-    submission defines into errors, as the roll-up does.
-    """
-    issues = []
-    for (sheet_key, column_key), (target, _code) in REFERENCES.items():
-        if sheet_key not in parsed or target not in parsed:
-            continue
-        frame = parsed[sheet_key]
-        target_frame = parsed[target]
-        target_column = raw.sheets[target].sheet.unique_id
-        defined = set(target_frame.loc[~target_frame.index.isin(bad_rows[target]), target_column].dropna())
-        sheet = raw.sheets[sheet_key]
-        column = sheet.sheet.column(column_key)
-        target_name = raw.sheets[target].name
-        for row, value in frame[column_key].items():
-            if value is not None and value not in defined and row not in bad_rows[sheet_key]:
-                issues.append(context.issue(sheet, row, column, WARNING, "id_not_in_workbook", value,
-                                            target=target_name))
-    return issues
-
-
-def _typed(sheet: Sheet, frame: pd.DataFrame) -> pd.DataFrame:
-    """Valid rows as typed columns: str, datetime64, bool (blank optional Yes/No -> its default)."""
-    out = {"excel_row": np.asarray(frame.index, dtype="int64")}
-    for column in sheet.columns:
-        cells = frame[column.key].tolist()
-        if column.default is not None:
-            cells = [column.default if v is None else v for v in cells]
-        if column.type == DATE:
-            # numpy reads date objects and None (NaT) directly, far faster than pd.to_datetime.
-            out[column.key] = np.array(cells, dtype="datetime64[D]").astype("datetime64[s]")
-        elif column.type == YES_NO:
-            out[column.key] = (np.array(cells, dtype=bool) if None not in cells
-                               else pd.array(cells, dtype="boolean"))
-        else:
-            out[column.key] = pd.array(cells, dtype="str")
-    return pd.DataFrame(out)

@@ -14,6 +14,9 @@ import math
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Callable, Iterable
+
+import numpy as np
 
 from connector_rollup.contract import ENUMERATIONS, NO_WORDS, YES_WORDS
 
@@ -94,6 +97,8 @@ def _finite_number(raw: int | float) -> bool:
 
 def parse_text(raw: object) -> str | None:
     """Any cell as trimmed text; numbers without a spurious ``.0``; dates in ISO form."""
+    if raw.__class__ is str:  # most cells: tested first
+        return raw.strip() or None
     if is_blank(raw):
         return None
     if isinstance(raw, bool):
@@ -139,6 +144,8 @@ def parse_yes_no(raw: object) -> bool | None | _Invalid:
 
 def parse_date(raw: object) -> dt.date | None | _Invalid:
     """An Excel date cell (time dropped), ISO text ``YYYY-MM-DD``, or an Excel serial number."""
+    if raw.__class__ is dt.datetime:  # most cells: tested first
+        return raw.date()
     if is_blank(raw):
         return None
     if isinstance(raw, bool):
@@ -204,3 +211,50 @@ def parse_enum(name: str, raw: object) -> str | None | _Invalid:
     if text is None:
         return None
     return _enum_lookup(name).get(fold(text), INVALID)
+
+
+def parse_distinct(parser: Callable[[object], object], cells: Iterable[object]
+                   ) -> tuple[np.ndarray, list[object]]:
+    """Parse a column's cells, each distinct raw value once: ``parsed[codes[i]]`` is cell i parsed.
+
+    Rosters repeat from quarter to quarter, so most cells of a column are
+    values already seen; finding them in a dict is a C-level lookup. A dict
+    tells raw values apart by ``==``, under which ``True == 1 == 1.0``, but the
+    parsers read ``True`` and ``1`` differently (``TRUE`` / ``1`` as text); so
+    when a column holds a value equal to 0 or 1, those values are parsed one by
+    one instead. Other equal numbers (``2`` and ``2.0``) parse alike.
+    """
+    cells = cells if isinstance(cells, list) else list(cells)
+    distinct = dict.fromkeys(cells)
+    if 0 in distinct or 1 in distinct:
+        return _parse_distinct_apart_from_0_1(parser, cells)
+    parsed = list(map(parser, distinct))
+    position = dict(zip(distinct, range(len(parsed))))
+    return np.fromiter(map(position.__getitem__, cells), dtype=np.intp, count=len(cells)), parsed
+
+
+def _parse_distinct_apart_from_0_1(parser: Callable[[object], object], cells: list[object]
+                                   ) -> tuple[np.ndarray, list[object]]:
+    """``parse_distinct`` for a column holding booleans or the numbers equal to them, kept apart."""
+    parsed: list[object] = []
+    position = _ParseMemo(parser, parsed)
+    return np.fromiter(map(position.__getitem__, cells), dtype=np.intp, count=len(cells)), parsed
+
+
+class _ParseMemo(dict):
+    """Raw value -> its position in ``parsed``; a value not seen yet is parsed on lookup."""
+
+    def __init__(self, parser: Callable[[object], object], parsed: list[object]):
+        super().__init__()
+        self.parser = parser
+        self.parsed = parsed
+
+    def __missing__(self, raw: object) -> int:
+        code = len(self.parsed)
+        self.parsed.append(self.parser(raw))
+        if not (type(raw) in _BOOL_OR_NUMBER and raw in (0, 1)):
+            self[raw] = code
+        return code
+
+
+_BOOL_OR_NUMBER = frozenset({bool, int, float})

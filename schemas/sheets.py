@@ -2,9 +2,12 @@
 
 Validation is lazy: every failing cell of a sheet is found in one pass. Check
 names are issue codes (``required`` comes from ``nullable=False``; see
-``validate.PANDERA_CODES``). The roll-up validates many workbooks' rows in one
-pass, so the rules that hold within one workbook (an ID written twice, the
-date range of its quarter, eligibility, IDs named across sheets) are in
+``validate.PANDERA_CODES``). The checks accept a blank cell themselves
+(whether it may be blank is ``nullable``'s rule), so they run with
+``ignore_na=False``: Pandera need not copy each column without its blanks
+first. The roll-up validates many workbooks' rows in one pass, so the rules
+that hold within one workbook (an ID written twice, the date range of its
+quarter, eligibility, IDs named across sheets) are in
 ``connector_rollup.validate``.
 """
 
@@ -38,27 +41,27 @@ class Connectees(_SheetModel):
     intake_meeting_date: Series[object] = pa.Field(nullable=True)
     withdrawn: Series[object] = pa.Field(nullable=True)
 
-    @pa.check("email", name="bad_email")
+    @pa.check("email", name="bad_email", ignore_na=False)
     def _email(cls, s):
         return checks.is_email(s)
 
-    @pa.check("category", name="bad_choice")
+    @pa.check("category", name="bad_choice", ignore_na=False)
     def _category(cls, s):
         return checks.is_choice("category")(s)
 
-    @pa.check("official_language", name="bad_choice")
+    @pa.check("official_language", name="bad_choice", ignore_na=False)
     def _language(cls, s):
         return checks.is_choice("official_language")(s)
 
-    @pa.check("home_occupation_noc", name="bad_noc")
+    @pa.check("home_occupation_noc", name="bad_noc", ignore_na=False)
     def _noc(cls, s):
         return checks.is_noc(s)
 
-    @pa.check("application_date", "intake_meeting_date", name="bad_date")
+    @pa.check("application_date", "intake_meeting_date", name="bad_date", ignore_na=False)
     def _dates(cls, s):
         return checks.is_date(s)
 
-    @pa.check("accepted", "withdrawn", name="bad_yes_no")
+    @pa.check("accepted", "withdrawn", name="bad_yes_no", ignore_na=False)
     def _yes_no(cls, s):
         return checks.is_yes_no(s)
 
@@ -81,19 +84,19 @@ class Connectors(_SheetModel):
     toolkit_received: Series[object] = pa.Field(nullable=False)
     withdrawn: Series[object] = pa.Field(nullable=True)
 
-    @pa.check("email", name="bad_email")
+    @pa.check("email", name="bad_email", ignore_na=False)
     def _email(cls, s):
         return checks.is_email(s)
 
-    @pa.check("recruited_via", name="bad_choice")
+    @pa.check("recruited_via", name="bad_choice", ignore_na=False)
     def _channel(cls, s):
         return checks.is_choice("recruitment_channel")(s)
 
-    @pa.check("orientation_meeting_date", name="bad_date")
+    @pa.check("orientation_meeting_date", name="bad_date", ignore_na=False)
     def _dates(cls, s):
         return checks.is_date(s)
 
-    @pa.check("toolkit_received", "withdrawn", name="bad_yes_no")
+    @pa.check("toolkit_received", "withdrawn", name="bad_yes_no", ignore_na=False)
     def _yes_no(cls, s):
         return checks.is_yes_no(s)
 
@@ -105,15 +108,15 @@ class Introductions(_SheetModel):
     introduced_by: Series[object] = pa.Field(nullable=True)
     outcome: Series[object] = pa.Field(nullable=True)
 
-    @pa.check("introduction_date", name="bad_date")
+    @pa.check("introduction_date", name="bad_date", ignore_na=False)
     def _dates(cls, s):
         return checks.is_date(s)
 
-    @pa.check("introduced_by", name="bad_choice")
+    @pa.check("introduced_by", name="bad_choice", ignore_na=False)
     def _introduced_by(cls, s):
         return checks.is_choice("introduced_by")(s)
 
-    @pa.check("outcome", name="bad_choice")
+    @pa.check("outcome", name="bad_choice", ignore_na=False)
     def _outcome(cls, s):
         return checks.is_choice("outcome")(s)
 
@@ -129,18 +132,18 @@ class Jobs(_SheetModel):
     matches_experience: Series[object] = pa.Field(nullable=False)
     withdrawn: Series[object] = pa.Field(nullable=True)
 
-    @pa.check("job_noc", name="bad_noc")
+    @pa.check("job_noc", name="bad_noc", ignore_na=False)
     def _noc(cls, s):
         return checks.is_noc(s)
 
-    @pa.check("start_date", name="bad_date")
+    @pa.check("start_date", name="bad_date", ignore_na=False)
     def _dates(cls, s):
         return checks.is_date(s)
 
-    @pa.check("employment_type", name="bad_choice")
+    @pa.check("employment_type", name="bad_choice", ignore_na=False)
     def _type(cls, s):
         return checks.is_choice("employment_type")(s)
 
-    @pa.check("in_field", "matches_experience", "withdrawn", name="bad_yes_no")
+    @pa.check("in_field", "matches_experience", "withdrawn", name="bad_yes_no", ignore_na=False)
     def _yes_no(cls, s):
         return checks.is_yes_no(s)

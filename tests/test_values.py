@@ -18,6 +18,7 @@ from connector_rollup.values import (
     parse_enum,
     parse_id,
     parse_name,
+    parse_distinct,
     parse_noc,
     parse_text,
     parse_yes_no,
@@ -299,3 +300,21 @@ def test_huge_numbers_read_as_text_without_raising():
     assert parse_text(10**5000).startswith("0x")  # past Python's decimal digit limit
     assert parse_id(10**20) == "100000000000000000000"
     assert parse_text(float("inf")) == "inf"
+
+
+# Values a dict would merge (True == 1 == 1.0) though the parsers read them apart.
+EQUAL_ACROSS_TYPES = st.sampled_from([True, False, 0, 1, 0.0, 1.0, -0.0, 2, 2.0, "1", "TRUE"])
+
+
+@ANY
+@given(cells=st.lists(st.one_of(CELLS, EQUAL_ACROSS_TYPES), max_size=30))
+def test_parse_distinct_is_the_parser_cell_by_cell(cells):
+    for parser in PARSERS:
+        codes, parsed = parse_distinct(parser, cells)
+        assert [parsed[c] for c in codes] == [parser(raw) for raw in cells]
+
+
+def test_parse_distinct_keeps_booleans_and_numbers_apart():
+    codes, parsed = parse_distinct(parse_text, [True, 1, 1.0, "x", "x", 2, 2.0, None])
+    assert [parsed[c] for c in codes] == ["TRUE", "1", "1", "x", "x", "2", "2", None]
+    assert len(parsed) < 8  # "x" and 2 / 2.0 were parsed once
