@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -119,3 +121,24 @@ def test_renamed_and_moved_files_give_the_same_report_bytes(runs):
     assert names == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     for name in names:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+GOLDEN = Path(__file__).parent / "golden" / "national-2026-27-Q2.md"
+
+
+def test_bundled_sample_national_report_matches_the_golden_copy(prefect_harness, tmp_path):
+    """The bundled sample's national report, checked in: any change in output is a visible diff.
+
+    After an intended change: UPDATE_GOLDEN=1 pytest tests/test_flow.py -k golden, and review the diff.
+    """
+    from connector_rollup.sample import SAMPLE_QUARTER, write_sample
+    from flows.rollup import rollup
+
+    write_sample(tmp_path / "raw")
+    result = rollup(quarter=SAMPLE_QUARTER.label, raw_dir=str(tmp_path / "raw"), clean_dir=str(tmp_path / "clean"),
+                    warehouse=str(tmp_path / "warehouse.duckdb"), reports_dir=str(tmp_path / "reports"))
+    national = result.national_report.read_text(encoding="utf-8")
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(national, encoding="utf-8")
+    assert national == GOLDEN.read_text(encoding="utf-8")
+    assert result.workbooks == {"found": 177, "accepted": 173, "superseded": 1, "rejected": 3, "unchanged": 0}
