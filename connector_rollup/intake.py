@@ -7,7 +7,7 @@ from pathlib import Path
 
 from connector_rollup import clean
 from connector_rollup.history import resolve_references, supersede
-from connector_rollup.read import FileRejected, sha256_of
+from connector_rollup.read import FileRejected, read_bytes, sha256_of
 from connector_rollup.registry import Community
 from connector_rollup.validate import Submission, _rejected, validate_workbooks
 
@@ -39,9 +39,8 @@ def intake_workbooks(paths: list[Path], registry: dict[str, Community], clean_di
     todo: list[tuple[int, Path, bytes, Path | None]] = []
     for path in map(Path, paths):
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            rejected = FileRejected("unreadable", detail=exc.strerror or str(exc))
+            data = read_bytes(path)
+        except FileRejected as rejected:
             results.append((_rejected(path.name, b"", rejected, "en"), False))
             continue
         folder = clean.cache_dir(clean_dir, sha256_of(data), fingerprint) if clean_dir is not None else None

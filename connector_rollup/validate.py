@@ -17,8 +17,6 @@ workbook; the verdicts are those each workbook gets alone.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,7 +29,6 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow
-import python_calamine
 
 from connector_rollup import messages, values
 from connector_rollup.contract import (
@@ -45,14 +42,13 @@ from connector_rollup.contract import (
     NOC,
     PERSONAL_COLUMNS,
     SUBMISSION_FIELDS,
-    SUBMISSION_SHEET,
     TEXT,
     YES_NO,
     Column,
     Sheet,
 )
 from connector_rollup.periods import PROGRAM_START, Period
-from connector_rollup.read import FileRejected, RawSheet, RawWorkbook, cell_ref, read_workbook
+from connector_rollup.read import FileRejected, RawSheet, RawWorkbook, cell_ref, read_bytes, read_workbook
 from connector_rollup.registry import Community
 from schemas import MODELS
 
@@ -164,49 +160,15 @@ def _open_book(path: Path, data: bytes | None, registry: dict[str, Community]
                ) -> _Book | Submission:
     """The workbook read and identified, or its rejection (a file error)."""
     try:
+        if data is None:
+            data = read_bytes(path)  # bounded: no FIFO, nothing over the size limit
         raw = read_workbook(path, data)
     except FileRejected as rejected:
-        return _rejected(path.name, data, rejected, _language_of_rejected(path, data, rejected),
-                         sha256=None if data is not None else _file_sha256(path))
+        return _rejected(path.name, data, rejected, rejected.language or "en")
     try:
         return _Book.identify(raw, registry)
     except FileRejected as rejected:
         return _rejected(path.name, data, rejected, raw.language, sha256=raw.sha256)
-
-
-# File errors the reader raises after it opened the workbook, before it knew its language.
-_REJECTED_AFTER_OPENING = frozenset({"missing_sheet", "missing_column", "unreadable_sheet"})
-
-
-def _language_of_rejected(path: Path, data: bytes | None, rejected: FileRejected) -> str:
-    """The language of a workbook the reader rejected, from its sheet names ("en" when unknown).
-
-    Only for the errors raised once the workbook was safely opened, so a
-    French workbook missing a sheet or a column is told so in French.
-    """
-    if rejected.code not in _REJECTED_AFTER_OPENING:
-        return "en"
-    try:
-        book = python_calamine.load_workbook(io.BytesIO(data if data is not None else path.read_bytes()))
-        names = {values.fold(name) for name in book.sheet_names}
-    except Exception:  # the reader already said what is wrong; only the language is at stake
-        return "en"
-    pairs = [SUBMISSION_SHEET, *((s.english, s.french) for s in DATA_SHEETS)]
-    english = sum(values.fold(en) in names for en, _ in pairs)
-    french = sum(values.fold(fr) in names for _, fr in pairs)
-    return "fr" if french > english else "en"
-
-
-def _file_sha256(path: Path) -> str:
-    """The file's SHA-256, read in chunks ("" when it cannot be read)."""
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as stream:
-            while chunk := stream.read(1024 * 1024):
-                digest.update(chunk)
-    except OSError:
-        return ""
-    return digest.hexdigest()
 
 
 def _rejected(file_name, data, rejected: FileRejected, lang: str, sha256: str | None = None) -> Submission:

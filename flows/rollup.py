@@ -22,7 +22,7 @@ from prefect.futures import as_completed
 from connector_rollup import clean, counting, feedback, history, identity, intake, report, summary, warehouse
 from connector_rollup.periods import Period
 from connector_rollup.pseudonym import load_key
-from connector_rollup.read import peek_community, sha256_of
+from connector_rollup.read import FileRejected, peek_community, read_bytes, sha256_of
 from connector_rollup.registry import Community, load_registry
 from connector_rollup.validate import Submission
 
@@ -76,7 +76,10 @@ def discover(raw_dir: str, clean_dir: str, fingerprint: str) -> list[Workbook]:
     """Every workbook under ``raw_dir`` with its hash and the community it names."""
     found = []
     for path in intake.find_workbooks(raw_dir):
-        data = path.read_bytes()
+        try:
+            data = read_bytes(path)
+        except FileRejected:
+            data = b""  # intake says why, in a sentence
         sha = sha256_of(data)
         cached = clean.load(clean.cache_dir(Path(clean_dir), sha, fingerprint))
         code = cached.community_code if cached is not None else peek_community(data)
