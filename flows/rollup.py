@@ -63,7 +63,7 @@ class RollupResult:
             f"  Community reports: {self.national_report.parent / 'communities'}",
             f"  Warehouse: {self.warehouse}",
             f"  Connector review list: {self.review_file} (decisions go in {self.decisions_file})",
-            "  Try: python -c \"import duckdb; print(duckdb.connect('" + str(self.warehouse)
+            f"  Try: {_python()} -c \"import duckdb; print(duckdb.connect('" + str(self.warehouse)
             + "', read_only=True).sql('select * from national_quarterly order by period desc limit 8'))\"",
         ]
         if self.demo_key:
@@ -185,6 +185,16 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
                    "rejected": sum(s.status == "rejected" for s in submissions),
                    "unchanged": cached},
         demo_key=demo_key, review_file=review_file, decisions_file=decisions_file)
+
+
+def _python() -> str:
+    """This Python, as the user can type it (the virtual environment's, not the system's)."""
+    import sys
+
+    try:
+        return os.path.relpath(sys.executable)
+    except ValueError:
+        return sys.executable
 
 
 def _with_progress(futures, total_workbooks: int) -> list[tuple[Submission, bool]]:
