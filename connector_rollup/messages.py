@@ -33,12 +33,12 @@ FILE_MESSAGES: dict[str, tuple[str, str]] = {
         "Le fichier est un classeur Excel d'ancien format (.xls) : ouvrez-le dans Excel et enregistrez-le au format .xlsx.",
     ),
     "not_xlsx_text": (
-        "The file is not an Excel workbook but a text or CSV file named .xlsx: open it in Excel and save it as an .xlsx workbook.",
-        "Le fichier n'est pas un classeur Excel mais un fichier texte ou CSV nommé .xlsx : ouvrez-le dans Excel et enregistrez-le au format .xlsx.",
+        "The file is not an Excel workbook but a text or CSV file with an Excel file name: open it in Excel and save it as an .xlsx workbook.",
+        "Le fichier n'est pas un classeur Excel mais un fichier texte ou CSV qui porte un nom de fichier Excel : ouvrez-le dans Excel et enregistrez-le au format .xlsx.",
     ),
     "not_xlsx_html": (
-        "The file is a web page (HTML) named .xlsx, not an Excel workbook: open it in Excel and save it as an .xlsx workbook.",
-        "Le fichier est une page Web (HTML) nommée .xlsx, pas un classeur Excel : ouvrez-le dans Excel et enregistrez-le au format .xlsx.",
+        "The file is a web page (HTML) with an Excel file name, not an Excel workbook: open it in Excel and save it as an .xlsx workbook.",
+        "Le fichier est une page Web (HTML) qui porte un nom de fichier Excel, pas un classeur Excel : ouvrez-le dans Excel et enregistrez-le au format .xlsx.",
     ),
     "not_xlsx_zip": (
         "The file is a zip archive, not an Excel workbook: send the .xlsx submission workbook itself.",
@@ -59,6 +59,10 @@ FILE_MESSAGES: dict[str, tuple[str, str]] = {
     "unreadable_sheet": (
         "The sheet '{sheet}' cannot be read ({detail}): save the workbook again from Excel.",
         "La feuille « {sheet} » ne peut pas être lue ({detail}) : enregistrez le classeur de nouveau dans Excel.",
+    ),
+    "sheet_too_large": (
+        "The sheet '{sheet}' has cells as far as {cell} ({cells} cells counted from A1), far more than a submission needs: delete the rows and columns after your data (a formula filled down to the bottom of the sheet is the usual cause) and save again.",
+        "La feuille « {sheet} » a des cellules jusqu'à {cell} ({cells} cellules comptées depuis A1), bien plus qu'une soumission n'en demande : supprimez les lignes et les colonnes après vos données (une formule recopiée jusqu'en bas de la feuille en est la cause habituelle) et enregistrez de nouveau.",
     ),
     "missing_sheet": (
         "The workbook has no '{sheet}' sheet, which is required: use the template, which has every sheet.",
@@ -184,8 +188,18 @@ CELL_MESSAGES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
 def file_message(code: str, lang: str, **params: object) -> str:
     english, french = FILE_MESSAGES[code]
     template = french if lang == "fr" else english
-    params = {k: ", ".join(v) if isinstance(v, list) else v for k, v in params.items()}
+    params = {k: _plain(v, lang) for k, v in params.items()}
     return template.format_map(_Blank(params))
+
+
+def _plain(value: object, lang: str) -> object:
+    """A parameter as a sentence shows it: lists joined, large counts grouped as each language writes them."""
+    if isinstance(value, list):
+        return ", ".join(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        grouped = f"{value:,}"
+        return grouped.replace(",", "\u202f") if lang == "fr" else grouped
+    return value
 
 
 def cell_message(code: str, lang: str, **params: object) -> tuple[str, str]:

@@ -516,12 +516,7 @@ def _guard_sheet(container: _Container, name: str) -> None:
         extent = None if part.odd else _extent_from_refs(container.data, part)
         rows, columns = extent or _extent(container.data, part, name)
         if rows * columns > MAX_SHEET_CELLS:
-            raise FileRejected(
-                "unreadable_sheet", sheet=name,
-                detail=f"it has cells at least as far as {cell_ref(columns - 1, rows)} ({rows * columns:,} cells "
-                       f"counted from A1), far more than a submission needs; delete the rows and columns "
-                       f"after your data",
-            )
+            raise FileRejected("sheet_too_large", sheet=name, cell=cell_ref(columns - 1, rows), cells=rows * columns)
 
 
 def _extent_from_refs(data: bytes, part: _Part) -> tuple[int, int] | None:

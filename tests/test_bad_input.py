@@ -403,7 +403,24 @@ EXTENT_CASES = {
 def test_sheet_extent_bombs(tmp_path, registry, case):
     valid = _valid(tmp_path / "valid.xlsx")
     path = _rewrite(valid, tmp_path / f"{case}.xlsx", {CONNECTEES_PART: lambda x: _append_rows(x, EXTENT_CASES[case])})
-    _check_rejected(path, registry, "unreadable_sheet")
+    # XML that only calamine tolerates (an attribute twice, '<' in a value) is refused as malformed.
+    malformed = case in ("duplicate-r", "lt-in-value")
+    _check_rejected(path, registry, "unreadable_sheet" if malformed else "sheet_too_large")
+
+
+def test_far_cell_is_named_in_the_workbooks_language(tmp_path, registry):
+    """The refusal names the sheet and the farthest cell, and says what to delete, in English or French."""
+    english = _rewrite(_valid(tmp_path / "en.xlsx"), tmp_path / "far-en.xlsx",
+                       {CONNECTEES_PART: lambda x: _append_rows(x, FAR)})
+    assert validate_workbook(english, registry).reason == (
+        "The sheet 'Connectees' has cells as far as XFD1048576 (17,179,869,184 cells counted from A1), far more "
+        "than a submission needs: delete the rows and columns after your data (a formula filled down to the "
+        "bottom of the sheet is the usual cause) and save again.")
+    french = _rewrite(_valid(tmp_path / "fr.xlsx", lang="fr"), tmp_path / "far-fr.xlsx",
+                      {CONNECTEES_PART: lambda x: _append_rows(x, FAR)})
+    reason = validate_workbook(french, registry).reason
+    assert reason.startswith("La feuille « Connectés » a des cellules jusqu'à XFD1048576 "
+                             "(17\u202f179\u202f869\u202f184 cellules comptées depuis A1)"), reason
 
 
 @pytest.mark.parametrize("before_boundary", [1, 4, 9, 25, 60])
@@ -422,7 +439,7 @@ def test_far_cell_across_a_chunk_boundary(tmp_path, registry, before_boundary):
     path = tmp_path / "boundary.xlsx"
     path.write_bytes(_zip([(name, content, zlib.crc32(content), len(content)) for name, content in parts.items()],
                           method=0))
-    _check_rejected(path, registry, "unreadable_sheet")
+    _check_rejected(path, registry, "sheet_too_large")
 
 
 def test_extent_checks_agree(tmp_path):
@@ -443,7 +460,7 @@ def test_far_cell_in_bounded_memory(tmp_path):
     valid = _valid(tmp_path / "valid.xlsx")
     path = _rewrite(valid, tmp_path / "far.xlsx", {CONNECTEES_PART: lambda x: _append_rows(x, FAR)})
     assert path.stat().st_size < 20_000
-    assert _in_subprocess(path)["code"] == "unreadable_sheet"
+    assert _in_subprocess(path)["code"] == "sheet_too_large"
 
 
 def test_formula_filled_down_is_refused(tmp_path, registry):
@@ -456,7 +473,7 @@ def test_formula_filled_down_is_refused(tmp_path, registry):
                     for n in range(4, 300_004))
     valid = _valid(tmp_path / "valid.xlsx")
     path = _rewrite(valid, tmp_path / "filled.xlsx", {CONNECTEES_PART: lambda x: _append_rows(x, rows)})
-    _check_rejected(path, registry, "unreadable_sheet")
+    _check_rejected(path, registry, "sheet_too_large")
 
 
 @pytest.mark.parametrize("unique_count, entries", [(4_000_000_000, 1), (1, read.MAX_SHARED_STRINGS + 1)])
