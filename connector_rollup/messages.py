@@ -128,8 +128,10 @@ CELL_MESSAGES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     ),
     "bad_noc": (
         ("'{value}' is not a NOC 2021 code.", "« {value} » n'est pas un code CNP 2021."),
-        ("Write the 5-digit code, for example 21300; its second digit (the TEER level) is 0 to 5.",
-         "Écrivez le code à 5 chiffres, p. ex. 21300; son deuxième chiffre (la catégorie FEER) va de 0 à 5."),
+        ("Write the 5-digit NOC 2021 code, for example 21300, with its leading zeros (00010); its second digit "
+         "(the TEER level) is 0 to 5. A 4-digit code is an older NOC 2016 code: write its NOC 2021 code instead.",
+         "Écrivez le code CNP 2021 à 5 chiffres, p. ex. 21300, avec ses zéros initiaux (00010); son deuxième chiffre "
+         "(la catégorie FEER) va de 0 à 5. Un code à 4 chiffres est un ancien code CNP 2016 : écrivez plutôt son code CNP 2021."),
     ),
     "duplicate_id": (
         ("The ID {value} appears more than once in this sheet (rows {rows}); every copy is rejected.",

@@ -174,6 +174,9 @@ def parse_date(raw: object) -> dt.date | None | _Invalid:
 def parse_noc(raw: object) -> str | None | _Invalid:
     """A NOC 2021 code as five digits; a number that lost its leading zeros is padded.
 
+    Text is not padded: a text cell keeps what was typed, and four digits typed
+    as text are most likely an older NOC 2016 code, whose padding would read
+    as another occupation (``2131``, civil engineers in 2016, is not ``02131``).
     The TEER digit (second) is not checked here: the schema says when it is 6-9.
     """
     if is_blank(raw):
@@ -185,8 +188,8 @@ def parse_noc(raw: object) -> str | None | _Invalid:
             return INVALID
         return f"{int(raw):05d}"
     text = parse_id(raw)
-    if text is not None and text.isascii() and text.isdigit() and len(text) <= 5:
-        return text.zfill(5)
+    if text is not None and text.isascii() and text.isdigit() and len(text) == 5:
+        return text
     return INVALID
 
 
