@@ -209,13 +209,21 @@ def _change(now: int, before: int) -> str:
     sign = "+" if diff > 0 else ("-" if diff < 0 else "")
     if before == 0:
         return f"{sign}{abs(diff):,} (n/a)"
-    return f"{sign}{abs(diff):,} ({sign}{abs(diff) / before * 100:.1f}%)"
+    return f"{sign}{abs(diff):,} ({sign}{_percent(abs(diff), before)})"
+
+
+def _percent(part: int, whole: int) -> str:
+    """``part`` as a percentage of ``whole`` to one decimal; a share too small to show is "under 0.1%", never "0.0%"."""
+    share = part / whole * 100
+    if 0 < share < 0.05:
+        return "under 0.1%"
+    return f"{share:.1f}%"
 
 
 def _share(part: int, whole: int) -> str:
     if whole == 0:
         return f"{part:,} (national: 0)"
-    return f"{part:,} ({part / whole * 100:.1f}% of {whole:,})"
+    return f"{part:,} ({_percent(part, whole)} of {whole:,})"
 
 
 def _cell(text: object) -> str:
@@ -455,7 +463,7 @@ def _data_quality(w: _Warehouse, code_meanings: Mapping[str, str]) -> list[str]:
         "",
         f"- Rows read: {rows_read:,}.",
         f"- Rows rejected: {rows_rejected:,}"
-        + (f" ({rows_rejected / rows_read * 100:.1f}% of the rows read)." if rows_read else "."),
+        + (f" ({_percent(rows_rejected, rows_read)} of the rows read)." if rows_read else "."),
         "",
     ]
     if rejected_by_code:

@@ -10,6 +10,7 @@ import pytest
 from connector_rollup.periods import Period
 from connector_rollup.pseudonym import DEMO_KEY
 from connector_rollup.registry import Community
+from connector_rollup import report
 from connector_rollup.report import headline_figures, national_summary_markdown, write_reports
 from connector_rollup.warehouse import build_warehouse
 
@@ -285,3 +286,11 @@ def test_the_demo_key_is_announced(tmp_path):
     build_warehouse(path, **{**inputs(), "key": DEMO_KEY})
     summary = national_summary_markdown(path, quarter=QUARTER, registry=REGISTRY)
     assert "> **Demo key in use.**" in summary
+
+
+def test_small_shares_are_not_shown_as_zero():
+    """32 rejected rows of 111,614 read is not "0.0%": a reader would take it for none."""
+    assert report._percent(32, 111_614) == "under 0.1%"
+    assert report._percent(0, 111_614) == "0.0%"
+    assert report._percent(56, 111_614) == "0.1%"
+    assert report._percent(1, 3) == "33.3%"
