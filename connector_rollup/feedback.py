@@ -8,6 +8,9 @@ the workbook's language.
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -150,7 +153,7 @@ def write_annotated(source: str | Path, submission: Submission, out: str | Path)
     if submission.status == "rejected":
         raise ValueError("the workbook was rejected as a whole; there are no cells to annotate")
     w = words(submission.language)
-    book = openpyxl.load_workbook(source)
+    book = openpyxl.load_workbook(_without_blank_tails(Path(source)))
     fills = {ERROR: PatternFill("solid", fgColor="FFC7CE"), WARNING: PatternFill("solid", fgColor="FFEB9C")}
     comments: dict[tuple[str, str], list[str]] = {}
     worst: dict[tuple[str, str], str] = {}
@@ -191,6 +194,61 @@ def write_annotated(source: str | Path, submission: Submission, out: str | Path)
     out = Path(out)
     book.save(out)
     return out
+
+
+# A worksheet part's blank tail is trimmed from the copy only when it is this large:
+# below it the copy keeps every formatted row, as the community made it.
+BLANK_TAIL_BYTES = 1024 * 1024
+# Where a cell's content ends: a value, an inline text or a formula (self-closing or not).
+_CONTENT_ENDS = (b"</v>", b"<v/>", b"</is>", b"</f>", b"<f/>", b"<f ")
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:sheetData|row|c|v|f|is)[\s/>]")
+
+
+def _without_blank_tails(source: Path) -> Path | io.BytesIO:
+    """The workbook for openpyxl, its worksheets cut after their last row holding anything.
+
+    A million formatted blank rows after the data (borders applied to whole
+    rows) are cells to openpyxl: loading them took about a minute and over
+    1 GB. Only rows after the last value, inline text or formula are cut, so
+    no cell a community filled is lost; what goes is the formatting of blank
+    rows, in the copy only. Workbooks without such a tail are used as they are.
+    """
+    with zipfile.ZipFile(source) as archive:
+        members = archive.infolist()
+        trimmed = {}
+        for member in members:
+            if _SHEET_PART.fullmatch(member.filename) and member.file_size > BLANK_TAIL_BYTES:
+                xml = archive.read(member)
+                cut = _cut_blank_tail(xml)
+                if len(xml) - len(cut) > BLANK_TAIL_BYTES:
+                    trimmed[member.filename] = cut
+        if not trimmed:
+            return source
+        copy = io.BytesIO()
+        with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+            for member in members:
+                out.writestr(member.filename, trimmed.get(member.filename) or archive.read(member))
+    copy.seek(0)
+    return copy
+
+
+def _cut_blank_tail(xml: bytes) -> bytes:
+    """``xml`` without the rows after the last one holding content; unchanged when unsure.
+
+    Unsure: prefixed elements (``<x:c>``), where the tags searched for differ.
+    """
+    end = xml.rfind(b"</sheetData>")
+    if end < 0 or _PREFIXED.search(xml):
+        return xml
+    last = max(xml.rfind(tag, 0, end) for tag in _CONTENT_ENDS)
+    if last < 0:  # no content at all: keep the rows (nothing to annotate there anyway)
+        return xml
+    row_end = xml.find(b"</row>", last, end)
+    if row_end < 0:
+        return xml
+    row_end += len(b"</row>")
+    return xml[:row_end] + xml[end:]
 
 
 def _printable(text: str) -> str:
