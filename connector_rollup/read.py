@@ -61,6 +61,7 @@ _CHUNK = 1024 * 1024  # inflated bytes per step
 _INPUT_CHUNK = 64 * 1024  # compressed bytes fed per step
 _CARRY = 64 * 1024  # at most this much of a chunk's end is carried into the next scan
 # Parts calamine and openpyxl never parse as XML (pictures).
+_WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 _MEDIA = re.compile(r"^xl/media/[^/]+\.(?:png|jpe?g|gif|bmp|tiff?|emf|wmf|svg)$", re.IGNORECASE)
 _XML_DECLARATION = re.compile(rb"!(?i:doctype|entity)")
 
@@ -205,11 +206,13 @@ def peek_community(data: bytes) -> str | None:
     by the full read.
     """
     try:
-        container = _check_container(data)
+        # calamine parses a worksheet only when it is read: the data sheets are
+        # left for the full read to check, which halves discovery's cost.
+        container = _check_container(data, worksheets=False)
         book = _open(data)
         by_fold = {fold(name): name for name in reversed(book.sheet_names)}
         name = _find_sheet(by_fold, SUBMISSION_SHEET, {"en": 0, "fr": 0})
-        if name is None:
+        if name is None or not _check_worksheet(container, name):
             return None
         cells = _read_sheets(container, book, [name])[name]
         found = _read_submission_fields(cells).get("community_code")
@@ -252,6 +255,7 @@ class _Part:
     inflated: int = 0
     simple: bool = True  # passed check 1: no cell beyond Z99999
     odd: bool = False  # another r attribute, or prefixed cells: only expat can place them
+    scanned: bool = True  # False: a worksheet left for _check_worksheet
 
 
 @dataclass
@@ -259,7 +263,8 @@ class _Container:
     data: bytes
     parts: dict[str, _Part]
     sheet_parts: dict[str, str]  # sheet name -> part name, resolved as calamine does
-    xml_bytes: int  # inflated bytes of every part
+    xml_bytes: int  # inflated bytes of every part scanned
+    budget: int  # inflated bytes still allowed
 
 
 def _sniff_not_zip(data: bytes) -> FileRejected:
@@ -283,8 +288,12 @@ def _sniff_not_zip(data: bytes) -> FileRejected:
     return FileRejected("not_xlsx_text")
 
 
-def _check_container(data: bytes) -> _Container:
-    """Refuse anything but a plain, reasonably sized, entity-free .xlsx zip."""
+def _check_container(data: bytes, worksheets: bool = True) -> _Container:
+    """Refuse anything but a plain, reasonably sized, entity-free .xlsx zip.
+
+    ``worksheets=False`` leaves the worksheet parts unscanned, for a caller
+    that reads one sheet only and scans it first with ``_check_worksheet``.
+    """
     if len(data) > MAX_FILE_BYTES:
         raise FileRejected("too_large", megabytes=len(data) // (1024 * 1024))
     if not data or data.isspace():
@@ -323,7 +332,9 @@ def _check_container(data: bytes) -> _Container:
         if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise FileRejected("not_xlsx", detail="its parts use a compression Excel never writes")
         part = _Part(member, _data_start(data, member))
-        if not _MEDIA.match(member.filename):
+        if not worksheets and _WORKSHEET.match(member.filename):
+            part.scanned = False
+        elif not _MEDIA.match(member.filename):
             budget = _scan_part(data, part, budget)
         else:  # still inflated once, so the budget counts it
             for chunk in _inflate(data, part):
@@ -332,7 +343,23 @@ def _check_container(data: bytes) -> _Container:
                     raise _too_large_unpacked()
         parts[member.filename] = part
     return _Container(data, parts, _sheet_parts(data, parts),
-                      sum(p.inflated for p in parts.values()))
+                      sum(p.inflated for p in parts.values()), budget)
+
+
+def _check_worksheet(container: _Container, name: str) -> bool:
+    """Scan the part of sheet ``name`` left by ``_check_container(worksheets=False)``.
+
+    False when the part cannot be told as calamine would find it (then only a
+    full check is safe); ``FileRejected`` as the full check would.
+    """
+    part = container.parts.get(container.sheet_parts.get(name, ""))
+    if part is None:
+        return False
+    if not part.scanned:
+        container.budget = _scan_part(container.data, part, container.budget)
+        container.xml_bytes += part.inflated
+        part.scanned = True
+    return True
 
 
 def _too_large_unpacked() -> FileRejected:

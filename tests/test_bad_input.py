@@ -362,6 +362,24 @@ def test_xml_entities_refused(tmp_path, registry, case):
     _check_rejected(path, registry, "unsafe_xml")
 
 
+SUBMISSION_PART = "xl/worksheets/sheet1.xml"
+
+
+@pytest.mark.parametrize("part, change, code", [
+    (CONNECTEES_PART, lambda x: _with_doctype(x, LAUGHS), "NS-HFX"),  # not read by the peek: the full read refuses it
+    (CONNECTEES_PART, lambda x: _append_rows(x, FAR), "NS-HFX"),
+    (SUBMISSION_PART, lambda x: _with_doctype(x, LAUGHS), None),
+    (SUBMISSION_PART, lambda x: _append_rows(x, FAR), None),
+    ("xl/styles.xml", lambda x: _with_doctype(x, LAUGHS), None),
+], ids=["laughs-in-data-sheet", "far-cell-in-data-sheet", "laughs-in-submission", "far-cell-in-submission",
+        "laughs-in-styles"])
+def test_peek_checks_what_it_reads(tmp_path, registry, part, change, code):
+    """Discovery's peek scans every part calamine opens plus the Submission sheet, and no other sheet."""
+    path = _rewrite(_valid(tmp_path / "valid.xlsx"), tmp_path / "odd.xlsx", {part: change})
+    assert read.peek_community(path.read_bytes()) == code
+    assert validate_workbook(path, registry).status == "rejected"
+
+
 def test_xml_entities_in_shared_strings(tmp_path, registry):
     table = (b'<?xml version="1.0"?>' + EXTERNAL + b'<sst xmlns="http://schemas.openxmlformats.org/'
              b'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&xxe;</t></si></sst>')
