@@ -128,7 +128,9 @@ def bench(scale: float, root: Path) -> None:
 
     home = root / "prefect-home"
     env = _env(home)
-    empty = _timed([python, "-c", EMPTY_FLOW], env)
+    # The first flow on a new Prefect home also creates its database: not part of any run after.
+    _timed([python, "-c", EMPTY_FLOW], env)
+    empty = min(_timed([python, "-c", EMPTY_FLOW], env) for _ in range(2))
     cli = [str(Path(python).parent / "connector-rollup"), "run", "--quarter", SAMPLE_QUARTER.label,
            "--raw", str(raw), "--clean", str(work / "clean"), "--warehouse", str(work / "wh.duckdb"),
            "--reports", str(work / "rep")]

@@ -66,6 +66,14 @@ def save(submission: Submission, folder: Path) -> Path:
     return folder
 
 
+def community_of(folder: Path) -> str | None:
+    """The community code of the submission saved in ``folder`` (its meta.json only), or None."""
+    try:
+        return json.loads((Path(folder) / "meta.json").read_text(encoding="utf-8"))["community_code"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def load(folder: Path) -> Submission | None:
     """The submission saved in ``folder``, or None when there is none (or it is unreadable)."""
     folder = Path(folder)

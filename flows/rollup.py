@@ -18,6 +18,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from connector_rollup import clean, counting, feedback, history, identity, intake, report, summary, warehouse
 from connector_rollup.periods import Period
@@ -81,8 +82,7 @@ def discover(raw_dir: str, clean_dir: str, fingerprint: str) -> list[Workbook]:
         except FileRejected:
             data = b""  # intake says why, in a sentence
         sha = sha256_of(data)
-        cached = clean.load(clean.cache_dir(Path(clean_dir), sha, fingerprint))
-        code = cached.community_code if cached is not None else peek_community(data)
+        code = clean.community_of(clean.cache_dir(Path(clean_dir), sha, fingerprint)) or peek_community(data)
         found.append(Workbook(path, sha, path.stat().st_mtime, code or UNIDENTIFIED))
     return found
 
@@ -135,7 +135,9 @@ def write_reports(warehouse_path: str, reports_dir: str, quarter: Period, regist
                                 community_feedback=community_feedback)
 
 
-@flow(name="connector-rollup", log_prints=True)
+# Prefect's thread pool is unbounded by default: all 44 communities' workbooks would be read
+# at once, in memory together, each reader with threads of its own. One community per core.
+@flow(name="connector-rollup", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 2))
 def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str = "data/clean",
            warehouse: str = "data/warehouse.duckdb", reports_dir: str = "reports",
            communities: str | None = None) -> RollupResult:
