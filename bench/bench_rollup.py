@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -136,8 +137,11 @@ def bench(scale: float, root: Path) -> None:
            "--reports", str(work / "rep")]
     cold = _timed(cli, env)
     warm = _timed(cli, env)
+    # The largest resident set of any process waited for so far (the runs, Prefect's server).
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"  Prefect empty flow {empty:.1f} s; roll-up cold {cold:.1f} s (+{cold - empty:.1f} s, "
-          f"{(cold - empty) / read:.1f}x read); warm {warm:.1f} s (+{warm - empty:.1f} s)")
+          f"{(cold - empty) / read:.1f}x read); warm {warm:.1f} s (+{warm - empty:.1f} s); "
+          f"peak memory of a process so far {peak:.0f} MB")
 
 
 def main() -> None:
