@@ -128,10 +128,7 @@ CELL_MESSAGES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     ),
     "bad_noc": (
         ("'{value}' is not a NOC 2021 code.", "« {value} » n'est pas un code CNP 2021."),
-        ("Write the 5-digit NOC 2021 code, for example 21300, with its leading zeros (00010); its second digit "
-         "(the TEER level) is 0 to 5. A 4-digit code is an older NOC 2016 code: write its NOC 2021 code instead.",
-         "Écrivez le code CNP 2021 à 5 chiffres, p. ex. 21300, avec ses zéros initiaux (00010); son deuxième chiffre "
-         "(la catégorie FEER) va de 0 à 5. Un code à 4 chiffres est un ancien code CNP 2016 : écrivez plutôt son code CNP 2021."),
+        ("{noc_fix}", "{noc_fix}"),  # chosen by what the value looks like: see NOC_FIXES
     ),
     "duplicate_id": (
         ("The ID {value} appears more than once in this sheet (rows {rows}); every copy is rejected.",
@@ -204,9 +201,34 @@ def _plain(value: object, lang: str) -> object:
     return value
 
 
+# The fix for a bad NOC code depends on what was written.
+NOC_FIXES = {
+    "teer": ("Its second digit is the TEER level, 0 to 5: check the code against NOC 2021.",
+             "Son deuxième chiffre est la catégorie FEER, de 0 à 5 : vérifiez le code dans la CNP 2021."),
+    "noc2016": ("Four digits make an older NOC 2016 code: write its 5-digit NOC 2021 code instead.",
+                "Quatre chiffres forment un ancien code CNP 2016 : écrivez plutôt son code CNP 2021 à 5 chiffres."),
+    "other": ("Write the 5-digit NOC 2021 code, for example 21300, with its leading zeros (00010).",
+              "Écrivez le code CNP 2021 à 5 chiffres, p. ex. 21300, avec ses zéros initiaux (00010)."),
+}
+
+
+def _noc_fix(value: object, lang: str) -> str:
+    text = str(value or "").strip()
+    if text.isascii() and text.isdigit() and len(text) == 5:
+        kind = "teer"  # five digits are refused only for their TEER digit
+    elif text.isascii() and text.isdigit() and len(text) == 4:
+        kind = "noc2016"
+    else:
+        kind = "other"
+    english, french = NOC_FIXES[kind]
+    return french if lang == "fr" else english
+
+
 def cell_message(code: str, lang: str, **params: object) -> tuple[str, str]:
     """The problem and its fix, in ``lang``."""
     (problem_en, problem_fr), (fix_en, fix_fr) = CELL_MESSAGES[code]
+    if code == "bad_noc":
+        params["noc_fix"] = _noc_fix(params.get("value"), lang)
     fields = _Blank(params)
     if lang == "fr":
         return problem_fr.format_map(fields), fix_fr.format_map(fields)

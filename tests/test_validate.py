@@ -427,6 +427,25 @@ def test_names_are_collapsed(tmp_path, registry):
     assert s.rows["connectees"][["first_name", "last_name"]].values.tolist() == [["Ana Maria", "da Silva"]]
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_bad_noc_fix_fits_what_was_written(tmp_path, registry, lang):
+    """A TEER digit of 6-9, four digits (NOC 2016) and anything else each get their own fix."""
+    rows = [connectee(f"E{n}", **{"Home occupation NOC": noc}) for n, noc in enumerate(["26000", "2131", "21-300"])]
+    s = validate_workbook(write_workbook(tmp_path / "b.xlsx", **base(connectees=rows), lang=lang), registry)
+    fixes = {i.value: i.fix for i in s.errors if i.code == "bad_noc"}
+    expected = {
+        "en": {"26000": "Its second digit is the TEER level, 0 to 5",
+               "2131": "Four digits make an older NOC 2016 code",
+               "21-300": "Write the 5-digit NOC 2021 code, for example 21300"},
+        "fr": {"26000": "Son deuxième chiffre est la catégorie FEER, de 0 à 5",
+               "2131": "Quatre chiffres forment un ancien code CNP 2016",
+               "21-300": "Écrivez le code CNP 2021 à 5 chiffres, p. ex. 21300"},
+    }[lang]
+    assert sorted(fixes) == sorted(expected)
+    for value, start in expected.items():
+        assert fixes[value].startswith(start), fixes[value]
+
+
 # --- file errors: the whole submission is rejected, in one sentence ---
 
 @dataclass
