@@ -238,8 +238,9 @@ def _cut_blank_tail(xml: bytes) -> bytes:
 
     Unsure: prefixed elements (``<x:c>``), where the tags searched for differ.
     """
-    end = xml.rfind(b"</sheetData>")
-    if end < 0 or _PREFIXED.search(xml):
+    start, end = xml.find(b"<sheetData"), xml.rfind(b"</sheetData>")
+    # Prefixes outside the cells (Excel's <xm:f> in extLst validations) do not matter.
+    if start < 0 or end < 0 or _PREFIXED.search(xml, start, end):
         return xml
     last = max(xml.rfind(tag, 0, end) for tag in _CONTENT_ENDS)
     if last < 0:  # no content at all: keep the rows (nothing to annotate there anyway)

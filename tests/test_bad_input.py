@@ -578,6 +578,12 @@ def test_blank_tail_cut_keeps_every_row_with_content():
         assert feedback._cut_blank_tail(xml) == head + last + b"</sheetData><mergeCells/></worksheet>"
     prefixed = b'<x:worksheet><x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row></x:sheetData>'
     assert feedback._cut_blank_tail(prefixed) == prefixed
+    mixed = head + b'<row r="2"><x:c r="A2"><x:v>1</x:v></x:c></row>' + tail + b"</sheetData></worksheet>"
+    assert feedback._cut_blank_tail(mixed) == mixed  # a prefixed cell: unsure, nothing cut
+    # Excel writes <xm:f> in list validations that refer to another sheet: outside the cells, no matter.
+    validations = b"<extLst><x14:dataValidations><xm:f>Lists!$A$1:$A$5</xm:f></x14:dataValidations></extLst>"
+    xml = head + last + tail + b"</sheetData>" + validations + b"</worksheet>"
+    assert feedback._cut_blank_tail(xml) == head + last + b"</sheetData>" + validations + b"</worksheet>"
 
 
 # --- Path traversal and what the CLI writes -------------------------------------------------------
