@@ -599,36 +599,34 @@ def test_community_code_like_a_path(tmp_path, registry):
     assert read.peek_community(path.read_bytes()) is None  # never a name to build paths from
 
 
-def test_cli_writes_only_where_asked(tmp_path):
+def test_cli_writes_only_where_asked(tmp_path, monkeypatch):
     """A rejected workbook: the report is written where asked, no annotated copy, nothing else anywhere."""
-    source = tmp_path / "in"
+    source, work = tmp_path / "in", tmp_path / "work"
     source.mkdir()
+    work.mkdir()
     workbook = _valid(source / "traversal.xlsx", submission=submission_rows(community="../../etc"))
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as cwd:
-        before = _files(tmp_path)
-        result = runner.invoke(main, ["validate", str(workbook), "--report", "out/report.md",
-                                      "--annotated", "out/annotated.xlsx"])
-        assert result.exit_code == 2, result.output
-        assert "Traceback" not in result.output
-        created = _files(tmp_path) - before
-    cwd = Path(cwd).relative_to(tmp_path)
-    assert created == {cwd / "out", cwd / "out" / "report.md"}
+    monkeypatch.chdir(work)  # the output paths below are relative, as a coordinator types them
+    before = _files(tmp_path)
+    result = CliRunner().invoke(main, ["validate", str(workbook), "--report", "out/report.md",
+                                       "--annotated", "out/annotated.xlsx"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    created = _files(tmp_path) - before
+    assert created == {Path("work/out"), Path("work/out/report.md")}
 
 
-def test_cli_accepted_writes_only_where_asked(tmp_path):
-    source = tmp_path / "in"
+def test_cli_accepted_writes_only_where_asked(tmp_path, monkeypatch):
+    source, work = tmp_path / "in", tmp_path / "work"
     source.mkdir()
+    work.mkdir()
     workbook = _valid(source / "ok.xlsx")
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as cwd:
-        before = _files(tmp_path)
-        result = runner.invoke(main, ["validate", str(workbook), "--report", "report.md",
-                                      "--annotated", "checked.xlsx"])
-        assert result.exit_code in (0, 1), result.output
-        created = _files(tmp_path) - before
-    cwd = Path(cwd).relative_to(tmp_path)
-    assert created == {cwd / "report.md", cwd / "checked.xlsx"}
+    monkeypatch.chdir(work)
+    before = _files(tmp_path)
+    result = CliRunner().invoke(main, ["validate", str(workbook), "--report", "report.md",
+                                       "--annotated", "checked.xlsx"])
+    assert result.exit_code in (0, 1), result.output
+    created = _files(tmp_path) - before
+    assert created == {Path("work/report.md"), Path("work/checked.xlsx")}
 
 
 def test_the_starting_workbook_is_valid(registry, tmp_path):
