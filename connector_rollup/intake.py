@@ -20,6 +20,19 @@ def find_workbooks(raw_dir: str | Path) -> list[Path]:
     return sorted(found)
 
 
+# Files a community may send instead of an .xlsx workbook. The roll-up reads
+# .xlsx only (interfaces.md); these are named, not passed over in silence.
+OTHER_SPREADSHEETS = (".xls", ".xlsm", ".xlsb", ".csv", ".ods", ".numbers", ".xml")
+
+
+def find_not_read(raw_dir: str | Path) -> list[Path]:
+    """Spreadsheet-like files under ``raw_dir`` that the roll-up does not read (not ``.xlsx``), sorted."""
+    raw_dir = Path(raw_dir)
+    found = [p for p in raw_dir.rglob("*") if p.suffix.lower() in OTHER_SPREADSHEETS and p.is_file()
+             and not p.name.startswith("~$")]
+    return sorted(found)
+
+
 def intake_workbook(path: Path, registry: dict[str, Community], clean_dir: Path | None = None,
                     fingerprint: str | None = None) -> tuple[Submission, bool]:
     """Validate one workbook, or load its saved result; see ``intake_workbooks``."""

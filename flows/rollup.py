@@ -48,6 +48,7 @@ class RollupResult:
     demo_key: bool = False
     review_file: Path | None = None
     decisions_file: Path | None = None
+    not_read: list[str] = field(default_factory=list)  # files under --raw that are not .xlsx
 
     def summary(self) -> str:
         """What the person who ran it needs to know, and where everything is."""
@@ -67,6 +68,9 @@ class RollupResult:
             f"  Try: {_python()} -c \"import duckdb; print(duckdb.connect('" + str(self.warehouse)
             + "', read_only=True).sql('select * from national_quarterly order by period desc limit 8'))\"",
         ]
+        if self.not_read:
+            lines.append(f"  Not read: {len(self.not_read)} file(s) under the raw folder are not .xlsx workbooks: "
+                         f"{', '.join(self.not_read)}. Open each in Excel and save it as .xlsx to include it.")
         if self.demo_key:
             lines.append("  Note: person keys use the documented DEMO key; set CONNECTOR_ROLLUP_KEY for real data.")
         return "\n".join(lines)
@@ -156,6 +160,10 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
         identity.write_decisions_template(decisions_file)
 
     workbooks = discover(raw_dir, clean_dir, fingerprint)
+    not_read = [str(p.relative_to(raw_dir)) for p in intake.find_not_read(raw_dir)]
+    if not_read:
+        logger.warning("Not read (not .xlsx workbooks; save them as .xlsx to include them): %s",
+                       ", ".join(not_read))
     by_community: dict[str, list[Workbook]] = {}
     for w in workbooks:
         by_community.setdefault(w.community_code, []).append(w)
@@ -177,7 +185,7 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
 
     create_markdown_artifact(key="national-report", markdown=national.read_text(encoding="utf-8"),
                              description=f"National report {period}")
-    create_markdown_artifact(key="validation-summary", markdown=_validation_summary(submissions),
+    create_markdown_artifact(key="validation-summary", markdown=_validation_summary(submissions, not_read),
                              description=f"Validation summary {period}")
     headline = report.headline_figures(warehouse, period)
     return RollupResult(
@@ -186,7 +194,7 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
                    "superseded": sum(s.status == "superseded" for s in submissions),
                    "rejected": sum(s.status == "rejected" for s in submissions),
                    "unchanged": cached},
-        demo_key=demo_key, review_file=review_file, decisions_file=decisions_file)
+        demo_key=demo_key, review_file=review_file, decisions_file=decisions_file, not_read=not_read)
 
 
 def _python() -> str:
@@ -215,10 +223,13 @@ def _with_progress(futures, total_workbooks: int) -> list[tuple[Submission, bool
     return sorted(results, key=lambda r: (r[0].sha256, r[0].file_name))
 
 
-def _validation_summary(submissions: list[Submission]) -> str:
+def _validation_summary(submissions: list[Submission], not_read: list[str] = ()) -> str:
     lines = ["# Validation summary", "", "| community | period | file | status | rows read | rows rejected | errors | warnings |",
              "|---|---|---|---|---:|---:|---:|---:|"]
     for s in sorted(submissions, key=lambda s: (s.community_code or "~", str(s.period), s.file_name)):
         lines.append(f"| {s.community_code or '?'} | {s.period or '?'} | {s.file_name} | {s.status} | "
                      f"{s.rows_read} | {s.rows_rejected} | {len(s.errors)} | {len(s.warnings)} |")
+    if not_read:
+        lines += ["", "Not read, because they are not .xlsx workbooks (save them as .xlsx to include them):", ""]
+        lines += [f"- {name}" for name in not_read]
     return "\n".join(lines) + "\n"

@@ -41,6 +41,7 @@ def _write_submissions(raw):
         introductions=[introduction("M1", "K1", **{"Introduction date": dt.date(2025, 3, 1)})],
     )
     (raw / "broken.xlsx").write_text("a,b\n1,2\n")
+    (raw / "b" / "old-format.xls").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(508))  # not read: named in the summary
 
 
 def _run(tmp, raw, name):
@@ -71,6 +72,9 @@ def runs(prefect_harness, tmp_path_factory):
 def test_flow_counts_reports_and_warehouse(runs):
     tmp, first, _, _ = runs
     assert first.workbooks == {"found": 4, "accepted": 3, "superseded": 0, "rejected": 1, "unchanged": 0}
+    assert first.not_read == [str(Path("b") / "old-format.xls")]
+    assert ("Not read: 1 file(s) under the raw folder are not .xlsx workbooks: b/old-format.xls. "
+            "Open each in Excel and save it as .xlsx to include it.") in first.summary()
     # Q4: E3 onboards; M1 is E2 (same email), already counted nationally in Q3.
     # Connectors: C1, C2 in Q3; K1 is C2 (same email and last name): nobody new in Q4.
     assert first.headline == {"connectees": 1, "connectors": 0, "jobs": 0}

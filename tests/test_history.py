@@ -157,3 +157,17 @@ def test_jobs_are_one_record_across_quarters_whatever_the_employer_case(tmp_path
     result, _, hist = figures([q3, q4], registry)
     assert len(hist.jobs) == 1 and hist.jobs.loc[0, "source_period"] == Q4
     assert ("jobs", Q3) not in result  # the latest version says not in field
+
+
+def test_raw_folder_files_read_and_not_read(tmp_path):
+    """Every .xlsx at any depth is read; other spreadsheets are listed as not read; Excel lock files are neither."""
+    from connector_rollup import intake
+
+    for name in ["a.xlsx", "deep/er/B.XLSX", "~$a.xlsx", "old.xls", "deep/macro.xlsm", "export.csv",
+                 "notes.txt", "deep/~$old.xls"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    assert [p.relative_to(tmp_path).as_posix() for p in intake.find_workbooks(tmp_path)] == [
+        "a.xlsx", "deep/er/B.XLSX"]
+    assert [p.relative_to(tmp_path).as_posix() for p in intake.find_not_read(tmp_path)] == [
+        "deep/macro.xlsm", "export.csv", "old.xls"]
