@@ -14,10 +14,7 @@ from connector_rollup.validate import Submission, _rejected, validate_workbooks
 
 def find_workbooks(raw_dir: str | Path) -> list[Path]:
     """Every ``*.xlsx`` under ``raw_dir`` at any depth, Excel's ``~$`` lock files aside, sorted."""
-    raw_dir = Path(raw_dir)
-    found = [p for p in raw_dir.rglob("*") if p.suffix.lower() == ".xlsx" and p.is_file()
-             and not p.name.startswith("~$")]
-    return sorted(found)
+    return _files_under(raw_dir, (".xlsx",))
 
 
 # Files a community may send instead of an .xlsx workbook. The roll-up reads
@@ -27,8 +24,11 @@ OTHER_SPREADSHEETS = (".xls", ".xlsm", ".xlsb", ".csv", ".ods", ".numbers", ".xm
 
 def find_not_read(raw_dir: str | Path) -> list[Path]:
     """Spreadsheet-like files under ``raw_dir`` that the roll-up does not read (not ``.xlsx``), sorted."""
-    raw_dir = Path(raw_dir)
-    found = [p for p in raw_dir.rglob("*") if p.suffix.lower() in OTHER_SPREADSHEETS and p.is_file()
+    return _files_under(raw_dir, OTHER_SPREADSHEETS)
+
+
+def _files_under(raw_dir: str | Path, suffixes: tuple[str, ...]) -> list[Path]:
+    found = [p for p in Path(raw_dir).rglob("*") if p.suffix.lower() in suffixes and p.is_file()
              and not p.name.startswith("~$")]
     return sorted(found)
 

@@ -60,8 +60,9 @@ MAX_THREADS = 4
 _CHUNK = 1024 * 1024  # inflated bytes per step
 _INPUT_CHUNK = 64 * 1024  # compressed bytes fed per step
 _CARRY = 64 * 1024  # at most this much of a chunk's end is carried into the next scan
-# Parts calamine and openpyxl never parse as XML (pictures).
+# Worksheet parts: calamine parses one only when its sheet is read.
 _WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+# Parts calamine and openpyxl never parse as XML (pictures).
 _MEDIA = re.compile(r"^xl/media/[^/]+\.(?:png|jpe?g|gif|bmp|tiff?|emf|wmf|svg)$", re.IGNORECASE)
 _XML_DECLARATION = re.compile(rb"!(?i:doctype|entity)")
 
