@@ -14,6 +14,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
+from connector_rollup.read import WORKSHEET_PART
 from connector_rollup.validate import ERROR, WARNING, Issue, Submission
 
 WORDS = {
@@ -201,7 +202,6 @@ def write_annotated(source: str | Path, submission: Submission, out: str | Path)
 BLANK_TAIL_BYTES = 1024 * 1024
 # Where a cell's content ends: a value, an inline text or a formula (self-closing or not).
 _CONTENT_ENDS = (b"</v>", b"<v/>", b"</is>", b"</f>", b"<f/>", b"<f ")
-_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:sheetData|row|c|v|f|is)[\s/>]")
 
 
@@ -218,7 +218,7 @@ def _without_blank_tails(source: Path) -> Path | io.BytesIO:
         members = archive.infolist()
         trimmed = {}
         for member in members:
-            if _SHEET_PART.fullmatch(member.filename) and member.file_size > BLANK_TAIL_BYTES:
+            if WORKSHEET_PART.match(member.filename) and member.file_size > BLANK_TAIL_BYTES:
                 xml = archive.read(member)
                 cut = _cut_blank_tail(xml)
                 if len(xml) - len(cut) > BLANK_TAIL_BYTES:

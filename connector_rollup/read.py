@@ -61,7 +61,7 @@ _CHUNK = 1024 * 1024  # inflated bytes per step
 _INPUT_CHUNK = 64 * 1024  # compressed bytes fed per step
 _CARRY = 64 * 1024  # at most this much of a chunk's end is carried into the next scan
 # Worksheet parts: calamine parses one only when its sheet is read.
-_WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+WORKSHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 # Parts calamine and openpyxl never parse as XML (pictures).
 _MEDIA = re.compile(r"^xl/media/[^/]+\.(?:png|jpe?g|gif|bmp|tiff?|emf|wmf|svg)$", re.IGNORECASE)
 _XML_DECLARATION = re.compile(rb"!(?i:doctype|entity)")
@@ -333,7 +333,7 @@ def _check_container(data: bytes, worksheets: bool = True) -> _Container:
         if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise FileRejected("not_xlsx", detail="its parts use a compression Excel never writes")
         part = _Part(member, _data_start(data, member))
-        if not worksheets and _WORKSHEET.match(member.filename):
+        if not worksheets and WORKSHEET_PART.match(member.filename):
             part.scanned = False
         elif not _MEDIA.match(member.filename):
             budget = _scan_part(data, part, budget)
