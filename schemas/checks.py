@@ -36,12 +36,15 @@ def is_yes_no(s: pd.Series) -> pd.Series:
 
 
 def is_email(s: pd.Series) -> pd.Series:
-    match = _EMAIL.match
-    return _verdicts(s, [v is None or (isinstance(v, str) and match(v) is not None) for v in s.to_numpy()])
+    return _matching(_EMAIL, s)
 
 
 def is_noc(s: pd.Series) -> pd.Series:
-    match = _NOC.match
+    return _matching(_NOC, s)
+
+
+def _matching(pattern: re.Pattern, s: pd.Series) -> pd.Series:
+    match = pattern.match
     return _verdicts(s, [v is None or (isinstance(v, str) and match(v) is not None) for v in s.to_numpy()])
 
 
