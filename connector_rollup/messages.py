@@ -238,3 +238,103 @@ def cell_message(code: str, lang: str, **params: object) -> tuple[str, str]:
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return ""
+
+
+# What each issue code means, in a few words, for tables of counts (the
+# reports, the annotated copy's Problems sheet): (English, French). The
+# coordinator's full sentence with its fix is in FILE_MESSAGES / CELL_MESSAGES.
+CODE_MEANINGS: dict[str, tuple[str, str]] = {
+    "required": ("a required cell is empty", "une cellule obligatoire est vide"),
+    "required_when_accepted": ("an accepted Connectee has no intake meeting date",
+                               "un connecté accepté n'a pas de date de rencontre d'accueil"),
+    "bad_date": ("a date cannot be read", "une date ne peut pas être lue"),
+    "date_out_of_range": ("a date is before 2009 or after the reporting quarter",
+                          "une date est antérieure à 2009 ou postérieure au trimestre déclaré"),
+    "bad_yes_no": ("a Yes/No cell holds something else", "une cellule Oui/Non contient autre chose"),
+    "bad_choice": ("a value is not one of the column's choices",
+                   "une valeur ne fait pas partie des choix de la colonne"),
+    "bad_email": ("an email address is not valid", "une adresse courriel n'est pas valide"),
+    "bad_noc": ("a NOC code is not a valid NOC 2021 code", "un code CNP n'est pas un code CNP 2021 valide"),
+    "duplicate_id": ("an ID appears more than once in a sheet",
+                     "un identifiant apparaît plus d'une fois dans une feuille"),
+    "unknown_connectee": ("an introduction or job names a Connectee ID never submitted",
+                          "une présentation ou un emploi nomme un identifiant de connecté jamais soumis"),
+    "unknown_connector": ("an introduction names a Connector ID never submitted",
+                          "une présentation nomme un identifiant de connecteur jamais soumis"),
+    "id_not_in_workbook": ("an ID is not in this workbook (looked up in earlier submissions)",
+                           "un identifiant n'est pas dans ce classeur (cherché dans les soumissions précédentes)"),
+    "category_not_eligible": ("a Connectee's category is not accepted by the community's program",
+                              "la catégorie d'un connecté n'est pas admise par le programme de la communauté"),
+    "unknown_column": ("a column is not part of the template (ignored)",
+                       "une colonne ne fait pas partie du modèle (ignorée)"),
+    "duplicate_column": ("a column appears twice (the second is ignored)",
+                         "une colonne apparaît deux fois (la seconde est ignorée)"),
+    "submission_field_blank": ("a required field of the Submission sheet is empty",
+                               "un champ obligatoire de la feuille Soumission est vide"),
+    "submission_field": ("a field of the Submission sheet is not valid",
+                         "un champ de la feuille Soumission n'est pas valide"),
+    "empty_file": ("the file is empty", "le fichier est vide"),
+    "unreadable": ("the file cannot be opened", "le fichier ne peut pas être ouvert"),
+    "too_large": ("the file is far larger than any submission", "le fichier est bien plus gros qu'une soumission"),
+    "too_large_unpacked": ("the workbook unpacks to far more than any submission",
+                           "le classeur décompressé est bien plus gros qu'une soumission"),
+    "password_protected": ("the workbook is password-protected", "le classeur est protégé par un mot de passe"),
+    "old_xls": ("an old-format Excel file (.xls)", "un fichier Excel d'ancien format (.xls)"),
+    "not_xlsx_text": ("a text or CSV file with an Excel file name",
+                      "un fichier texte ou CSV qui porte un nom de fichier Excel"),
+    "not_xlsx_html": ("a web page with an Excel file name", "une page Web qui porte un nom de fichier Excel"),
+    "not_xlsx_zip": ("a zip archive, not a workbook", "une archive zip, pas un classeur"),
+    "not_xlsx": ("not a readable .xlsx workbook", "pas un classeur .xlsx lisible"),
+    "corrupt": ("the workbook is damaged or incomplete", "le classeur est endommagé ou incomplet"),
+    "unsafe_xml": ("the workbook holds XML Excel never writes (refused for safety)",
+                   "le classeur contient du XML qu'Excel n'écrit jamais (refusé par sécurité)"),
+    "unreadable_sheet": ("a sheet cannot be read", "une feuille ne peut pas être lue"),
+    "sheet_too_large": ("a sheet reaches far beyond any submission's data",
+                        "une feuille s'étend bien au-delà des données d'une soumission"),
+    "missing_sheet": ("a required sheet is missing", "une feuille obligatoire manque"),
+    "missing_column": ("a required column is missing", "une colonne obligatoire manque"),
+    "missing_community": ("the Submission sheet has no community code",
+                          "la feuille Soumission n'a pas de code de communauté"),
+    "unknown_community": ("the community code is not in the registry",
+                          "le code de communauté n'est pas dans le registre"),
+    "bad_quarter": ("the reporting quarter cannot be read", "le trimestre déclaré ne peut pas être lu"),
+    "bad_submitted_on": ("the Submitted on date cannot be read", "la date Soumis le ne peut pas être lue"),
+}
+
+
+def code_meaning(code: str, lang: str = "en") -> str:
+    """The few words that say what ``code`` means, in ``lang``; the code itself if unknown."""
+    pair = CODE_MEANINGS.get(code)
+    if pair is None:
+        return code.replace("_", " ")
+    return pair[1] if lang == "fr" else pair[0]
+
+
+# counting-rules.md, Jobs: why a job does not count, in the order the reasons
+# are tried. code -> ((English label, English sentence), (French label, French sentence)).
+JOB_REASONS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "withdrawn": (("Withdrawn", "the community withdrew the job record"),
+                  ("Retiré", "la communauté a retiré la fiche de l'emploi")),
+    "connectee_not_onboarded": (("Connectee not onboarded", "the Connectee was not onboarded in that community"),
+                                ("Connecté non intégré", "le connecté n'a pas été intégré dans cette communauté")),
+    "before_program": (("Started before intake", "the job started before the Connectee's intake meeting"),
+                       ("Commencé avant l'accueil", "l'emploi a commencé avant la rencontre d'accueil du connecté")),
+    "not_in_field": (("Not in field", "the job is not in the Connectee's field"),
+                     ("Hors du domaine", "l'emploi n'est pas dans le domaine du connecté")),
+    "below_experience": (("Below experience", "the job is below the level of the Connectee's experience"),
+                         ("Sous l'expérience", "l'emploi est sous le niveau de l'expérience du connecté")),
+    "noc_other_field": (("NOC: other field",
+                         "the job's occupation (NOC) is in another broad category than the Connectee's home occupation"),
+                        ("CNP : autre domaine",
+                         "la profession de l'emploi (CNP) est dans une autre grande catégorie que la profession d'origine du connecté")),
+    "noc_lower_teer": (("NOC: lower TEER",
+                        "the job's occupation (NOC) is at a lower skill level (TEER) than the Connectee's home occupation"),
+                       ("CNP : FEER inférieure",
+                        "la profession de l'emploi (CNP) est d'un niveau de compétence (FEER) inférieur à la profession d'origine du connecté")),
+}
+
+
+def job_reason(code: str, lang: str = "en") -> tuple[str, str]:
+    """(label, sentence) for why a job does not count, in ``lang``."""
+    english, french = JOB_REASONS[code]
+    return french if lang == "fr" else english

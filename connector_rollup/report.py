@@ -18,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from connector_rollup import messages
 from connector_rollup.periods import Period
 from connector_rollup.registry import Community
 
@@ -27,68 +28,11 @@ MEASURE_LABELS = {
     "connectors": "Connectors",
     "jobs": "Connectees in qualifying jobs",
 }
-# counting-rules.md, Jobs: the reasons in the order they are tried.
-JOB_REASONS = {
-    "withdrawn": "the community withdrew the job record",
-    "connectee_not_onboarded": "the Connectee was not onboarded in that community",
-    "before_program": "the job started before the Connectee's intake meeting",
-    "not_in_field": "the job is not in the Connectee's field",
-    "below_experience": "the job is below the level of the Connectee's experience",
-    "noc_other_field": "the job's occupation (NOC) is in another broad category than the "
-    "Connectee's home occupation",
-    "noc_lower_teer": "the job's occupation (NOC) is at a lower skill level (TEER) than the "
-    "Connectee's home occupation",
-}
-JOB_REASON_LABELS = {
-    "withdrawn": "Withdrawn",
-    "connectee_not_onboarded": "Connectee not onboarded",
-    "before_program": "Started before intake",
-    "not_in_field": "Not in field",
-    "below_experience": "Below experience",
-    "noc_other_field": "NOC: other field",
-    "noc_lower_teer": "NOC: lower TEER",
-}
-# Plain meanings of validation codes (connector_rollup/messages.py words them for
-# coordinators, with the fix); ``code_meanings`` adds to or overrides these.
-ISSUE_MEANINGS = {
-    "required": "a required cell is empty",
-    "required_when_accepted": "an accepted Connectee has no intake meeting date",
-    "bad_date": "a date cannot be read",
-    "date_out_of_range": "a date is before 2009 or after the reporting quarter",
-    "bad_yes_no": "a Yes/No cell holds something else",
-    "bad_choice": "a value is not one of the column's choices",
-    "bad_email": "an email address is not valid",
-    "bad_noc": "a NOC code is not a valid NOC 2021 code",
-    "duplicate_id": "an ID appears more than once in a sheet",
-    "unknown_connectee": "an introduction or job names a Connectee ID never submitted",
-    "unknown_connector": "an introduction names a Connector ID never submitted",
-    "id_not_in_workbook": "an ID is not in this workbook (looked up in earlier submissions)",
-    "category_not_eligible": "a Connectee's category is not accepted by the community's program",
-    "unknown_column": "a column is not part of the template (ignored)",
-    "duplicate_column": "a column appears twice (the second is ignored)",
-    "submission_field_blank": "a required field of the Submission sheet is empty",
-    "submission_field": "a field of the Submission sheet is not valid",
-    "empty_file": "the file is empty",
-    "unreadable": "the file cannot be opened",
-    "too_large": "the file is far larger than any submission",
-    "too_large_unpacked": "the workbook unpacks to far more than any submission",
-    "password_protected": "the workbook is password-protected",
-    "old_xls": "an old-format Excel file (.xls)",
-    "not_xlsx_text": "a text or CSV file with an Excel file name",
-    "not_xlsx_html": "a web page with an Excel file name",
-    "not_xlsx_zip": "a zip archive, not a workbook",
-    "not_xlsx": "not a readable .xlsx workbook",
-    "corrupt": "the workbook is damaged or incomplete",
-    "unsafe_xml": "the workbook holds XML Excel never writes (refused for safety)",
-    "unreadable_sheet": "a sheet cannot be read",
-    "sheet_too_large": "a sheet reaches far beyond any submission's data",
-    "missing_sheet": "a required sheet is missing",
-    "missing_column": "a required column is missing",
-    "missing_community": "the Submission sheet has no community code",
-    "unknown_community": "the community code is not in the registry",
-    "bad_quarter": "the reporting quarter cannot be read",
-    "bad_submitted_on": "the Submitted on date cannot be read",
-}
+# counting-rules.md, Jobs: the reasons in the order they are tried (worded in messages.py).
+JOB_REASONS = {code: english[1] for code, (english, _) in messages.JOB_REASONS.items()}
+JOB_REASON_LABELS = {code: english[0] for code, (english, _) in messages.JOB_REASONS.items()}
+# Plain meanings of validation codes (messages.py); ``code_meanings`` adds to or overrides these.
+ISSUE_MEANINGS = {code: english for code, (english, _) in messages.CODE_MEANINGS.items()}
 STATUS_MEANINGS = {
     "accepted": "used for the roll-up",
     "superseded": "replaced by a later workbook for the same quarter; not used",
