@@ -137,15 +137,17 @@ def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_d
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("data/raw"),
               show_default=True, help="Folder to write the sample submissions into.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed: same seed, same files.")
+@click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Multiply every community's rows by this (same communities, same quarters), to measure growth.")
 @communities_option
-def sample(out: Path, seed: int, communities: Path | None) -> None:
+def sample(out: Path, seed: int, scale: float, communities: Path | None) -> None:
     """Write a synthetic set of submissions for every registered community.
 
-    Example: connector-rollup sample --out data/raw --seed 7
+    Example: connector-rollup sample --out data/raw --seed 7 --scale 10
     """
     from connector_rollup.sample import SAMPLE_QUARTER, write_sample
 
-    paths = write_sample(out, seed=seed, registry=_registry(communities))
+    paths = write_sample(out, seed=seed, registry=_registry(communities), scale=scale)
     click.echo(f"Wrote {len(paths)} sample submissions under {out} (latest quarter {SAMPLE_QUARTER}).")
     click.echo(f"Next: connector-rollup run --quarter {SAMPLE_QUARTER} --raw {out}")
 
