@@ -63,6 +63,7 @@ def validate(file: Path, communities: Path | None, raw_dir: Path | None, report:
     Example: connector-rollup validate NS-HFX_2024-25-Q4.xlsx --annotated checked.xlsx
     """
     from connector_rollup import feedback
+    from connector_rollup.escape import for_terminal
     from connector_rollup.intake import validate_against_earlier
     from connector_rollup.validate import validate_workbook
 
@@ -85,8 +86,12 @@ def validate(file: Path, communities: Path | None, raw_dir: Path | None, report:
             raise click.UsageError("--annotated must name a new file, not the workbook itself.")
         else:
             annotated.parent.mkdir(parents=True, exist_ok=True)
-            feedback.write_annotated(file, submission, annotated)
-            click.echo(f"\nAnnotated copy written to {annotated}")
+            try:
+                feedback.write_annotated(file, submission, annotated)
+                click.echo(f"\nAnnotated copy written to {annotated}")
+            except feedback.AnnotatedCopyError as exc:  # the feedback above stands; only the copy failed
+                click.echo(f"\nNo annotated copy was written: {for_terminal(exc)}. "
+                           "The feedback above lists every problem.", err=True)
     sys.exit(feedback.exit_status(submission))
 
 

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 import zipfile
 from collections import Counter
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
+from connector_rollup.escape import for_excel, for_markdown, for_terminal, write_excel_text
+from connector_rollup.layout import fit_row_heights
+from connector_rollup.messages import code_meaning
 from connector_rollup.read import WORKSHEET_PART
 from connector_rollup.validate import ERROR, WARNING, Issue, Submission
 
@@ -30,7 +36,8 @@ WORDS = {
         "file_rejected": "The whole file was rejected and nothing in it is counted:",
         "problems": "Problems", "sheet": "Sheet", "file": "File", "cell": "Cell", "row": "Row", "column": "Column",
         "severity": "Severity", "code": "Code", "value": "Value found", "problem": "Problem", "fix": "How to fix",
-        "link": "Go to cell", "by_code": "By kind",
+        "link": "Go to cell", "by_code": "By kind", "meaning": "Meaning",
+        "merged": "{cell} (in the merged range {range}):",
     },
     "fr": {
         "title": "Validation de {file}",
@@ -46,6 +53,7 @@ WORDS = {
         "problems": "Problèmes", "sheet": "Feuille", "file": "Fichier", "cell": "Cellule", "row": "Ligne",
         "column": "Colonne", "severity": "Gravité", "code": "Code", "value": "Valeur trouvée",
         "problem": "Problème", "fix": "Correction", "link": "Aller à la cellule", "by_code": "Par type",
+        "meaning": "Signification", "merged": "{cell} (dans la plage fusionnée {range}) :",
     },
 }
 
@@ -91,176 +99,323 @@ def _header_lines(submission: Submission, w: dict[str, str]) -> list[tuple[str, 
 
 
 def format_text(submission: Submission) -> str:
-    """The terminal feedback: a summary, then every problem grouped by sheet."""
+    """The terminal feedback: a summary, then every problem grouped by sheet.
+
+    Everything that comes from the workbook (names, values, and the messages
+    quoting them) goes through ``for_terminal``: no control character reaches
+    the terminal.
+    """
+    t = for_terminal
     w = words(submission.language)
-    out = [w["title"].format(file=submission.file_name), ""]
-    out += [f"  {label}: {value}" for label, value in _header_lines(submission, w)]
+    out = [w["title"].format(file=t(submission.file_name)), ""]
+    out += [f"  {label}: {t(value)}" for label, value in _header_lines(submission, w)]
     if submission.status != "rejected":
         out.append("  " + w["rows"].format(read=submission.rows_read, rejected=submission.rows_rejected))
-    out += ["", _verdict(submission, w)]
+    out += ["", t(_verdict(submission, w))]
     if submission.status == "rejected" or not submission.issues:
         return "\n".join(out) + "\n"
     errors, warnings = len(submission.errors), len(submission.warnings)
     out += ["", f"{w['summary']}: {errors} {w['errors']}, {warnings} {w['warnings']}"]
-    out += [f"  {n:>5}  {w[sev]:<13} {code}" for sev, code, n in counts_by_code(submission.issues)]
+    out += [f"  {n:>5}  {w[sev]:<13} {t(code)}" for sev, code, n in counts_by_code(submission.issues)]
     for sheet, issues in by_sheet(submission.issues).items():
-        out += ["", f"{w['sheet']} {sheet}" if sheet else w["file"]]
+        out += ["", f"{w['sheet']} {t(sheet)}" if sheet else w["file"]]
         for i in issues:
             where = i.cell or (f"{w['row']} {i.row}" if i.row else "")
-            out.append(f"  {where:<7} {w[i.severity]:<13} {i.code}: {i.message}")
+            out.append(f"  {t(where):<7} {w[i.severity]:<13} {t(i.code)}: {t(i.message)}")
             if i.fix:
-                out.append(f"  {'':<7} {'':<13} -> {i.fix}")
+                out.append(f"  {'':<7} {'':<13} -> {t(i.fix)}")
     return "\n".join(out) + "\n"
-
-
-def _md(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def format_markdown(submission: Submission, heading_level: int = 1, title: str | None = None) -> str:
-    """The same feedback as Markdown: summary table, then a table of problems per sheet."""
+    """The same feedback as Markdown: summary table, then a table of problems per sheet.
+
+    Everything that comes from the workbook goes through ``for_markdown``: a
+    viewer shows it as the literal text, never as markup, a link or an image.
+    """
+    m = for_markdown
     w = words(submission.language)
     h = "#" * heading_level
-    out = [f"{h} {_md(title) if title else w['title'].format(file=_md(submission.file_name))}", ""]
-    out += [f"- **{label}**: {_md(value)}" for label, value in _header_lines(submission, w)]
+    out = [f"{h} {m(title) if title else w['title'].format(file=m(submission.file_name))}", ""]
+    out += [f"- **{label}**: {m(value)}" for label, value in _header_lines(submission, w)]
     if submission.status != "rejected":
         out.append("- " + w["rows"].format(read=submission.rows_read, rejected=submission.rows_rejected))
-    out += ["", _verdict(submission, w), ""]
+    out += ["", m(_verdict(submission, w)), ""]
     if submission.status == "rejected" or not submission.issues:
         return "\n".join(out)
     out += [f"{h}# {w['summary']}", "", f"| {w['severity']} | {w['code']} | n |", "|---|---|---:|"]
+    # Issue codes are the tool's own ([a-z_]), shown as code.
     out += [f"| {w[sev]} | `{code}` | {n} |" for sev, code, n in counts_by_code(submission.issues)]
     for sheet, issues in by_sheet(submission.issues).items():
-        out += ["", f"{h}# {w['sheet']} {_md(sheet)}" if sheet else f"{h}# {w['file']}", ""]
+        out += ["", f"{h}# {w['sheet']} {m(sheet)}" if sheet else f"{h}# {w['file']}", ""]
         out += [f"| {w['cell']} | {w['column']} | {w['severity']} | {w['code']} | {w['value']} | "
                 f"{w['problem']} | {w['fix']} |", "|---|---|---|---|---|---|---|"]
         for i in issues:
-            out.append(f"| {i.cell or i.row or ''} | {_md(i.column)} | {w[i.severity]} | `{i.code}` | "
-                       f"{_md(i.value)} | {_md(i.message)} | {_md(i.fix)} |")
+            out.append(f"| {m(i.cell or i.row or '')} | {m(i.column)} | {w[i.severity]} | `{i.code}` | "
+                       f"{m(i.value)} | {m(i.message)} | {m(i.fix)} |")
     return "\n".join(out) + "\n"
+
+
+class AnnotatedCopyError(ValueError):
+    """The annotated copy could not be written; the message says why, in plain words."""
+
+
+# Problems sheet columns: (word key, width). Long texts wrap in the wide ones.
+_PROBLEM_COLUMNS = (("sheet", 16), ("cell", 9), ("severity", 14), ("code", 22), ("meaning", 36),
+                    ("column", 20), ("value", 24), ("problem", 50), ("fix", 50))
 
 
 def write_annotated(source: str | Path, submission: Submission, out: str | Path) -> Path:
     """Copy the workbook with each problem cell filled and commented, plus a Problems sheet.
 
-    Every text written is stored as a string cell, so a value such as
-    ``=HYPERLINK(...)`` a community typed is shown, never evaluated.
+    The copy keeps every sheet of the original; it is checked after writing,
+    and when it cannot be written whole ``AnnotatedCopyError`` says why and
+    no copy is left at ``out``. A problem in a merged range is marked on the
+    range's top-left cell (the only one Excel shows), whose comment names the
+    cell and the range. Every text written is stored as a string cell, shown
+    as typed (``for_excel``), never a formula.
     """
     import openpyxl
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     if submission.status == "rejected":
-        raise ValueError("the workbook was rejected as a whole; there are no cells to annotate")
+        raise AnnotatedCopyError("the workbook was rejected as a whole; there are no cells to annotate")
     w = words(submission.language)
-    book = openpyxl.load_workbook(_without_blank_tails(Path(source)))
-    fills = {ERROR: PatternFill("solid", fgColor="FFC7CE"), WARNING: PatternFill("solid", fgColor="FFEB9C")}
-    comments: dict[tuple[str, str], list[str]] = {}
-    worst: dict[tuple[str, str], str] = {}
-    for i in submission.issues:
-        if i.sheet in book.sheetnames and i.cell:
-            key = (i.sheet, i.cell)
-            comments.setdefault(key, []).append(f"{w[i.severity]} ({i.code}): {i.message} {i.fix}".strip())
-            if worst.get(key) != ERROR:
-                worst[key] = i.severity
-    for (sheet, cell), notes in comments.items():
-        target = book[sheet][cell]
-        target.fill = fills[worst[(sheet, cell)]]
-        comment = Comment(_printable("\n".join(notes)), "connector-rollup")
-        comment.width, comment.height = 320, 40 + 60 * len(notes)
-        target.comment = comment
+    source, out = Path(source), Path(out)
+    try:
+        prepared = _prepared_for_openpyxl(source)
+        original = _sheet_names(prepared)
+        with warnings.catch_warnings():  # openpyxl warns about parts it drops (e.g. unknown extensions)
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(prepared)
+    except Exception as exc:  # openpyxl raises many kinds; any of them means no copy
+        raise AnnotatedCopyError(f"openpyxl could not open the workbook ({type(exc).__name__}: {exc})") from exc
+    lost = [name for name in original if name not in book.sheetnames]
+    if lost:
+        raise AnnotatedCopyError(f"the copy would lack the sheet(s) {', '.join(lost)}")
 
-    name = w["problems"]
-    if name in book.sheetnames:
-        del book[name]
+    _mark_cells(book, submission.issues, w)
+    name = _problems_sheet_name(book, w)
     problems = book.create_sheet(name, 0)
-    headers = [w["sheet"], w["cell"], w["severity"], w["code"], w["column"], w["value"], w["problem"], w["fix"]]
+    headers = [w[key] for key, _ in _PROBLEM_COLUMNS]
     for c, header in enumerate(headers, start=1):
-        _write_text(problems.cell(1, c), header).font = Font(bold=True)
-    for r, i in enumerate(submission.issues, start=2):
-        row = [i.sheet, i.cell or (str(i.row) if i.row else ""), w[i.severity], i.code, i.column, i.value,
-               i.message, i.fix]
+        write_excel_text(problems.cell(1, c), header).font = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for r, i in enumerate(_problem_order(submission.issues, book.sheetnames), start=2):
+        row = [i.sheet, i.cell or (str(i.row) if i.row else ""), w[i.severity], i.code,
+               code_meaning(i.code, submission.language), i.column, i.value, i.message, i.fix]
         for c, value in enumerate(row, start=1):
-            _write_text(problems.cell(r, c), value)
+            write_excel_text(problems.cell(r, c), value).alignment = wrap
         if i.cell and i.sheet in book.sheetnames:
             link = problems.cell(r, 2)
             quoted = i.sheet.replace("'", "''")  # Excel doubles a quote inside a quoted sheet name
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{i.cell}")
             link.font = Font(color="0563C1", underline="single")
-    for letter, width in zip("ABCDEFGH", (16, 8, 12, 22, 22, 24, 60, 60)):
+    widths = {get_column_letter(c): width for c, (_, width) in enumerate(_PROBLEM_COLUMNS, start=1)}
+    for letter, width in widths.items():
         problems.column_dimensions[letter].width = width
+    fit_row_heights(problems, widths)
     problems.freeze_panes = "A2"
+    problems.auto_filter.ref = problems.dimensions
     book.active = 0
-    out = Path(out)
-    book.save(out)
+    for sheet in book.worksheets[1:]:  # only the Problems tab selected, else Excel groups the tabs
+        sheet.sheet_view.tabSelected = False
+    try:
+        book.save(out)
+        written = _sheet_names(out)
+    except Exception as exc:
+        out.unlink(missing_ok=True)
+        raise AnnotatedCopyError(f"the copy could not be saved ({type(exc).__name__}: {exc})") from exc
+    missing = [sheet for sheet in [name, *original] if sheet not in written]
+    if missing:
+        out.unlink(missing_ok=True)
+        raise AnnotatedCopyError(f"the copy written lacked the sheet(s) {', '.join(missing)}")
     return out
+
+
+def _mark_cells(book, issues: list[Issue], w: dict[str, str]) -> None:
+    """Fill each problem cell (red for errors, yellow for warnings) and comment it.
+
+    Excel shows a merged range by its top-left cell only, and openpyxl cannot
+    style or comment the others: a problem inside a range is marked there,
+    its comment naming the cell and the range.
+    """
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    fills = {ERROR: PatternFill("solid", fgColor="FFC7CE"), WARNING: PatternFill("solid", fgColor="FFEB9C")}
+    notes: dict[tuple[str, str], list[str]] = {}
+    worst: dict[tuple[str, str], str] = {}
+    for i in issues:
+        if i.sheet not in book.sheetnames or not i.cell:
+            continue
+        anchor, merged = _merged_anchor(book[i.sheet], i.cell)
+        where = w["merged"].format(cell=i.cell, range=merged) + " " if merged else ""
+        key = (i.sheet, anchor)
+        notes.setdefault(key, []).append(f"{where}{w[i.severity]} ({i.code}): {i.message} {i.fix}".strip())
+        if worst.get(key) != ERROR:
+            worst[key] = i.severity
+    for (sheet, cell), lines in notes.items():
+        target = book[sheet][cell]
+        target.fill = fills[worst[(sheet, cell)]]
+        comment = Comment(for_excel("\n".join(lines)), "connector-rollup")
+        comment.width, comment.height = 320, 40 + 60 * len(lines)
+        target.comment = comment
+
+
+def _merged_anchor(sheet, cell: str) -> tuple[str, str | None]:
+    """(the cell Excel shows for ``cell``, the merged range holding it or None)."""
+    for merged in sheet.merged_cells.ranges:
+        if cell in merged:
+            return merged.start_cell.coordinate, merged.coord
+    return cell, None
+
+
+def _problem_order(issues: list[Issue], sheet_names: list[str]) -> list[Issue]:
+    """Errors before warnings, then the file's own problems, sheets in tab order, rows top down."""
+    position = {name: n for n, name in enumerate(sheet_names)}
+
+    def key(i: Issue):
+        return (i.severity != ERROR, position.get(i.sheet, -1) if i.sheet else -2, i.row or 0)
+
+    return sorted(issues, key=key)
+
+
+def _problems_sheet_name(book, w: dict[str, str]) -> str:
+    """A name for the Problems sheet that replaces no sheet of the community's.
+
+    A Problems sheet of an earlier annotated copy (same headers) is replaced:
+    coordinators validate the copy again once they have fixed it.
+    """
+    base = w["problems"]
+    if base in book.sheetnames:
+        header = [c.value for c in next(book[base].iter_rows(max_row=1), ())]
+        if header[:4] in ([words(lang)[k] for k, _ in _PROBLEM_COLUMNS[:4]] for lang in WORDS):
+            del book[base]
+            return base
+    name, n = base, 2
+    while name in book.sheetnames:
+        name, n = f"{base} ({n})", n + 1
+    return name
+
+
+def _sheet_names(workbook: Path | io.BytesIO) -> list[str]:
+    """The sheet names the workbook part lists, read without openpyxl.
+
+    The copy is checked against this: openpyxl skips sheets it does not
+    recognise (Strict Open XML's, before their namespaces are rewritten)
+    without a word.
+    """
+    import xml.etree.ElementTree as ET
+
+    if isinstance(workbook, io.BytesIO):
+        workbook.seek(0)
+    with zipfile.ZipFile(workbook) as archive:
+        rels = ET.fromstring(archive.read("_rels/.rels"))
+        target = next((r.get("Target") for r in rels if (r.get("Type") or "").endswith("/officeDocument")),
+                      "xl/workbook.xml")
+        root = ET.fromstring(archive.read(target.lstrip("/")))
+    if isinstance(workbook, io.BytesIO):
+        workbook.seek(0)
+    return [e.get("name") for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "sheet" and e.get("name")]
 
 
 # A worksheet part's blank tail is trimmed from the copy only when it is this large:
 # below it the copy keeps every formatted row, as the community made it.
 BLANK_TAIL_BYTES = 1024 * 1024
-# Where a cell's content ends: a value, an inline text or a formula (self-closing or not).
-_CONTENT_ENDS = (b"</v>", b"<v/>", b"</is>", b"</f>", b"<f/>", b"<f ")
+# What makes a cell hold something: a non-empty value, an inline text, or a formula
+# with no cached value (its value is unknown). A formula whose cached value is empty
+# (a helper formula filled down a whole column) holds nothing, as for the reader.
+_CONTENT = re.compile(rb"<v>[^<]|</is>|<f\b[^>]*(?:/>|>[^<]*</f>)(?!\s*<v)")
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:sheetData|row|c|v|f|is)[\s/>]")
+# Strict Open XML names its parts' namespaces and relationship types under
+# purl.oclc.org; openpyxl knows only the transitional names, and without them
+# finds no sheet at all. Same vocabulary, other names (ECMA-376 Part 1, 2016).
+_STRICT = re.compile(rb"http://purl\.oclc\.org/ooxml/(spreadsheetml|drawingml|officeDocument|wordprocessingml|"
+                     rb"presentationml)/")
+_STRICT_RENAMED = ((b"relationships/extendedProperties", b"relationships/extended-properties"),
+                   (b"relationships/customProperties", b"relationships/custom-properties"),
+                   (b"2006/extendedProperties", b"2006/extended-properties"),
+                   (b"2006/customProperties", b"2006/custom-properties"))
+_UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00?\x00", b"\x00<\x00?")
+_ENCODING_DECLARED = re.compile(rb"""(<\?xml[^>]*?encoding\s*=\s*["'])[^"']*(["'])""")
 
 
-def _without_blank_tails(source: Path) -> Path | io.BytesIO:
-    """The workbook for openpyxl, its worksheets cut after their last row holding anything.
+def _prepared_for_openpyxl(source: Path) -> Path | io.BytesIO:
+    """The workbook as openpyxl can load it whole and quickly; ``source`` itself when it can already.
 
-    A million formatted blank rows after the data (borders applied to whole
-    rows) are cells to openpyxl: loading them took about a minute and over
-    1 GB. Only rows after the last value, inline text or formula are cut, so
-    no cell a community filled is lost; what goes is the formatting of blank
-    rows, in the copy only. Workbooks without such a tail are used as they are.
+    In memory, part by part: UTF-16 XML becomes UTF-8 (openpyxl's parsing of
+    some parts assumes UTF-8); Strict Open XML's namespaces become their
+    transitional names; a worksheet's large blank tail is cut (see
+    ``_cut_blank_tail``). What a cell holds is never changed.
     """
     with zipfile.ZipFile(source) as archive:
         members = archive.infolist()
-        trimmed = {}
+        changed = {}
         for member in members:
-            if WORKSHEET_PART.match(member.filename) and member.file_size > BLANK_TAIL_BYTES:
-                xml = archive.read(member)
+            if not member.filename.endswith((".xml", ".rels")):
+                continue
+            original = xml = archive.read(member)
+            xml = _strict_to_transitional(_as_utf8(xml))
+            if WORKSHEET_PART.match(member.filename) and len(xml) > BLANK_TAIL_BYTES:
                 cut = _cut_blank_tail(xml)
                 if len(xml) - len(cut) > BLANK_TAIL_BYTES:
-                    trimmed[member.filename] = cut
-        if not trimmed:
+                    xml = cut
+            if xml != original:
+                changed[member.filename] = xml
+        if not changed:
             return source
         copy = io.BytesIO()
         with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
             for member in members:
-                out.writestr(member.filename, trimmed.get(member.filename) or archive.read(member))
+                out.writestr(member.filename, changed.get(member.filename) or archive.read(member))
     copy.seek(0)
     return copy
+
+
+def _as_utf8(xml: bytes) -> bytes:
+    """``xml`` in UTF-8, its declaration saying so; unchanged unless it is UTF-16."""
+    if not xml.startswith(_UTF16_STARTS):
+        return xml
+    # The BOM says the byte order; without one, where the zero bytes of "<?" fall does.
+    codec = "utf-16" if xml.startswith((b"\xff\xfe", b"\xfe\xff")) else \
+        "utf-16-le" if xml.startswith(b"<") else "utf-16-be"
+    text = xml.decode(codec)
+    return _ENCODING_DECLARED.sub(rb"\1UTF-8\2", text.lstrip("\ufeff").encode("utf-8"), count=1)
+
+
+def _strict_to_transitional(xml: bytes) -> bytes:
+    """``xml`` with Strict Open XML's namespace and relationship names in their transitional form."""
+    if b"purl.oclc.org/ooxml/" not in xml:
+        return xml
+    xml = _STRICT.sub(rb"http://schemas.openxmlformats.org/\1/2006/", xml)
+    for strict, transitional in _STRICT_RENAMED:
+        xml = xml.replace(strict, transitional)
+    return xml
 
 
 def _cut_blank_tail(xml: bytes) -> bytes:
     """``xml`` without the rows after the last one holding content; unchanged when unsure.
 
-    Unsure: prefixed elements (``<x:c>``), where the tags searched for differ.
+    A million formatted blank rows after the data (borders applied to whole
+    rows, or a helper formula filled down to the bottom) are cells to
+    openpyxl: loading them took about a minute and over 1 GB. What goes is
+    the formatting and the empty-valued formulas of rows nothing follows, in
+    the copy only. Unsure: prefixed elements (``<x:c>``), where the tags
+    searched for differ.
     """
     start, end = xml.find(b"<sheetData"), xml.rfind(b"</sheetData>")
     # Prefixes outside the cells (Excel's <xm:f> in extLst validations) do not matter.
     if start < 0 or end < 0 or _PREFIXED.search(xml, start, end):
         return xml
-    last = max(xml.rfind(tag, 0, end) for tag in _CONTENT_ENDS)
-    if last < 0:  # no content at all: keep the rows (nothing to annotate there anyway)
+    last = None
+    for last in _CONTENT.finditer(xml, start, end):
+        pass
+    if last is None:  # no content at all: keep the rows (nothing to annotate there anyway)
         return xml
-    row_end = xml.find(b"</row>", last, end)
+    row_end = xml.find(b"</row>", last.end(), end)
     if row_end < 0:
         return xml
     row_end += len(b"</row>")
     return xml[:row_end] + xml[end:]
-
-
-def _printable(text: str) -> str:
-    """``text`` without the control characters an .xlsx cannot hold (openpyxl refuses them)."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
-
-
-def _write_text(cell, value: object):
-    """Store ``value`` as text: openpyxl would otherwise read ``=...`` as a formula."""
-    cell.value = "" if value is None else _printable(str(value))
-    cell.data_type = "s"
-    return cell

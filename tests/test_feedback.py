@@ -10,6 +10,8 @@ import pytest
 from builders import connectee, connector, introduction, job, submission_rows, write_workbook
 
 from connector_rollup import feedback
+from connector_rollup.escape import for_markdown
+from connector_rollup.messages import code_meaning
 from connector_rollup.validate import validate_workbook
 
 FORMULA_LIKE = '=HYPERLINK("http://x","y")'
@@ -111,7 +113,7 @@ def test_format_markdown(english):
     for issue in s.issues:
         line = next(line for line in md.splitlines() if line.startswith(f"| {issue.cell} |"))
         assert f"`{issue.code}`" in line and issue.fix in line
-        assert issue.message.replace("|", "\\|") in line
+        assert for_markdown(issue.message) in line
     assert feedback.exit_status(s) == 1
 
 
@@ -161,15 +163,16 @@ def test_write_annotated(english, tmp_path):
 
     problems = wb["Problems"]
     rows = list(problems.iter_rows(values_only=True))
-    assert rows[0] == ("Sheet", "Cell", "Severity", "Code", "Column", "Value found", "Problem", "How to fix")
+    assert rows[0] == ("Sheet", "Cell", "Severity", "Code", "Meaning", "Column", "Value found", "Problem",
+                       "How to fix")
     assert len(rows) == 1 + len(s.issues)
-    for r, issue in enumerate(s.issues, start=2):
-        assert rows[r - 1] == (issue.sheet, issue.cell, issue.severity, issue.code, issue.column, issue.value,
-                               issue.message, issue.fix)
+    for r, issue in enumerate(s.issues, start=2):  # the fixture's issues come errors first already
+        assert rows[r - 1] == (issue.sheet, issue.cell, issue.severity, issue.code, code_meaning(issue.code),
+                               issue.column, issue.value, issue.message, issue.fix)
         assert problems.cell(r, 2).hyperlink.location == f"'{issue.sheet}'!{issue.cell}"
     assert problems["B2"].hyperlink.location == "'Connectees'!D3"
 
-    values = {problems.cell(r, 6).value: problems.cell(r, 6) for r in range(2, problems.max_row + 1)}
+    values = {problems.cell(r, 7).value: problems.cell(r, 7) for r in range(2, problems.max_row + 1)}
     for text in (FORMULA_LIKE, "+1+2", "@SUM(A1)"):
         assert values[text].data_type == "s"
     xml = _problems_xml(out, "Problems")
@@ -183,9 +186,10 @@ def test_write_annotated_in_french(french, tmp_path):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == "Problèmes"
     problems = wb["Problèmes"]
-    assert [c.value for c in problems[1]] == ["Feuille", "Cellule", "Gravité", "Code", "Colonne",
-                                               "Valeur trouvée", "Problème", "Correction"]
-    assert [c.value for c in problems[2]][:4] == ["Connectés", "D3", "erreur", "bad_email"]
+    assert [c.value for c in problems[1]] == ["Feuille", "Cellule", "Gravité", "Code", "Signification",
+                                               "Colonne", "Valeur trouvée", "Problème", "Correction"]
+    assert [c.value for c in problems[2]][:5] == ["Connectés", "D3", "erreur", "bad_email",
+                                                  code_meaning("bad_email", "fr")]
     assert problems["B2"].hyperlink.location == "'Connectés'!D3"
     assert "n'est pas une adresse courriel valide" in wb["Connectés"]["D3"].comment.text
     assert "erreur (bad_email)" in wb["Connectés"]["D3"].comment.text
@@ -207,7 +211,7 @@ def test_write_annotated_marks_the_submission_sheet_and_keeps_control_characters
     s.issues[0].value = "bad\x0bvalue"  # a control character pasted from elsewhere
     wb = openpyxl.load_workbook(feedback.write_annotated(path, s, tmp_path / "out.xlsx"))
     assert wb["Submission"]["B7"].fill.fgColor.rgb.endswith("FFC7CE")
-    assert wb["Problems"]["F2"].value == "bad\ufffdvalue"
+    assert wb["Problems"]["G2"].value == "bad\\x0bvalue"  # shown, as the terminal shows it
 
 
 def test_write_annotated_replaces_an_earlier_problems_sheet(english, tmp_path):
