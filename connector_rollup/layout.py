@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from openpyxl.utils import get_column_letter
+
 # Points per line of 11-point Calibri, Excel's default font.
 LINE_POINTS = 15.0
 
@@ -17,26 +19,40 @@ LINE_POINTS = 15.0
 def lines_needed(text: object, width: float, font_scale: float = 1.0) -> int:
     """How many lines ``text`` takes wrapped in a column ``width`` characters wide.
 
-    A column's width counts digit-wide characters; most letters are narrower,
-    so a character per unit of width overestimates a little, which is the safe
-    side (a row too tall wastes space, one too short hides text).
+    A column's width counts digit-wide characters; text averages about 10%
+    narrower, and a little less is assumed, which errs on the safe side (a row
+    too tall wastes space, one too short hides text).
     ``font_scale`` is the font's size relative to 11 points.
     """
     if text is None or text == "":
         return 1
-    per_line = max(1, int(width / font_scale) - 1)  # a character's worth of cell padding
+    per_line = max(1, int(width * 1.1 / font_scale) - 2)  # two characters' worth of cell padding
     return sum(max(1, math.ceil(len(paragraph) / per_line)) for paragraph in str(text).split("\n"))
 
 
-def fit_row_heights(sheet, widths: dict[str, float], first_row: int = 1, font_scale: float = 1.0) -> None:
+def fit_row_heights(sheet, widths: dict[str, float], first_row: int = 1) -> None:
     """Set each row's height from ``first_row`` on to fit its tallest wrapped cell.
 
-    ``widths`` maps column letters to their widths (the ones set on the sheet);
-    columns not in it are not measured. Rows needing one line keep Excel's
-    default height.
+    ``widths`` maps column letters to their widths (the ones set on the
+    sheet); columns not in it are not measured. A cell merged across columns
+    of its row is measured at the range's whole width; a cell's font size
+    scales its lines. Rows needing one line keep Excel's default height.
     """
+    spans = {}  # top-left cell of a one-row merged range -> the letters it covers
+    for merged in sheet.merged_cells.ranges:
+        if merged.min_row == merged.max_row:
+            spans[merged.start_cell.coordinate] = [get_column_letter(c)
+                                                   for c in range(merged.min_col, merged.max_col + 1)]
     for row in sheet.iter_rows(min_row=first_row):
-        lines = max((lines_needed(cell.value, widths[cell.column_letter], font_scale)
-                     for cell in row if cell.column_letter in widths and cell.value is not None), default=1)
-        if lines > 1:
-            sheet.row_dimensions[row[0].row].height = math.ceil(lines * LINE_POINTS * font_scale)
+        points = 0.0
+        for cell in row:
+            if cell.value is None or not hasattr(cell, "column_letter"):  # merged-over cells have no letter
+                continue
+            letters = spans.get(cell.coordinate, [cell.column_letter])
+            if not all(letter in widths for letter in letters):
+                continue
+            scale = (cell.font.sz or 11) / 11 if cell.font is not None else 1.0
+            lines = lines_needed(cell.value, sum(widths[letter] for letter in letters), scale)
+            points = max(points, lines * LINE_POINTS * scale)
+        if points > LINE_POINTS * 1.5:
+            sheet.row_dimensions[row[0].row].height = math.ceil(points)

@@ -35,6 +35,7 @@ from connector_rollup.contract import (
     Sheet,
     SubmissionField,
 )
+from connector_rollup.layout import fit_row_heights
 
 LANGS = ("en", "fr")
 # Data validation and formats reach this row: a whole roster of a large program fits.
@@ -54,6 +55,8 @@ _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _TITLE_FONT = Font(bold=True, size=14)
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+# Instructions columns: name, required, type and values, help.
+_INSTRUCTION_WIDTHS = (28, 18, 50, 60)
 
 # Every sentence the workbook says outside contract.py, in both languages.
 _TEXT: dict[str, dict[str, str]] = {
@@ -423,6 +426,11 @@ def _write_data_sheet(ws: Worksheet, sheet: Sheet, lang: str) -> None:
             dv.add(f"{letter}2:{letter}{LAST_ROW}")
             ws.add_data_validation(dv)
     ws.freeze_panes = "A2"
+    # A roster is too wide for one page at a readable size: it prints across
+    # pages, each repeating the headers and the ID column.
+    ws.page_setup.orientation = "landscape"
+    ws.print_title_rows = "1:1"
+    ws.print_title_cols = "A:A"
 
 
 def _write_submission(ws: Worksheet, lang: str) -> None:
@@ -434,6 +442,7 @@ def _write_submission(ws: Worksheet, lang: str) -> None:
     ws.column_dimensions["A"].width = 32
     ws.column_dimensions["B"].width = 32
     ws.freeze_panes = "A2"
+    _print_to_width(ws, landscape=False)
 
     def value_cell(key: str) -> str:
         return f"B{_FIELD_ROW[key]}"
@@ -457,6 +466,20 @@ def _write_submission(ws: Worksheet, lang: str) -> None:
     for key, dv in validations:
         dv.add(value_cell(key))
         ws.add_data_validation(dv)
+
+
+def _print_to_width(ws: Worksheet, landscape: bool) -> None:
+    """Print ``ws`` one page wide and as many pages long as it takes.
+
+    Without this Excel prints the columns that do not fit on pages of their
+    own, so a row of instructions is split across sheets of paper.
+    """
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # 0: as many pages tall as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.5
 
 
 # -- Instructions --------------------------------------------------------------------------
@@ -547,20 +570,28 @@ def _write_instructions(ws: Worksheet, lang: str) -> None:
         "lists": t["lists_sheet"],
     }
     row = 1
-    ws.cell(row, 1, t["title"]).font = _TITLE_FONT
-    row += 2
+
+    def prose(text: str, font: Font | None = None) -> None:
+        """One paragraph across the four columns, wrapped (it would run off the page otherwise)."""
+        nonlocal row
+        cell = ws.cell(row, 1, text)
+        cell.alignment = _WRAP_TOP
+        if font is not None:
+            cell.font = font
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(_INSTRUCTION_WIDTHS))
+        row += 1
+
+    prose(t["title"], _TITLE_FONT)
+    row += 1
     for key in ("what", "periods"):
-        ws.cell(row, 1, t[key])
-        row += 1
+        prose(t[key])
     row += 1
-    ws.cell(row, 1, t["how_heading"]).font = _HEADER_FONT
-    row += 1
+    prose(t["how_heading"], _HEADER_FONT)
     for number, line in enumerate(t["how"].format(**names).split("\n"), start=1):
-        ws.cell(row, 1, f"{number}. {line}")
-        row += 1
+        prose(f"{number}. {line}")
     row += 1
-    ws.cell(row, 1, t["sheets_heading"]).font = _TITLE_FONT
-    row += 2
+    prose(t["sheets_heading"], _TITLE_FONT)
+    row += 1
 
     sections = [(submission, t["sheet_required"], t["submission_help"],
                  t["field_table_header"], _field_rows(lang))]
@@ -569,10 +600,8 @@ def _write_instructions(ws: Worksheet, lang: str) -> None:
         sections.append((sheet.name(lang), status, sheet.help_en if lang == "en" else sheet.help_fr,
                          t["table_header"], _column_rows(sheet, lang)))
     for name, status, help_text, table_header, rows in sections:
-        ws.cell(row, 1, f"{name} ({status})").font = _HEADER_FONT
-        row += 1
-        ws.cell(row, 1, help_text)
-        row += 1
+        prose(f"{name} ({status})", _HEADER_FONT)
+        prose(help_text)
         for index, text in enumerate(table_header.split("|"), start=1):
             _style_header(ws.cell(row, index, text))
         row += 1
@@ -582,5 +611,8 @@ def _write_instructions(ws: Worksheet, lang: str) -> None:
                     ws.cell(row, index, text).alignment = _WRAP_TOP
             row += 1
         row += 1
-    for letter, width in zip("ABCD", (34, 24, 60, 70)):
+    widths = dict(zip("ABCD", _INSTRUCTION_WIDTHS))
+    for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
+    fit_row_heights(ws, widths)
+    _print_to_width(ws, landscape=True)

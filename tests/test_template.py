@@ -365,3 +365,38 @@ def test_a_filled_in_template_is_accepted_by_the_validator(tmp_path, lang):
     assert [i for i in result.issues if i.severity == "error"] == []
     assert result.status == "accepted"
     assert result.issues == []  # not even a warning: every header the template writes is known
+
+
+def test_instructions_rows_are_tall_enough_for_their_wrapped_text(template):
+    """openpyxl writes no row heights and Excel does not fit them on open: wrapped rows would overlap."""
+    lang, wb = template
+    ws = wb[wb.sheetnames[0]]
+    widths = {letter: ws.column_dimensions[letter].width for letter in "ABCD"}
+    merged = {r.start_cell.coordinate: sum(widths[get_column_letter(c)] for c in range(r.min_col, r.max_col + 1))
+              for r in ws.merged_cells.ranges}
+    checked = 0
+    for row in ws.iter_rows():
+        for cell in row:
+            if not isinstance(cell.value, str):
+                continue
+            width = merged.get(cell.coordinate, widths.get(cell.column_letter))
+            lines = len(cell.value) / width  # a character a unit of width, as Excel's "0"s at worst
+            if lines > 1.2:
+                assert cell.alignment.wrap_text, cell.coordinate
+                height = ws.row_dimensions[cell.row].height
+                assert height and height >= 15 * lines * 0.85, (cell.coordinate, cell.value[:40], height)
+                checked += 1
+    assert checked >= 10
+    # Paragraphs span the four columns rather than running off the page beside the tables.
+    assert ws["A3"].coordinate in merged and merged["A3"] == sum(widths.values())
+
+
+def test_instructions_print_one_page_wide(template):
+    lang, wb = template
+    ws = wb[wb.sheetnames[0]]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.page_setup.orientation == "landscape"
+    for sheet in DATA_SHEETS:  # rosters print across pages, repeating their headers and IDs
+        data = wb[sheet.name(lang)]
+        assert (str(data.print_title_rows), str(data.print_title_cols)) == ("$1:$1", "$A:$A")
