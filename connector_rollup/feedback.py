@@ -184,8 +184,8 @@ def write_annotated(source: str | Path, submission: Submission, out: str | Path)
     w = words(submission.language)
     source, out = Path(source), Path(out)
     try:
+        original = _sheet_names(source)
         prepared = _prepared_for_openpyxl(source)
-        original = _sheet_names(prepared)
         with warnings.catch_warnings():  # openpyxl warns about parts it drops (e.g. unknown extensions)
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(prepared)
@@ -301,11 +301,12 @@ def _problems_sheet_name(book, w: dict[str, str]) -> str:
 
 
 def _sheet_names(workbook: Path | io.BytesIO) -> list[str]:
-    """The sheet names the workbook part lists, read without openpyxl.
+    """The sheet names the workbook part lists, read without openpyxl, whatever its namespaces.
 
     The copy is checked against this: openpyxl skips sheets it does not
     recognise (Strict Open XML's, before their namespaces are rewritten)
-    without a word.
+    without a word. Only workbooks the reader accepted get here, so the XML
+    holds no DOCTYPE or entity.
     """
     import xml.etree.ElementTree as ET
 
