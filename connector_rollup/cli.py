@@ -120,6 +120,7 @@ def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_d
     if not raw_dir.is_dir():
         raise click.ClickException(f"There is no folder {raw_dir}: give the submissions folder with --raw.")
     _registry(communities)  # a bad registry is said now, before Prefect starts
+    key_warning = _key_preflight()
     # Prefect's temporary server can take longer than its 20 s default to start on a fresh home.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     # No network here beyond package registries: telemetry would only log a failure.
@@ -136,6 +137,22 @@ def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_d
                    err=True)
         sys.exit(1)
     click.echo(result.summary())
+    if key_warning:  # again at the end, where the person who ran it reads
+        click.echo(f"  Warning: {key_warning}")
+
+
+def _key_preflight() -> str | None:
+    """Refuse, in one sentence, a key setting the flow would fail on; the key file's warning, if any."""
+    from connector_rollup.pseudonym import PseudonymKeyError, key_file_warning, load_key
+
+    try:
+        load_key()
+    except PseudonymKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    warning = key_file_warning()
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
+    return warning
 
 
 @main.command()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -41,29 +42,88 @@ def pseudonymise(person_ids: pd.Series, key: bytes) -> pd.Series:
     return out.astype("str") if len(out) else pd.Series([], index=person_ids.index, dtype="str")
 
 
+def record_key(record: str, key: bytes) -> str:
+    """The pseudonym of a record named ``CODE:id``: ``CODE:`` and the ``person_key`` of the name.
+
+    The community code stays readable (it names no one); the ID a community
+    typed (an email, a phone number) does not. The hash is the same as for a
+    person whose internal id is that record, so a Connectee's record key ends
+    in their ``job_outcomes.person_key``.
+    """
+    code, colon, _ = record.partition(":")
+    return f"{code}:{person_key(record, key)}" if colon else person_key(record, key)
+
+
 def load_key(env: Mapping[str, str] | None = None) -> tuple[bytes, bool]:
     """The pseudonymisation key and whether it is the public demo key.
 
-    ``CONNECTOR_ROLLUP_KEY`` (the key as text) wins over
-    ``CONNECTOR_ROLLUP_KEY_FILE`` (a file holding it; surrounding whitespace is
-    ignored). An empty ``CONNECTOR_ROLLUP_KEY`` counts as unset. A key file
-    that is named but unreadable or empty is an error rather than a silent
-    fall-back, since a different key would change every pseudonym.
+    ``CONNECTOR_ROLLUP_KEY`` (the key as text) or ``CONNECTOR_ROLLUP_KEY_FILE``
+    (a file holding it; surrounding whitespace is ignored); an empty variable
+    counts as unset. Both set, or a key file that is named but missing,
+    unreadable or empty, is a ``PseudonymKeyError`` with a one-sentence
+    message rather than a silent choice or fall-back, since a different key
+    would change every pseudonym.
     """
     env = os.environ if env is None else env
     text = env.get(KEY_ENV, "")
+    file_name = env.get(KEY_FILE_ENV, "")
+    if text.strip() and file_name.strip():
+        # Two keys may differ; guessing would silently change every person key.
+        raise PseudonymKeyError(
+            f"Both {KEY_ENV} and {KEY_FILE_ENV} are set, and only one key may be used: "
+            f"unset {KEY_ENV} to use the key file {file_name.strip()}, or unset {KEY_FILE_ENV} "
+            f"to use the key in {KEY_ENV}."
+        )
     if text.strip():
         return text.strip().encode("utf-8"), False
-    file_name = env.get(KEY_FILE_ENV, "")
     if file_name.strip():
         path = Path(file_name.strip())
         try:
             key = path.read_bytes().strip()
+        except FileNotFoundError:
+            raise PseudonymKeyError(
+                f"There is no key file {path} ({KEY_FILE_ENV}): give the path of the file "
+                f"that holds the key, or unset {KEY_FILE_ENV}."
+            ) from None
+        except IsADirectoryError:
+            raise PseudonymKeyError(
+                f"The key file {path} ({KEY_FILE_ENV}) is a folder: give the path of the "
+                "file that holds the key."
+            ) from None
         except OSError as exc:
             raise PseudonymKeyError(
-                f"The key file {path} ({KEY_FILE_ENV}) cannot be read: {exc}."
+                f"The key file {path} ({KEY_FILE_ENV}) cannot be read "
+                f"({(exc.strerror or str(exc)).lower()}): check its path and permissions."
             ) from None
         if not key:
-            raise PseudonymKeyError(f"The key file {path} ({KEY_FILE_ENV}) is empty.")
+            raise PseudonymKeyError(
+                f"The key file {path} ({KEY_FILE_ENV}) is empty: put the secretariat's key in it."
+            )
         return key, False
     return DEMO_KEY, True
+
+
+def key_file_warning(env: Mapping[str, str] | None = None) -> str | None:
+    """A sentence when the configured key file is open to other users, else None.
+
+    Anyone who can read the key can recompute a person key from an email, so
+    the file should be its owner's alone. Says nothing when no key file is
+    set or it cannot be examined (``load_key`` reports that).
+    """
+    env = os.environ if env is None else env
+    file_name = env.get(KEY_FILE_ENV, "").strip()
+    if not file_name:
+        return None
+    try:
+        mode = stat.S_IMODE(Path(file_name).stat().st_mode)
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    who = "every local user" if mode & 0o007 else "its group"
+    can = " or ".join(verb for bits, verb in ((0o044, "read"), (0o022, "changed"), (0o011, "run"))
+                      if mode & bits)
+    return (
+        f"The key file {file_name} can be {can} by {who} (mode {mode:04o}), who could then "
+        f"recompute person keys: make it yours alone with chmod 600 {file_name}"
+    )
