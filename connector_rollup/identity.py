@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -78,10 +80,14 @@ REVIEW_REASONS = {
 }
 _PRIORITY = {reason: rank for rank, reason in enumerate(REVIEW_REASONS)}
 
+# How a blocked pair's detail names the decision; ``name_blocking_decision`` spells it out.
+_BLOCKING_DECISION = "a 'different' decision on two of their records"
+
 # A block (records sharing a key) with more people than this lists only neighbouring pairs.
 MAX_BLOCK_PEOPLE = 12
 
 DECISIONS_HEADER = ("record_a", "record_b", "decision", "note")
+REVIEW_COLUMNS = ("record_a", "record_b", "reason", "detail", "decided", "decision_a", "decision_b")
 
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
 _EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|poste|#)\s*\d{1,6}\s*$", re.IGNORECASE)
@@ -135,8 +141,9 @@ class IdentityResult:
     # name_phone, name_organization; "" when the person has one record).
     people: pd.DataFrame
     # One row per pair of people to look at, sorted: record_a < record_b, reason (a key of
-    # REVIEW_REASONS), detail (a sentence without names, emails or phones), decided ("",
-    # "same", "different": the decision on exactly this pair).
+    # REVIEW_REASONS), detail (a sentence without names, emails, phones or records), decided
+    # ("", "same", "different": the decision on exactly this pair), decision_a and
+    # decision_b (for blocked_by_decision, the 'different' pair that kept them apart; "").
     review: pd.DataFrame
     records: int  # input rows
     persons: int
@@ -277,10 +284,11 @@ def load_decisions(path: str | Path) -> list[Decision]:
 
 
 def write_decisions_template(path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write an empty decisions file (header and commented example); never over one by default."""
+    """Write an empty decisions file (header and commented example), owner-only (0600).
+
+    Never over an existing file unless ``overwrite``: it may hold decisions.
+    """
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists: it may hold decisions; not overwritten.")
     lines = [
         ",".join(DECISIONS_HEADER),
         "# Decisions of the secretariat on pairs of Connector records from the review list.",
@@ -290,7 +298,37 @@ def write_decisions_template(path: str | Path, *, overwrite: bool = False) -> Pa
         "# line. Lines starting with # are ignored. Example, without its leading #:",
         "# NS-HFX:C001,ON-TOR:C042,same,\"Moved from Halifax to Toronto, confirmed by phone\"",
     ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        write_private_text(path, "\n".join(lines) + "\n", overwrite=overwrite)
+    except FileExistsError:
+        raise FileExistsError(f"{path} exists: it may hold decisions; not overwritten.") from None
+    return path
+
+
+def write_private_text(path: str | Path, text: str, *, overwrite: bool = True) -> Path:
+    """Write ``text`` (UTF-8) to ``path``, readable and writable by its owner only (0600).
+
+    The file never exists with a wider mode, nor half-written: the text goes
+    to a temporary file created 0600 beside it, which is then renamed over
+    ``path`` (``overwrite``) or linked to it only if ``path`` does not exist
+    (else ``FileExistsError``). A file replaced keeps none of the old one's
+    permissions.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates the file with O_EXCL and mode 0600, whatever the umask.
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(temp, path)
+        else:
+            os.link(temp, path)  # atomic, and refuses an existing path
+    finally:
+        Path(temp).unlink(missing_ok=True)
     return path
 
 
@@ -521,7 +559,9 @@ class _Review:
 
     def __init__(self, recs: _Records, final: np.ndarray, rules: np.ndarray) -> None:
         self.recs, self.final, self.rules = recs, final, rules
-        self.rows: list[tuple[int, int, str, str]] = []
+        # (a, b, reason, detail, decision): decision is the 'different' pair of records
+        # that kept a and b apart (blocked_by_decision), else None.
+        self.rows: list[tuple[int, int, str, str, tuple[str, str] | None]] = []
 
     def reviewable(self, a: int, b: int) -> bool:
         """Not one person, or one person only thanks to a decision."""
@@ -530,8 +570,9 @@ class _Review:
     def status(self, a: int, b: int) -> str:
         return "merged by a decision" if self.final[a] == self.final[b] else "not merged"
 
-    def add(self, a: int, b: int, reason: str, detail: str) -> None:
-        self.rows.append((min(a, b), max(a, b), reason, detail))
+    def add(self, a: int, b: int, reason: str, detail: str,
+            decision: tuple[str, str] | None = None) -> None:
+        self.rows.append((min(a, b), max(a, b), reason, detail, decision))
 
     def pairs(self, members: list[int]) -> Iterator[tuple[int, int, str]]:
         """Reviewable pairs of a block; only neighbouring persons when it holds many people."""
@@ -618,7 +659,7 @@ class _Review:
     def frame(self, decided: dict[tuple[str, str], str]) -> pd.DataFrame:
         names = self.recs.names
         best: dict[tuple, tuple] = {}
-        for a, b, reason, detail in self.rows:
+        for a, b, reason, detail, decision in self.rows:
             word = decided.get((names[a], names[b]), "")
             if self.final[a] != self.final[b]:
                 people = ("persons", int(self.final[a]), int(self.final[b]))
@@ -628,9 +669,9 @@ class _Review:
             # A skipped link says most; then the pair the secretariat decided, if listed.
             rank = (reason != "blocked_by_decision", word == "", _PRIORITY[reason], a, b)
             if key not in best or rank < best[key][0]:
-                best[key] = (rank, (names[a], names[b], reason, detail, word))
+                best[key] = (rank, (names[a], names[b], reason, detail, word, *(decision or ("", ""))))
         rows = sorted(row for _, row in best.values())
-        columns = ["record_a", "record_b", "reason", "detail", "decided"]
+        columns = list(REVIEW_COLUMNS)
         frame = pd.DataFrame(rows, columns=columns)
         return frame.astype({c: "str" for c in columns})
 
@@ -673,9 +714,11 @@ def resolve_connectors(
     review = _Review(recs, final_person, rule_person)
     names = recs.names
     for a, b, link, (u, v) in final.blocked:
-        review.add(a, b, "blocked_by_decision", f"Would be linked by {LINK_TEXT[link]}, but the "
-                   f"decision that {names[min(u, v)]} and {names[max(u, v)]} are different "
-                   "people keeps them apart; not merged.")
+        # The detail names no record (analysts read it); the decision's records go in their own
+        # columns, which the warehouse pseudonymises and the secretariat's review file spells out.
+        review.add(a, b, "blocked_by_decision", f"Would be linked by {LINK_TEXT[link]}, but "
+                   f"{_BLOCKING_DECISION} keeps them apart; not merged.",
+                   (names[min(u, v)], names[max(u, v)]))
     review.shared_email(_blocks(recs.node, recs.email))
     review.same_name(_blocks(recs.node, recs.full))
     for same_part, shared, column in (
@@ -724,11 +767,24 @@ def _spreadsheet_safe(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def name_blocking_decision(detail: str, record_a: str, record_b: str) -> str:
+    """A review detail naming the 'different' decision that blocked the pair as records a and b.
+
+    The secretariat's file passes record names, the warehouse their pseudonyms;
+    a detail of another kind, or no records, comes back unchanged.
+    """
+    if not (record_a and record_b):
+        return detail
+    return detail.replace(_BLOCKING_DECISION,
+                          f"the decision that {record_a} and {record_b} are different people")
+
+
 def write_review_file(path: str | Path, review: pd.DataFrame, connectors: pd.DataFrame) -> Path:
     """The review list with both records' names and contacts, for the secretariat (not analysts).
 
-    To decide a pair, copy its ``record_a,record_b`` into the decisions file
-    with ``same`` or ``different``.
+    The file is replaced whole and is readable by its owner only (0600, from
+    its creation on). To decide a pair, copy its ``record_a,record_b`` into
+    the decisions file with ``same`` or ``different``.
     """
     details = {}
     for row in connectors.itertuples(index=False):
@@ -737,14 +793,15 @@ def write_review_file(path: str | Path, review: pd.DataFrame, connectors: pd.Dat
             " ".join(str(v) for v in (row.first_name, row.last_name) if isinstance(v, str)),
             row.email, row.phone, row.organization,
         )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     blank = ("", "", "", "")
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(REVIEW_FILE_COLUMNS)
-        for row in review.itertuples(index=False):
-            side_a, side_b = details.get(row.record_a, blank), details.get(row.record_b, blank)
-            writer.writerow([_spreadsheet_safe(v) for v in
-                             (row.record_a, row.record_b, row.reason, row.detail, row.decided, *side_a, *side_b)])
-    return path
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(REVIEW_FILE_COLUMNS)
+    for row in review.itertuples(index=False):
+        side_a, side_b = details.get(row.record_a, blank), details.get(row.record_b, blank)
+        detail = name_blocking_decision(row.detail, getattr(row, "decision_a", ""),
+                                        getattr(row, "decision_b", ""))
+        writer.writerow([_spreadsheet_safe(v) for v in
+                         (row.record_a, row.record_b, row.reason, detail, row.decided, *side_a, *side_b)])
+    # Names and contacts: the owner's alone from the first byte on (docs/operations.md).
+    return write_private_text(path, out.getvalue())

@@ -24,9 +24,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from connector_rollup.contract import DATA_SHEETS, ID
+from connector_rollup.identity import name_blocking_decision
+from connector_rollup.messages import CELL_MESSAGES
 from connector_rollup.periods import Period
-from connector_rollup.pseudonym import DEMO_KEY, pseudonymise
+from connector_rollup.pseudonym import DEMO_KEY, person_key, pseudonymise, record_key
 from connector_rollup.registry import Community
+from connector_rollup.values import fold
 
 # The public views and their columns, in order (interfaces.md, v1).
 INTERFACE_VIEWS: dict[str, tuple[str, ...]] = {
@@ -47,8 +51,10 @@ INTERFACE_VIEWS: dict[str, tuple[str, ...]] = {
 }
 
 # What each input must hold, and the type it is read as. ``person_id`` is
-# replaced by ``person_key`` before anything reaches DuckDB; input columns
-# not listed here (connectee_id, employer, issue values...) are dropped.
+# replaced by ``person_key`` before anything reaches DuckDB, the review's
+# records by their record keys, and an ID quoted in an issue message by its
+# key; input columns not listed here (connectee_id, employer, issue
+# values...) are dropped.
 _STR, _DATE, _BOOL, _INT = "str", "date", "bool", "int"
 _INPUTS: dict[str, dict[str, str]] = {
     "events": {
@@ -77,6 +83,13 @@ _FREE_TEXT = {
     "issues": ("message",),
     "review": ("reason", "detail"),
 }
+# The headers of the ID columns, folded as the reader folds them (every sheet, both
+# languages): an issue in such a column quotes an ID, which may be an email or a phone.
+_ID_HEADERS = frozenset(
+    fold(label)
+    for sheet in DATA_SHEETS for column in sheet.columns if column.type == ID
+    for label in (column.key, column.english, column.french)
+)
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*")
 _PHONE = re.compile(r"(?<!\w)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\w)")
 
@@ -254,6 +267,9 @@ def _prepare_inputs(
         "issues": _typed(issues, "issues"),
         "review": _typed(review, "review"),
     }
+    # Some communities use emails or phone numbers as IDs: no raw ID reaches an analyst.
+    frames["issues"]["message"] = _issue_messages_keyed(issues, frames["issues"], key)
+    frames["review"] = _review_keyed(review, frames["review"], key)
     for name in ("events", "job_outcomes"):
         frame = frames[name]
         position = frame.columns.get_loc("person_id")
@@ -306,6 +322,71 @@ def _typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             values = values.astype("Int64")
         out[column] = values
     return pd.DataFrame(out, columns=list(spec))
+
+
+def _issue_messages_keyed(raw: pd.DataFrame, issues: pd.DataFrame, key: bytes) -> pd.Series:
+    """The issues' messages, the ID quoted by an issue in an ID column replaced by its key.
+
+    The key is ``[key <person_key of CODE:ID>]``: for a Connectee the same as
+    their ``job_outcomes.person_key``, for a Connector the end of their record
+    key in ``review_list``. ``raw`` is the input, whose ``value`` column holds
+    the value each message quotes.
+    """
+    if "value" not in raw.columns:
+        raise WarehouseError("The issues input lacks the column value (the value each message quotes).")
+    raw = raw.reset_index(drop=True)
+    messages = issues["message"].copy()
+    for i, (value, column, community) in enumerate(
+        zip(raw["value"], raw["column"], raw["community_code"], strict=True)
+    ):
+        if not isinstance(value, str) or not value.strip() or not isinstance(column, str):
+            continue
+        if fold(column) not in _ID_HEADERS:
+            continue
+        record = value.strip()
+        if isinstance(community, str) and community.strip():
+            record = f"{community.strip()}:{record}"  # the record's name, as counting and identity form it
+        pseudonym = f"[key {person_key(record, key)}]"
+        messages.iloc[i] = _replace_quoted(messages.iloc[i], value, issues["code"].iloc[i], pseudonym)
+    return messages
+
+
+def _replace_quoted(message: str, value: str, code: str, replacement: str) -> str:
+    """``message`` with the ``value`` it quotes replaced.
+
+    Where the message is one of the catalogue's sentences, the value sits right
+    after the sentence's fixed opening ("The ID "), so exactly that spot is
+    replaced (an ID "1" leaves "rows 1, 5" alone). Otherwise every occurrence
+    that is not part of a longer word is.
+    """
+    for template in CELL_MESSAGES.get(code, ((), ()))[0]:
+        opening, marker, _ = template.partition("{value}")
+        if marker and "{" not in opening and message.startswith(opening + value):
+            return message[: len(opening)] + replacement + message[len(opening) + len(value) :]
+    left = r"(?<!\w)" if re.match(r"\w", value[:1]) else ""
+    right = r"(?!\w)" if re.match(r"\w", value[-1:]) else ""
+    return re.sub(left + re.escape(value) + right, lambda _: replacement, message)
+
+
+def _review_keyed(raw: pd.DataFrame, review: pd.DataFrame, key: bytes) -> pd.DataFrame:
+    """The review list with every record (``CODE:connector_id``) replaced by its record key.
+
+    A blocked pair's detail names the blocking decision by its records' keys
+    (``raw``'s optional ``decision_a``/``decision_b``).
+    """
+    review = review.copy()
+    keyed = {r: record_key(r, key) for r in pd.concat([review["record_a"], review["record_b"]]).unique()}
+    for column in ("record_a", "record_b"):
+        review[column] = review[column].map(keyed).astype("str")
+    if {"decision_a", "decision_b"} <= set(raw.columns):
+        pairs = zip(raw["decision_a"].fillna("").astype("str"), raw["decision_b"].fillna("").astype("str"),
+                    strict=True)
+        review["detail"] = [
+            name_blocking_decision(detail, record_key(a, key), record_key(b, key)) if a and b else detail
+            for detail, (a, b) in zip(review["detail"], pairs, strict=True)
+        ]
+        review["detail"] = review["detail"].astype("str")
+    return review
 
 
 def _quality_frame(quality: Mapping[str, object]) -> pd.DataFrame:

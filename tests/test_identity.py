@@ -18,6 +18,7 @@ from connector_rollup.identity import (
     phone_digits,
     resolve_connectors,
     write_decisions_template,
+    write_review_file,
 )
 
 COLUMNS = ["community_code", "connector_id", "first_name", "last_name", "email", "phone",
@@ -258,7 +259,23 @@ def test_different_decision_splits_a_chain():
     assert groups(result) == [["NS-HFX:C1", "NS-HFX:C2"], ["ON-TOR:C3"]]
     assert review(result) == [("NS-HFX:C2", "ON-TOR:C3", "blocked_by_decision", "")]
     detail = result.review["detail"][0]
-    assert "NS-HFX:C1 and ON-TOR:C3 are different" in detail and "phone" in detail
+    # Analysts read the detail: it names no record; the decision's records have their columns.
+    assert "phone" in detail and "'different' decision" in detail and ":C" not in detail
+    assert (result.review["decision_a"][0], result.review["decision_b"][0]) == ("NS-HFX:C1", "ON-TOR:C3")
+
+
+def test_review_file_names_the_blocking_decision_and_the_contacts(tmp_path):
+    rows = [("NS-HFX:C1", "Ann", "Lee", "ann@x.ca", None, None),
+            ("NS-HFX:C2", "Annie", "Lee", "ann@x.ca", "902 555 1234", None),
+            ("ON-TOR:C3", "Annie", "Lee", None, "902-555-1234", None)]
+    frame = connectors(*rows)
+    result = resolve_connectors(frame, [Decision("NS-HFX:C1", "ON-TOR:C3", False)])
+    path = write_review_file(tmp_path / "connector-review.csv", result.review, frame)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("record_a,record_b,reason,detail,decided,name_a,email_a")
+    assert lines[1].startswith("NS-HFX:C2,ON-TOR:C3,blocked_by_decision,")
+    assert "the decision that NS-HFX:C1 and ON-TOR:C3 are different people" in lines[1]
+    assert "Annie Lee,ann@x.ca,902 555 1234" in lines[1]
 
 
 def test_different_decision_inside_a_group_keeps_the_others_together():
@@ -285,7 +302,8 @@ def test_no_records():
     assert (result.records, result.persons, result.merged_records) == (0, 0, 0)
     assert list(result.people.columns) == ["community_code", "connector_id", "record",
                                            "person_id", "linked_by"]
-    assert list(result.review.columns) == ["record_a", "record_b", "reason", "detail", "decided"]
+    assert list(result.review.columns) == ["record_a", "record_b", "reason", "detail", "decided",
+                                           "decision_a", "decision_b"]
 
 
 def test_a_missing_column_is_refused():

@@ -260,7 +260,8 @@ def test_record_views(con):
         ("withdrawn.connectees", 1), ("withdrawn.connectors", 0), ("withdrawn.jobs", 0)
     ]
     assert rows(con, "select record_a, record_b, decided from review_list") == [
-        ("NS-HFX:C001", "ON-OTT:K17", None)
+        (f"NS-HFX:{person_key('NS-HFX:C001', b'test-key')}",
+         f"ON-OTT:{person_key('ON-OTT:K17', b'test-key')}", None)
     ]
     (quarter, demo, digest), = rows(con, "select quarter, demo_key, content_hash from run_info")
     assert (quarter, demo, len(digest)) == ("2024-25-Q1", False, 64)
@@ -429,9 +430,10 @@ def test_load_key(tmp_path):
     key_file = tmp_path / "key"
     key_file.write_bytes(b"from-file\n")
     assert load_key({"CONNECTOR_ROLLUP_KEY_FILE": str(key_file)}) == (b"from-file", False)
-    assert load_key({"CONNECTOR_ROLLUP_KEY": "env", "CONNECTOR_ROLLUP_KEY_FILE": str(key_file)}) \
-        == (b"env", False)
-    with pytest.raises(ValueError, match="cannot be read"):
+    # An empty variable counts as unset.
+    assert load_key({"CONNECTOR_ROLLUP_KEY": " ", "CONNECTOR_ROLLUP_KEY_FILE": str(key_file)}) \
+        == (b"from-file", False)
+    with pytest.raises(ValueError, match="no key file"):
         load_key({"CONNECTOR_ROLLUP_KEY_FILE": str(tmp_path / "missing")})
 
 

@@ -1,7 +1,8 @@
 -- Staging: one table per input, typed and constrained, nothing else.
 -- The inputs arrive as the connection-local relations input_<name>, already
--- pseudonymised by warehouse.py (person_id -> person_key); no table here has
--- a name, an email or a phone number. Later files build the analysts' views
+-- pseudonymised by warehouse.py (person_id -> person_key, review records and
+-- IDs quoted in messages -> their keys); no table here has a name, an email,
+-- a phone number or an ID a community typed. Later files build the analysts' views
 -- on these tables only.
 
 -- The roll-up run: its quarter, and whether the demo key made the pseudonyms.
@@ -246,7 +247,7 @@ comment on column stg_issues."column" is 'The column header as the community wro
 comment on column stg_issues.cell is 'The cell reference, e.g. C14.';
 comment on column stg_issues.severity is 'error (the row or file is rejected) or warning (used, but worth a look).';
 comment on column stg_issues.code is 'Short code of the kind of problem.';
-comment on column stg_issues.message is 'The problem and its fix in plain language; values of name, email and phone columns are masked.';
+comment on column stg_issues.message is 'The problem in plain language; values of name, email and phone columns are masked, an ID is replaced by its key, [key 3f2a9c0e1b2d4f5a].';
 
 
 -- Pairs of Connector records for the secretariat to look at (identity).
@@ -272,10 +273,10 @@ select
 from source;
 
 comment on table stg_review is 'Staging: pairs of Connector records the matcher could not decide (counting-rules.md, Who is the same Connector).';
-comment on column stg_review.record_a is 'First record: community code and the community''s own connector_id, e.g. NS-HFX:C001.';
-comment on column stg_review.record_b is 'Second record, same form.';
+comment on column stg_review.record_a is 'First record''s key: its community code and a keyed pseudonym of its connector_id (HMAC-SHA256 of CODE:connector_id, 16 hex digits), e.g. NS-HFX:3f2a9c0e1b2d4f5a; never the ID itself.';
+comment on column stg_review.record_b is 'Second record''s key, same form.';
 comment on column stg_review.reason is 'Why the pair is on the list.';
-comment on column stg_review.detail is 'What matched and what did not (field names, no personal values).';
+comment on column stg_review.detail is 'What matched and what did not (field names and record keys, no personal values).';
 comment on column stg_review.decided is 'The secretariat''s recorded decision as identity reports it (e.g. same, different); NULL while pending.';
 
 

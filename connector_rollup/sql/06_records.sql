@@ -45,7 +45,7 @@ comment on column validation_issues."column" is 'The column header as the commun
 comment on column validation_issues.cell is 'The cell reference, e.g. C14.';
 comment on column validation_issues.severity is 'error (the row or file is rejected) or warning (used, but worth a look).';
 comment on column validation_issues.code is 'Short code of the kind of problem.';
-comment on column validation_issues.message is 'The problem and its fix in plain language.';
+comment on column validation_issues.message is 'The problem in plain language. A value of a name, email or phone column is masked; an ID (connectee_id, connector_id) is replaced by its key, [key 3f2a9c0e1b2d4f5a]: HMAC-SHA256 of CODE:ID, for a Connectee the same as job_outcomes.person_key.';
 
 
 create view job_outcomes as
@@ -74,11 +74,11 @@ with source as (
 select * from source
 order by record_a, record_b;
 
-comment on view review_list is 'Pairs of Connector records the matcher could not decide are or are not the same person, for the secretariat to decide. Rules: counting-rules.md (Who is the same Connector).';
-comment on column review_list.record_a is 'First record: community code and the community''s own connector_id, e.g. NS-HFX:C001.';
-comment on column review_list.record_b is 'Second record, same form.';
+comment on view review_list is 'Pairs of Connector records the matcher could not decide are or are not the same person, named by record keys. The secretariat decides them from its own file, connector-review.csv, which names the records. Rules: counting-rules.md (Who is the same Connector).';
+comment on column review_list.record_a is 'First record''s key: its community code and a keyed pseudonym of its connector_id (HMAC-SHA256 of CODE:connector_id, 16 hex digits), e.g. NS-HFX:3f2a9c0e1b2d4f5a; never the ID itself, which may be an email or phone.';
+comment on column review_list.record_b is 'Second record''s key, same form.';
 comment on column review_list.reason is 'Why the pair is on the list.';
-comment on column review_list.detail is 'What matched and what did not.';
+comment on column review_list.detail is 'What matched and what did not (no personal values; a blocking decision is named by record keys).';
 comment on column review_list.decided is 'The decision recorded (e.g. same, different); NULL while pending.';
 
 
