@@ -26,6 +26,7 @@ from connector_rollup.registry import Community
 from connector_rollup.validate import Issue, Submission
 
 FORMAT = 1
+PRIVATE_FILE = 0o600  # inside a 0700 folder: no other user sees a file even before its chmod
 
 
 def registry_fingerprint(registry: dict[str, Community]) -> str:
@@ -41,12 +42,17 @@ def cache_dir(clean_root: Path, sha256: str, fingerprint: str) -> Path:
 
 
 def save(submission: Submission, folder: Path) -> Path:
-    """Write the submission's rows and problems; atomic: a half-written folder is never used."""
+    """Write the submission's rows and problems; atomic: a half-written folder is never used.
+
+    The rows hold names and contacts: the folder is its owner's alone (0700,
+    from its creation on, as ``mkdtemp`` makes it) and so is each file (0600).
+    """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
     for key, frame in submission.rows.items():
         frame.to_parquet(staging / f"{key}.parquet", index=False)
+        os.chmod(staging / f"{key}.parquet", PRIVATE_FILE)
     meta = {
         "file_name": submission.file_name, "sha256": submission.sha256, "status": submission.status,
         "language": submission.language, "reason": submission.reason,
@@ -58,6 +64,7 @@ def save(submission: Submission, folder: Path) -> Path:
         "issues": [dataclasses.asdict(i) for i in submission.issues],
     }
     (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.chmod(staging / "meta.json", PRIVATE_FILE)  # its issues quote the values as typed
     try:
         os.replace(staging, folder)
     except OSError:  # another run wrote it first: theirs is as good as ours
