@@ -11,6 +11,7 @@ from pathlib import Path
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2}-[A-Z]{2,6}$")
 PROVINCES = {"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"}
+LANGUAGES = ("en", "fr")
 REQUIRED_COLUMNS = ("code", "name", "province", "eligible_categories", "joined_on")
 
 
@@ -25,6 +26,14 @@ class Community:
     province: str
     eligible_categories: frozenset[str]
     joined_on: dt.date
+    # The language of the community's pages when none of its workbooks says
+    # (a workbook's own language comes first): the registry's optional
+    # ``language`` column, else French in Quebec and English elsewhere.
+    language: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.language:
+            object.__setattr__(self, "language", "fr" if self.province == "QC" else "en")
 
 
 def shipped_registry_path() -> Path:
@@ -66,11 +75,15 @@ def load_registry(path: str | Path | None = None) -> dict[str, Community]:
             joined_on = dt.date.fromisoformat((row["joined_on"] or "").strip())
         except ValueError:
             raise RegistryError(f"{where}: joined_on must be a date like 2013-04-01.") from None
+        language = (row.get("language") or "").strip().lower()
+        if language and language not in LANGUAGES:
+            raise RegistryError(f"{where}: language must be en or fr, not {language!r}.")
         registry[code] = Community(
             code=code,
             name=(row["name"] or "").strip(),
             province=(row["province"] or "").strip(),
             eligible_categories=eligible,
             joined_on=joined_on,
+            language=language,
         )
     return registry
