@@ -93,6 +93,38 @@ def test_annotated_writes_the_marked_copy(run, tmp_path):
     assert openpyxl.load_workbook(source).sheetnames[0] == "Submission"  # the original is untouched
 
 
+# What a cell can hold (XML 1.0 allows C1 controls, CR and bidi overrides; ESC itself is
+# tested on the renderings in test_feedback.py): an 8-bit OSC-8 hidden link and CSI colour.
+OSC8 = "\x9d8;;http://evil\x9cclick\x9d8;;\x9c\x9b31m"
+HOSTILE = {"Category": "<script>alert(1)</script>", "Official language": "![x](http://remote/x.png)",
+           "Accepted": OSC8, "Withdrawn": "ab\u202edc\r\x85x"}
+
+
+def test_console_and_markdown_show_what_a_community_typed_as_text(run, tmp_path):
+    """Issue 7 item 8: control sequences, bidi overrides, HTML and Markdown reach no terminal or viewer."""
+    report = tmp_path / "feedback.md"
+    source = _book(tmp_path / "evil.xlsx", connectees=[connectee("E1"), connectee("E2", **HOSTILE)])
+    result = run(source, "--report", report, "--annotated", tmp_path / "copy.xlsx")
+    assert result.exit_code == 1, result.output
+    for raw in ("\x9d", "\x9b", "\r", "\u202e", "\x85"):
+        assert raw not in result.output
+    assert "\\x9d8;;http://evil\\x9cclick" in result.output
+    assert "ab\\u202edc\\x0a\\x85x" in result.output  # XML reads a CR as LF
+    assert "<script>alert(1)</script>" in result.output  # plain text in a terminal: harmless, shown as typed
+
+    md = report.read_text(encoding="utf-8")
+    for raw in ("\x9d", "\x9b", "\r", "\u202e", "<script>", "![x]("):
+        assert raw not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md and "!\\[x\\](http://remote/x.png)" in md
+    assert "\\x9d8;;http://evil\\x9cclick" in md
+    rows = [line for line in md.splitlines() if line.startswith("| ") and "E2" not in line and "3 |" in line]
+    assert rows and all(line.count(" | ") == 6 for line in rows)  # seven cells: nothing typed splits a table
+
+    problems = openpyxl.load_workbook(tmp_path / "copy.xlsx")["Problems"]
+    values = [c.value for c in problems["G"]]
+    assert "<script>alert(1)</script>" in values and "\\x9d8;;http://evil\\x9cclick\\x9d8;;\\x9c\\x9b31m" in values
+
+
 def test_french_workbook_feedback_is_french(run, tmp_path):
     fr = {"Category": "Nouvel arrivant", "Official language": "Français", "Accepted": "Oui", "Withdrawn": "Non"}
     path = write_workbook(tmp_path / "fr.xlsx", lang="fr",

@@ -45,7 +45,7 @@ def english(tmp_path, registry):
 def french(tmp_path, registry):
     fr = {"Category": "Nouvel arrivant", "Official language": "Français", "Accepted": "Oui", "Withdrawn": "Non"}
     path = write_workbook(
-        tmp_path / "mtl.xlsx", lang="fr", submission=submission_rows(community="QC-MTL", lang="fr"),
+        tmp_path / "mtl.xlsx", lang="fr", submission=submission_rows(community="QC-MTL", lang="fr", tracks_jobs="Non"),
         connectees=[connectee("E1", **fr), connectee("E2", **{**fr, "Email": "ana@"})],
         connectors=[connector("C1", **{"Toolkit received": "Oui", "Withdrawn": "Non"})],
         introductions=[introduction("E1", "C1", **{"Introduced by": "Coordonnateur", "Outcome": "Entrevue"})],
@@ -90,8 +90,8 @@ def test_format_text_in_french(french):
 
 
 def test_format_text_clean_and_rejected(tmp_path, registry):
-    clean = validate_workbook(write_workbook(tmp_path / "ok.xlsx", connectees=[connectee()],
-                                             connectors=[connector()], introductions=[introduction()]), registry)
+    clean = validate_workbook(write_workbook(tmp_path / "ok.xlsx", connectees=[connectee()], connectors=[connector()],
+                                             introductions=[introduction()], jobs=[job()]), registry)
     assert "No problems found: the workbook is ready to send." in feedback.format_text(clean)
     assert feedback.exit_status(clean) == 0
     rejected = validate_workbook(write_workbook(tmp_path / "bad.xlsx", submission=submission_rows(community="XX")),
@@ -197,6 +197,7 @@ def test_write_annotated_in_french(french, tmp_path):
 
 def test_write_annotated_quotes_a_sheet_name_with_an_apostrophe(tmp_path, registry):
     path = write_workbook(tmp_path / "b.xlsx", sheet_names={"connectees": "Connectees'"},
+                          submission=submission_rows(tracks_jobs="No"),
                           connectees=[connectee(Email="nope")], connectors=[connector()], introductions=[])
     s = validate_workbook(path, registry)
     assert [(i.sheet, i.cell) for i in s.issues] == [("Connectees'", "D2")]
@@ -226,3 +227,18 @@ def test_write_annotated_refuses_a_rejected_workbook(tmp_path, registry):
     s = validate_workbook(path, registry)
     with pytest.raises(ValueError, match="rejected"):
         feedback.write_annotated(path, s, tmp_path / "out.xlsx")
+
+
+def test_renderings_show_an_escape_sequence_as_text():
+    """An OSC-8 hidden link typed in a cell: visible in the terminal and in Markdown, never sent raw."""
+    from connector_rollup.validate import Issue, Submission
+
+    typed = "\x1b]8;;http://evil\x1b\\x\x1b]8;;\x1b\\"
+    issue = Issue(file_name="b.xlsx", sheet="Connectees", row=3, column="Accepted", cell="L3", severity="error",
+                  code="bad_yes_no", value=typed, message=f"'{typed}' is not Yes or No.", fix="Choose Yes or No.")
+    s = Submission(file_name="b\x1b[2J.xlsx", sha256="0" * 64, status="accepted", issues=[issue])
+    text, md = feedback.format_text(s), feedback.format_markdown(s)
+    assert "\x1b" not in text and "\x1b" not in md
+    assert text.startswith("Validation of b\\x1b[2J.xlsx\n")
+    assert "bad_yes_no: '\\x1b]8;;http://evil\\x1b\\x\\x1b]8;;\\x1b\\' is not Yes or No." in text
+    assert "| '\\x1b\\]8;;http://evil\\x1b\\\\x\\x1b\\]8;;\\x1b\\\\' is not Yes or No. |" in md

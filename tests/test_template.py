@@ -369,7 +369,7 @@ def test_a_filled_in_template_is_accepted_by_the_validator(tmp_path, lang):
 
 def test_instructions_rows_are_tall_enough_for_their_wrapped_text(template):
     """openpyxl writes no row heights and Excel does not fit them on open: wrapped rows would overlap."""
-    lang, wb = template
+    _, wb = template
     ws = wb[wb.sheetnames[0]]
     widths = {letter: ws.column_dimensions[letter].width for letter in "ABCD"}
     merged = {r.start_cell.coordinate: sum(widths[get_column_letter(c)] for c in range(r.min_col, r.max_col + 1))
