@@ -35,7 +35,7 @@ with source as (
 select * from source
 order by file_name, sheet nulls first, "row" nulls first, cell, code;
 
-comment on view validation_issues is 'One row per problem found in a workbook. The message quotes the value found, masked in name, email and phone columns. Rules: submission-workbook.md (Errors).';
+comment on view validation_issues is 'One row per problem found in a workbook. The message quotes the value found, masked in name, email and phone columns, an ID replaced by its key. Rules: submission-workbook.md (Errors).';
 comment on column validation_issues.file_name is 'The workbook holding the problem.';
 comment on column validation_issues.community_code is 'The workbook''s community; NULL when unreadable.';
 comment on column validation_issues.period is 'The workbook''s reporting quarter; NULL when unreadable.';
