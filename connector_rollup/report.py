@@ -1,15 +1,18 @@
 """The quarter's reports from the warehouse: national Markdown, a page per community, charts.
 
 Everything here reads the warehouse (read only) and writes files; no figure
-is computed twice. Same warehouse, same bytes: no timestamps, fixed ordering,
-PNGs saved without software metadata.
+is computed twice. The warehouse names workbooks by content; the flow hands
+over the files' own names, which the reports show. Same warehouse and names,
+same bytes: no timestamps, fixed ordering, PNGs saved without software
+metadata. What a community typed is escaped (``escape.for_markdown``) where
+it is echoed; a community's page is in its language (``WORDS``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,29 +21,145 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from connector_rollup import messages
+from connector_rollup import escape, messages
 from connector_rollup.periods import Period
 from connector_rollup.registry import Community
 
 MEASURES = ("connectees", "connectors", "jobs")
-MEASURE_LABELS = {
-    "connectees": "Connectees onboarded",
-    "connectors": "Connectors",
-    "jobs": "Connectees in qualifying jobs",
-}
-# counting-rules.md, Jobs: the reasons in the order they are tried (worded in messages.py).
-JOB_REASONS = {code: english[1] for code, (english, _) in messages.JOB_REASONS.items()}
-JOB_REASON_LABELS = {code: english[0] for code, (english, _) in messages.JOB_REASONS.items()}
-# Plain meanings of validation codes (messages.py); ``code_meanings`` adds to or overrides these.
-ISSUE_MEANINGS = {code: english for code, (english, _) in messages.CODE_MEANINGS.items()}
-STATUS_MEANINGS = {
-    "accepted": "used for the roll-up",
-    "superseded": "replaced by a later workbook for the same quarter; not used",
-    "rejected": "could not be used at all (a file error); nothing in it was counted",
-}
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+STATUSES = ("accepted", "superseded", "rejected")
+LANGUAGES = ("en", "fr")
 CHARTS = ("figures_by_quarter.png", "jobs_by_outcome.png")
+# counting-rules.md, Jobs: the reasons in the order they are tried (worded in messages.py).
+JOB_REASONS = tuple(messages.JOB_REASONS)
+
+# The reports' own words, (English, French). A community's page is in the
+# community's language; the national report, for the secretariat, is in
+# English. Issue meanings and job reasons are in messages.py; what a
+# community typed is never here, and is escaped where it is echoed.
+WORDS: dict[str, tuple[str, str]] = {
+    "measure.connectees": ("Connectees onboarded", "Connectés intégrés"),
+    "measure.connectors": ("Connectors", "Connecteurs"),
+    "measure.jobs": ("Connectees in qualifying jobs", "Connectés en emploi admissible"),
+    "status.accepted": ("accepted", "accepté"),
+    "status.superseded": ("superseded", "remplacé"),
+    "status.rejected": ("rejected", "rejeté"),
+    "meaning.accepted": ("used for the roll-up", "utilisé pour le bilan"),
+    "meaning.superseded": ("replaced by a later workbook for the same quarter; not used",
+                           "remplacé par un classeur plus récent pour le même trimestre; non utilisé"),
+    "meaning.rejected": ("could not be used at all (a file error); nothing in it was counted",
+                         "n'a pas pu être utilisé du tout (erreur de fichier); rien n'y a été compté"),
+    "severity.error": ("error", "erreur"),
+    "severity.warning": ("warning", "avertissement"),
+    "workbook": ("{file} ({period}, submitted on {date})", "{file} ({period}, soumis le {date})"),
+    "workbook.undated": ("{file} ({period})", "{file} ({period})"),
+    "quarter_unreadable": ("quarter unreadable", "trimestre illisible"),
+    "replaced_by": ("Replaced by {file}, submitted on {date}.", "Remplacé par {file}, soumis le {date}."),
+    "not_tracked": ("not tracked", "non suivi"),
+    "share": ("{n} ({percent} of {whole})", "{n} ({percent} de {whole})"),
+    "share.no_whole": ("{n} (national: 0)", "{n} (national : 0)"),
+    "percent": ("{value}%", "{value}\u202f%"),
+    "percent.tiny": ("under 0.1%", "moins de 0,1\u202f%"),
+    "page.title": ("{name} ({code}): roll-up for {period}", "{name} ({code}) : bilan national de {period}"),
+    "page.intro": (
+        "This page is for the {name} Connector Program team and the national secretariat. It shows what "
+        "the national roll-up counted for {name}, what became of each workbook you sent, and any problems "
+        "found in them with how to fix them. Quarter {period} runs from {first} to {last}.",
+        "Cette page s'adresse à l'équipe du Programme de connecteurs à {name} et au secrétariat national. "
+        "Elle montre ce que le bilan national a compté pour {name}, ce qu'il est advenu de chaque classeur "
+        "que vous avez envoyé, et les problèmes trouvés, avec la façon de les corriger. Le trimestre "
+        "{period} va du {first} au {last}."),
+    "page.used": ("Your workbook {file} was received and used.",
+                  "Votre classeur {file} a été reçu et utilisé."),
+    "page.rows_left_out": ("Rows left out because of an error: {n} (see the problems below).",
+                           "Lignes exclues à cause d'une erreur : {n} (voir les problèmes plus bas)."),
+    "page.rejected": ("Your workbook {file} could not be used. {reason}",
+                      "Votre classeur {file} n'a pas pu être utilisé. {reason}"),
+    "page.none_usable": ("No workbook for {period} could be used.",
+                         "Aucun classeur pour {period} n'a pu être utilisé."),
+    "page.none": ("No workbook for {period} was received.", "Aucun classeur pour {period} n'a été reçu."),
+    "page.joins": ("Your community joins the program on {date}.",
+                   "Votre communauté se joint au programme le {date}."),
+    "figures.heading": ("Your figures", "Vos chiffres"),
+    "figures.intro": (
+        "Each person counts once in {name}, at the first date they qualify here. In brackets: your share "
+        "of the national figure, where each person counts once across all communities.",
+        "Chaque personne compte une fois à {name}, à la première date où elle se qualifie ici. Entre "
+        "parenthèses : votre part du chiffre national, où chaque personne compte une fois pour toutes "
+        "les communautés."),
+    "figures.not_tracked": (
+        "Your workbook says that you do not track jobs, so the jobs figure reads \"not tracked\" where "
+        "nothing was reported.",
+        "Votre classeur indique que vous ne suivez pas les emplois : le chiffre des emplois indique "
+        "« non suivi » là où rien n'a été déclaré."),
+    "col.figure": ("Figure", "Chiffre"),
+    "col.this_quarter": ("This quarter ({period})", "Ce trimestre ({period})"),
+    "col.fytd": ("Fiscal year to date ({fiscal_year})", "Exercice {fiscal_year} à ce jour"),
+    "col.cumulative": ("Cumulative since 2009", "Cumul depuis 2009"),
+    "workbooks.heading": ("Your workbooks", "Vos classeurs"),
+    "workbooks.intro": ("Every workbook received from you, newest quarter first.",
+                        "Chaque classeur reçu de vous, du trimestre le plus récent au plus ancien."),
+    "workbooks.none": ("No workbook has been received from you.", "Aucun classeur n'a été reçu de vous."),
+    "col.quarter": ("Quarter", "Trimestre"),
+    "col.file": ("File", "Fichier"),
+    "col.submitted_on": ("Submitted on", "Soumis le"),
+    "col.status": ("Status", "Statut"),
+    "col.rows_read": ("Rows read", "Lignes lues"),
+    "col.rows_rejected": ("Rows rejected", "Lignes rejetées"),
+    "col.reason": ("Reason", "Motif"),
+    "col.cell": ("Cell", "Cellule"),
+    "col.severity": ("Severity", "Gravité"),
+    "col.code": ("Code", "Code"),
+    "col.problem": ("Problem", "Problème"),
+    "problems.heading": ("Problems found and how to fix them", "Problèmes trouvés et comment les corriger"),
+    "problems.none": ("No problems were found in your workbooks.",
+                      "Aucun problème n'a été trouvé dans vos classeurs."),
+    "problems.only_replaced": (
+        "The workbooks in use have no problems. Rows rejected in a workbook that a later one replaced no "
+        "longer count, so they are not listed.",
+        "Les classeurs utilisés n'ont aucun problème. Les lignes rejetées d'un classeur remplacé par un "
+        "plus récent ne comptent plus; elles ne sont donc pas énumérées."),
+    "problems.replaced_not_listed": (
+        "Problems in a workbook that a later one replaced are not listed: only the later one counts.",
+        "Les problèmes d'un classeur remplacé par un plus récent ne sont pas énumérés : seul le plus "
+        "récent compte."),
+    "problems.intro": (
+        "Each problem names the sheet and the cell. An **error** left the row out of the count (or, for "
+        "the whole file, the workbook); a **warning** did not, but is worth a look. Fix the cells in your "
+        "own file and send it again for the same quarter: the newer workbook replaces the older one.",
+        "Chaque problème nomme la feuille et la cellule. Une **erreur** a exclu la ligne du compte (ou, "
+        "pour le fichier entier, le classeur); un **avertissement** ne l'a pas exclue, mais mérite un coup "
+        "d'œil. Corrigez les cellules dans votre propre fichier et renvoyez-le pour le même trimestre : le "
+        "classeur le plus récent remplace l'ancien."),
+    "problems.whole_file": ("The whole file", "Le fichier entier"),
+    "problems.row": ("row {row}", "ligne {row}"),
+    "legend": ("**{status}**: {meaning}.", "**{status}** : {meaning}."),
+}
+MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+           "octobre", "novembre", "décembre"),
+}
+
+
+def words(key: str, lang: str = "en", **params: object) -> str:
+    """The report's phrase ``key`` in ``lang`` (English unless ``"fr"``), filled with ``params``."""
+    english, french = WORDS[key]
+    text = french if lang == "fr" else english
+    return text.format(**params) if params else text
+
+
+def workbook_label(file_name: str, period: str | None, submitted_on: dt.date | None,
+                   lang: str = "en") -> str:
+    """How the reports name a workbook, as plain text: its file name, quarter and Submitted-on date.
+
+    ``file_name`` is the file as the community named it, with its folder
+    relative to --raw. Escape the result for the medium it is written to.
+    """
+    period_text = period or words("quarter_unreadable", lang)
+    if submitted_on is None:
+        return words("workbook.undated", lang, file=file_name, period=period_text)
+    return words("workbook", lang, file=file_name, period=period_text, date=_day(submitted_on, lang))
 
 
 # --- reading the warehouse ----------------------------------------------------
@@ -54,10 +173,38 @@ class _Figures:
     cumulative: int
 
 
-# Reports name a workbook by its content, never by its file name, so that the same
-# workbooks give the same report bytes whatever they are called; the warehouse's
-# `submissions` view maps the label back to the file name.
-WORKBOOK_LABEL = "'workbook ' || left(sha256, 8) as file_name"
+@dataclass(frozen=True)
+class _Workbook:
+    """One workbook found, as the reports show it."""
+
+    community_code: str | None  # None: no registered community could be read from it
+    period: str | None
+    name: str  # the file as the community named it (the warehouse's label when not given)
+    sha256: str
+    submitted_on: dt.date | None
+    status: str
+    rows_read: int
+    rows_rejected: int
+    reason: str | None
+    tracks_jobs: bool | None
+    language: str
+
+    def label(self, lang: str) -> str:
+        """The workbook's name, quarter and date, as Markdown."""
+        return _text(workbook_label(self.name, self.period, self.submitted_on, lang))
+
+
+@dataclass(frozen=True)
+class _Issue:
+    workbook: str  # the workbook's name, as in _Workbook
+    community_code: str | None
+    period: str | None
+    sheet: str | None
+    row: int | None
+    cell: str | None
+    severity: str
+    code: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -69,17 +216,16 @@ class _Warehouse:
     community: dict[str, dict[str, _Figures]]
     quarterly: list[tuple]  # national_quarterly rows
     communities: list[tuple]  # code, name, active, submitted, tracks_jobs, joined_on
-    submissions: list[tuple]  # community_code, period, file_name, submitted_on, status,
-    #                           rows_read, rows_rejected, reason
-    issues: list[tuple]  # file_name, community_code, period, sheet, row, cell, severity, code,
-    #                      message
+    workbooks: list[_Workbook]  # by community (unattributed last), newest quarter first
+    issues: list[_Issue]
     quality: dict[str, int]
     jobs_by_outcome: list[tuple]  # (reason or None, jobs)
     review_size: int
     review_pending: int
 
 
-def _read(warehouse_path: str | os.PathLike[str], quarter: Period) -> _Warehouse:
+def _read(warehouse_path: str | os.PathLike[str], quarter: Period,
+          file_names: Mapping[tuple[str, str], Sequence[str]] | None = None) -> _Warehouse:
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         (built_for, demo_key), = con.execute("select quarter, demo_key from run_info").fetchall()
         if built_for != quarter.label:
@@ -95,6 +241,20 @@ def _read(warehouse_path: str | os.PathLike[str], quarter: Period) -> _Warehouse
         ).fetchall():
             target = national if level == "national" else community.setdefault(code, {})
             target[measure] = _Figures(*(int(f or 0) for f in figures))
+        # The staging table, not the view: the pages also need each workbook's language and
+        # Tracks jobs answer. Its file_name is the content label (summary.warehouse_label).
+        submissions = con.execute(
+            "select community_code, period, file_name, sha256, submitted_on, status, rows_read, "
+            "rows_rejected, reason, tracks_jobs, language from stg_submissions "
+            "order by sha256, status, file_name"
+        ).fetchall()
+        issues = con.execute(
+            "select sha256, status, community_code, period, sheet, \"row\", cell, severity, code, message "
+            "from validation_issues join (select distinct file_name, sha256, status from stg_submissions "
+            "where status <> 'superseded') using (file_name) "
+            'order by period desc nulls last, sha256, sheet nulls first, "row" nulls first, cell, code, message'
+        ).fetchall()
+        workbooks, names = _workbooks(submissions, file_names or {})
         return _Warehouse(
             demo_key=bool(demo_key),
             national=national,
@@ -107,19 +267,8 @@ def _read(warehouse_path: str | os.PathLike[str], quarter: Period) -> _Warehouse
                 "select code, name, active, submitted, tracks_jobs, joined_on "
                 "from communities order by code"
             ).fetchall(),
-            submissions=con.execute(
-                f"select community_code, period, {WORKBOOK_LABEL}, submitted_on, status, rows_read, "
-                "rows_rejected, reason from submissions "
-                "order by community_code nulls last, period desc nulls last, "
-                "submitted_on desc nulls last, file_name"
-            ).fetchall(),
-            issues=con.execute(
-                f"select {WORKBOOK_LABEL}, community_code, period, sheet, \"row\", cell, severity, code, "
-                "message from validation_issues join (select distinct file_name, sha256 from submissions) "
-                "using (file_name) "
-                'order by period desc nulls last, file_name, sheet nulls first, "row" nulls first, '
-                "cell, code, message"
-            ).fetchall(),
+            workbooks=workbooks,
+            issues=[_Issue(names[(sha, status)], *rest) for sha, status, *rest in issues],
             quality=dict(con.execute("select metric, value from data_quality").fetchall()),
             jobs_by_outcome=con.execute(
                 "select reason, count(*) from job_outcomes group by reason"
@@ -131,6 +280,30 @@ def _read(warehouse_path: str | os.PathLike[str], quarter: Period) -> _Warehouse
         )
 
 
+def _workbooks(rows: list[tuple], file_names: Mapping[tuple[str, str], Sequence[str]]
+               ) -> tuple[list[_Workbook], dict[tuple[str, str], str]]:
+    """The warehouse's submissions named by their files, in the order the pages list them.
+
+    ``file_names[(sha256, status)]`` are the names the flow found; rows of the
+    same bytes and status are alike but for their name, so each takes the next
+    one. Also returns the first name of each (sha256, status), for the issues.
+    """
+    left = {key: list(found) for key, found in file_names.items()}
+    workbooks, first = [], {}
+    for code, period, label, sha, submitted_on, status, read, rejected, reason, tracks, lang in rows:
+        found = left.get((sha, status))
+        name = found.pop(0) if found else label
+        first.setdefault((sha, status), name)
+        workbooks.append(_Workbook(code, period, name, sha, submitted_on, status, int(read or 0),
+                                   int(rejected or 0), reason or None, tracks, lang or "en"))
+    # By community (unattributed last), newest quarter first, latest submission first, then by name.
+    workbooks.sort(key=lambda b: b.name)
+    workbooks.sort(key=lambda b: b.submitted_on or dt.date.min, reverse=True)
+    workbooks.sort(key=lambda b: b.period or "", reverse=True)
+    workbooks.sort(key=lambda b: (b.community_code is None, b.community_code or ""))
+    return workbooks, first
+
+
 def headline_figures(warehouse_path: str | os.PathLike[str], quarter: Period) -> dict[str, int]:
     """The quarter's national figures: ``{"connectees": n, "connectors": n, "jobs": n}``."""
     national = _read(warehouse_path, quarter).national
@@ -140,12 +313,25 @@ def headline_figures(warehouse_path: str | os.PathLike[str], quarter: Period) ->
 # --- formatting -----------------------------------------------------------------
 
 
-def _day(day: dt.date) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+def _text(value: object) -> str:
+    """What a community typed (a file name, a cell, a reason quoting one), as Markdown that shows it as text."""
+    return escape.for_markdown(value)
 
 
-def _n(value: int | None) -> str:
-    return "—" if value is None else f"{value:,}"
+def _day(day: dt.date, lang: str = "en") -> str:
+    """``1 July 2026``; in French ``1er juillet 2026``."""
+    month = MONTHS["fr" if lang == "fr" else "en"][day.month - 1]
+    if lang == "fr":
+        return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
+    return f"{day.day} {month} {day.year}"
+
+
+def _n(value: int | None, lang: str = "en") -> str:
+    """A count grouped as each language writes it: ``6,748``; in French ``6 748`` (narrow no-break space)."""
+    if value is None:
+        return "—"
+    grouped = f"{value:,}"
+    return grouped.replace(",", "\u202f") if lang == "fr" else grouped
 
 
 def _change(now: int, before: int) -> str:
@@ -156,45 +342,42 @@ def _change(now: int, before: int) -> str:
     return f"{sign}{abs(diff):,} ({sign}{_percent(abs(diff), before)})"
 
 
-def _percent(part: int, whole: int) -> str:
+def _percent(part: int, whole: int, lang: str = "en") -> str:
     """``part`` as a percentage of ``whole`` to one decimal; a share too small to show is "under 0.1%", never "0.0%"."""
     share = part / whole * 100
     if 0 < share < 0.05:
-        return "under 0.1%"
-    return f"{share:.1f}%"
+        return words("percent.tiny", lang)
+    value = f"{share:.1f}"
+    return words("percent", lang, value=value.replace(".", ",") if lang == "fr" else value)
 
 
-def _share(part: int, whole: int) -> str:
+def _share(part: int, whole: int, lang: str = "en") -> str:
     if whole == 0:
-        return f"{part:,} (national: 0)"
-    return f"{part:,} ({_percent(part, whole)} of {whole:,})"
+        return words("share.no_whole", lang, n=_n(part, lang))
+    return words("share", lang, n=_n(part, lang), percent=_percent(part, whole, lang), whole=_n(whole, lang))
 
 
-def _cell(text: object) -> str:
-    """Text safe inside a Markdown table cell."""
-    if text is None:
-        return "—"
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
+def _not_tracked(measure: str, value: int, tracks_jobs: bool | None) -> bool:
+    """Whether a community's figure reads "not tracked": a zero jobs figure of a community that does not track jobs."""
+    return measure == "jobs" and tracks_jobs is False and value == 0
 
 
 def _table(header: list[str], rows: list[list[object]], align: str = "") -> list[str]:
-    """A Markdown table; ``align`` has one letter per column, r for numbers."""
+    """A Markdown table of cells that are already Markdown (escape typed values first); None shows as —."""
     align = align or "l" * len(header)
     rule = ["---:" if a == "r" else "---" for a in align]
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(rule) + " |"]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join("—" if c is None else str(c) for c in row) + " |" for row in rows]
     return lines
 
 
+def _name(code: str, registry: Mapping[str, Community]) -> str:
+    """A community as the national report names it: ``Halifax (NS-HFX)``."""
+    return f"{_text(registry[code].name) if code in registry else ''} ({code})".lstrip()
+
+
 def _names(codes: list[str], registry: Mapping[str, Community]) -> str:
-    if not codes:
-        return "none"
-    return ", ".join(f"{registry[c].name if c in registry else c} ({c})" for c in codes)
-
-
-def _clause(text: str | None) -> str:
-    """A reason to embed in a sentence: no trailing full stop."""
-    return (text or "").strip().rstrip(".")
+    return ", ".join(_name(c, registry) for c in codes) if codes else "none"
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -203,6 +386,36 @@ def _plural(n: int, one: str, many: str) -> str:
 
 def _humanise(code: str) -> str:
     return code.replace("_", " ").strip().capitalize()
+
+
+def _tracks_jobs(books: list[_Workbook], quarter: Period) -> bool | None:
+    """The Tracks jobs answer of the community's latest workbook used up to ``quarter``; None without one."""
+    used = [b for b in books if b.status == "accepted" and b.period and b.period <= quarter.label]
+    return max(used, key=lambda b: b.period).tracks_jobs if used else None
+
+
+def _language(community: Community, books: list[_Workbook], quarter: Period) -> str:
+    """The page's language: its latest readable workbook's up to ``quarter``, else the registry's."""
+    read = [b for b in books if b.status != "rejected" and b.period and b.period <= quarter.label
+            and b.language in LANGUAGES]
+    if not read:
+        return community.language
+    return max(read, key=lambda b: (b.period, b.submitted_on or dt.date.min, b.sha256)).language
+
+
+def _why(book: _Workbook, books: list[_Workbook], lang: str) -> str | None:
+    """Why a workbook was not used, as Markdown: the replacing file by name, or the file error's sentence."""
+    if book.status == "superseded":
+        later = [b for b in books if b.status == "accepted" and b.period == book.period]
+        if later:
+            date = _day(later[0].submitted_on, lang) if later[0].submitted_on else "—"
+            return words("replaced_by", lang, file=_text(later[0].name), date=date)
+    return _text(book.reason) if book.reason else None
+
+
+def _unused_this_quarter(books: list[_Workbook], quarter: Period) -> list[_Workbook]:
+    """Rejected workbooks that may be for ``quarter``: its own, and those whose quarter could not be read."""
+    return [b for b in books if b.status == "rejected" and b.period in (quarter.label, None)]
 
 
 # --- national report ----------------------------------------------------------------
@@ -214,13 +427,15 @@ def national_summary_markdown(
     quarter: Period,
     registry: Mapping[str, Community],
     code_meanings: Mapping[str, str] | None = None,
+    file_names: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> str:
     """The national report for ``quarter`` as Markdown, read from the warehouse.
 
     ``code_meanings`` gives the plain meaning of validation codes
     (``{code: meaning}``); a code without one is shown as itself.
+    ``file_names`` names the workbooks (see ``write_reports``).
     """
-    return _national(_read(warehouse_path, quarter), quarter, registry, code_meanings or {})
+    return _national(_read(warehouse_path, quarter, file_names), quarter, registry, code_meanings or {})
 
 
 def _national(w: _Warehouse, quarter: Period, registry, code_meanings) -> str:
@@ -244,7 +459,7 @@ def _national(w: _Warehouse, quarter: Period, registry, code_meanings) -> str:
     out += _headline(w, quarter, year_earlier)
     out += _community_table(w, quarter, registry)
     out += _coverage(w, quarter, registry)
-    out += _data_quality(w, code_meanings)
+    out += _data_quality(w, code_meanings, registry)
     out += [
         "## Charts",
         "",
@@ -264,7 +479,7 @@ def _headline(w: _Warehouse, quarter: Period, year_earlier: Period) -> list[str]
     rows = []
     for m in MEASURES:
         f = w.national[m]
-        rows.append([MEASURE_LABELS[m], _n(f.this_quarter), _n(f.year_earlier),
+        rows.append([words(f"measure.{m}"), _n(f.this_quarter), _n(f.year_earlier),
                      _change(f.this_quarter, f.year_earlier), _n(f.fytd), _n(f.cumulative)])
     return [
         "## Headline figures",
@@ -293,34 +508,37 @@ def _headline(w: _Warehouse, quarter: Period, year_earlier: Period) -> list[str]
 
 
 def _community_table(w: _Warehouse, quarter: Period, registry) -> list[str]:
-    def triple(f: _Figures) -> str:
-        return f"{f.this_quarter:,} / {f.fytd:,} / {f.cumulative:,}"
-
     rows, sums = [], {m: [0, 0, 0] for m in MEASURES}
     for code, name, *_ in w.communities:
         figures = w.community.get(code, {})
-        row = [code, name]
+        tracks_jobs = _tracks_jobs([b for b in w.workbooks if b.community_code == code], quarter)
+        row = [code, _text(name)]
         for m in MEASURES:
             f = figures.get(m, _Figures(0, 0, 0, 0))
-            row.append(triple(f))
+            cells = [words("not_tracked") if _not_tracked(m, v, tracks_jobs) else f"{v:,}"
+                     for v in (f.this_quarter, f.fytd, f.cumulative)]
+            row.append(cells[0] if set(cells) == {words("not_tracked")} else " / ".join(cells))
             for i, v in enumerate((f.this_quarter, f.fytd, f.cumulative)):
                 sums[m][i] += v
         rows.append(row)
     rows.append(["", "Sum of the communities"]
                 + [f"{a:,} / {b:,} / {c:,}" for a, b, c in sums.values()])
+    national = [w.national[m] for m in MEASURES]
     rows.append(["", "**National (each person once)**"]
-                + [f"**{triple(w.national[m])}**" for m in MEASURES])
+                + [f"**{f.this_quarter:,} / {f.fytd:,} / {f.cumulative:,}**" for f in national])
     return [
         "## Communities",
         "",
         f"Each cell reads: this quarter / fiscal year {quarter.fiscal_year} to date / "
-        "cumulative since 2009. In a community's row each person counts once in that community.",
+        "cumulative since 2009. In a community's row each person counts once in that community. "
+        "A community whose latest workbook says it does not track jobs reads \"not tracked\" where it "
+        "reported no jobs.",
         "",
         "The communities add up to more than the national figure when some people took part in "
         "several communities (a Connector who moved, or who helps two programs): each community "
         "counts them, the nation counts them once. This happens most for Connectors.",
         "",
-        *_table(["Code", "Community", *(MEASURE_LABELS[m] for m in MEASURES)], rows, "llrrr"),
+        *_table(["Code", "Community", *(words(f"measure.{m}") for m in MEASURES)], rows, "llrrr"),
         "",
     ]
 
@@ -332,24 +550,29 @@ def _coverage(w: _Warehouse, quarter: Period, registry) -> list[str]:
     tracking = [c[0] for c in active if c[3] and c[4]]
     not_tracking = [c[0] for c in active if c[3] and not c[4]]
     not_joined = [c for c in w.communities if not c[2]]
-    unused = {}
-    for code, period, file_name, _, status, _, _, reason in w.submissions:
-        if code in missing and period == quarter.label and status == "rejected":
-            why = _clause(reason) or "no reason given"
-            unused.setdefault(code, f"{file_name} was rejected: {why}")
+    unused = {code: _unused_this_quarter([b for b in w.workbooks if b.community_code == code], quarter)
+              for code, *_ in active}
+
+    def rejected_lines(codes: list[str]) -> list[str]:
+        return [f"  - {_name(code, registry)}: {b.label('en')} was rejected. {_text(b.reason or 'No reason given.')}"
+                for code in codes for b in unused[code]]
+
     out = [
         "## Who reported this quarter",
         "",
         "Every community that has joined the program is expected to send one workbook per "
         "quarter. A community that did not send one, or whose workbook could not be used, adds "
-        "nothing new for the quarter; what it sent for earlier quarters still counts.",
+        "nothing new for the quarter; what it sent for earlier quarters still counts. A rejected "
+        "workbook whose quarter could not be read is listed too: it may be this quarter's.",
         "",
         f"- **Submitted ({len(submitted)} of {len(active)})**: {_names(submitted, registry)}.",
         f"- **Missing ({len(missing)})**: {_names(missing, registry)}.",
+        *rejected_lines(missing),
     ]
-    for code in missing:
-        if code in unused:
-            out.append(f"  - {code}: a workbook came but could not be used ({unused[code]}).")
+    also = [code for code in submitted if unused[code]]
+    if also:
+        out += [f"- **Rejected besides the workbook used ({sum(len(unused[c]) for c in also)})**:",
+                *rejected_lines(also)]
     out += [
         f"- **Tracking jobs ({len(tracking)})**: {_names(tracking, registry)}.",
         f"- **Submitted but not tracking jobs ({len(not_tracking)})**: "
@@ -358,7 +581,7 @@ def _coverage(w: _Warehouse, quarter: Period, registry) -> list[str]:
     if not_joined:
         out.append(
             "- **Not yet in the program**: "
-            + ", ".join(f"{name} ({code}, joins {joined})"
+            + ", ".join(f"{_text(name)} ({code}, joins {joined})"
                         for code, name, _, _, _, joined in not_joined) + "."
         )
     out += [
@@ -371,8 +594,11 @@ def _coverage(w: _Warehouse, quarter: Period, registry) -> list[str]:
 
 def _by_code(counts: dict[str, int], code_meanings: Mapping[str, str]) -> list[list[object]]:
     """Rows (code, plain meaning, count), the most frequent first."""
-    meanings = {**ISSUE_MEANINGS, **code_meanings}
-    return [[code, meanings.get(code, _humanise(code)), _n(n)]
+    def meaning(code: str) -> str:
+        return code_meanings.get(code) or (messages.code_meaning(code) if code in messages.CODE_MEANINGS
+                                           else _humanise(code))
+
+    return [[code, meaning(code), _n(n)]
             for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
@@ -388,7 +614,7 @@ def _jobs_coverage(tracking: int) -> str:
             "national jobs figure is a floor: more people found work in their field than it shows.")
 
 
-def _data_quality(w: _Warehouse, code_meanings: Mapping[str, str]) -> list[str]:
+def _data_quality(w: _Warehouse, code_meanings: Mapping[str, str], registry) -> list[str]:
     q = w.quality
 
     def group(prefix: str) -> dict[str, int]:
@@ -467,21 +693,24 @@ def _data_quality(w: _Warehouse, code_meanings: Mapping[str, str]) -> list[str]:
     outcomes = dict(w.jobs_by_outcome)
     rows = [["Counts (qualifying)", "in the Connectee's field, at the level of their experience",
              _n(outcomes.get(None, 0))]]
-    rows += [[reason, meaning, _n(outcomes.get(reason, 0))]
-             for reason, meaning in JOB_REASONS.items()]
+    rows += [[reason, messages.job_reason(reason)[1], _n(outcomes.get(reason, 0))]
+             for reason in JOB_REASONS]
     rows += [[r, _humanise(r), _n(n)]
              for r, n in sorted(outcomes.items(), key=lambda kv: str(kv[0]))
              if r is not None and r not in JOB_REASONS]
     out += [*_table(["Outcome", "What it means", "Job records"], rows, "llr"), ""]
-    unattributed = [(f, r) for code, _, f, _, _, _, _, r in w.submissions if code is None]
+    # Attributed: a registered community was read from it (the flow takes it from the Submission
+    # sheet even when the workbook is rejected later). The rest have no page to be listed on.
+    unattributed = [b for b in w.workbooks if b.community_code not in registry]
     if unattributed:
         out += [
-            "### Workbooks that could not be attributed",
+            "### Workbooks that name no registered community",
             "",
-            "These files were rejected before their community could be read, so no community "
-            "page lists them.",
+            "These files were rejected before a registered community could be read from them (their "
+            "Submission sheet could not be read, or names a code the registry does not hold), so no "
+            "community page lists them.",
             "",
-            *[f"- `{f}`: {r or 'no reason given'}" for f, r in unattributed],
+            *[f"- {b.label('en')}: {_text(b.reason or 'No reason given.')}" for b in unattributed],
             "",
         ]
     return out
@@ -492,100 +721,119 @@ def _data_quality(w: _Warehouse, code_meanings: Mapping[str, str]) -> list[str]:
 
 def _community(w: _Warehouse, quarter: Period, community: Community,
                feedback: str | None) -> str:
+    """A community's page, all of it in the community's language."""
     code = community.code
-    figures = w.community.get(code, {})
-    subs = [s for s in w.submissions if s[0] == code]
-    this_quarter = [s for s in subs if s[1] == quarter.label]
-    accepted = [s for s in this_quarter if s[4] == "accepted"]
-    if accepted:
-        status = f"Your workbook for {quarter.label} ({accepted[0][2]}) was received and used."
-    elif this_quarter:
-        status = (f"Your workbook for {quarter.label} could not be used: "
-                  f"{_clause(this_quarter[0][7]) or 'see below'}.")
-    elif community.joined_on > quarter.last_day:
-        status = f"Your community joins the program on {_day(community.joined_on)}."
-    else:
-        status = f"No workbook for {quarter.label} was received."
+    books = [b for b in w.workbooks if b.community_code == code]
+    lang = _language(community, books, quarter)
+
+    def t(key: str, **params: object) -> str:
+        return words(key, lang, **params)
+
+    name, period = _text(community.name), quarter.label
     out = [
-        f"# {community.name} ({code}): roll-up for {quarter.label}",
+        f"# {t('page.title', name=name, code=code, period=period)}",
         "",
-        f"This page is for the {community.name} Connector Program team and the national "
-        f"secretariat. It shows what the national roll-up counted for {community.name}, what "
-        "became of each workbook you sent, and any problems found in them with how to fix them. "
-        f"Quarter {quarter.label} runs from {_day(quarter.first_day)} to "
-        f"{_day(quarter.last_day)}.",
+        t("page.intro", name=name, period=period, first=_day(quarter.first_day, lang),
+          last=_day(quarter.last_day, lang)),
         "",
-        status,
+        *_status(books, quarter, community, lang),
+        "## " + t("figures.heading"),
         "",
-        "## Your figures",
-        "",
-        f"Each person counts once in {community.name}, at the first date they qualify here. In "
-        "brackets: your share of the national figure, where each person counts once across all "
-        "communities.",
+        t("figures.intro", name=name),
         "",
     ]
+    tracks_jobs = _tracks_jobs(books, quarter)
+    figures = w.community.get(code, {})
     rows = []
     for m in MEASURES:
-        f = figures.get(m, _Figures(0, 0, 0, 0))
-        n = w.national[m]
-        rows.append([MEASURE_LABELS[m], _share(f.this_quarter, n.this_quarter),
-                     _share(f.fytd, n.fytd), _share(f.cumulative, n.cumulative)])
+        f, n = figures.get(m, _Figures(0, 0, 0, 0)), w.national[m]
+        rows.append([t(f"measure.{m}")] + [
+            t("not_tracked") if _not_tracked(m, mine, tracks_jobs) else _share(mine, whole, lang)
+            for mine, whole in ((f.this_quarter, n.this_quarter), (f.fytd, n.fytd),
+                                (f.cumulative, n.cumulative))
+        ])
+    out += _table([t("col.figure"), t("col.this_quarter", period=period),
+                   t("col.fytd", fiscal_year=quarter.fiscal_year), t("col.cumulative")], rows, "lrrr")
+    out += [""]
+    if tracks_jobs is False:
+        out += [t("figures.not_tracked"), ""]
     out += [
-        *_table(["Figure", f"This quarter ({quarter.label})",
-                 f"Fiscal year to date ({quarter.fiscal_year})", "Cumulative since 2009"],
-                rows, "lrrr"),
+        "## " + t("workbooks.heading"),
         "",
-        "## Your workbooks",
-        "",
-        "Every workbook received from you, newest quarter first. "
-        + " ".join(f"**{s}**: {meaning}." for s, meaning in STATUS_MEANINGS.items()),
+        " ".join([t("workbooks.intro")] + [t("legend", status=t(f"status.{s}"), meaning=t(f"meaning.{s}"))
+                                           for s in STATUSES]),
         "",
     ]
-    if subs:
-        out += [
-            *_table(
-                ["Quarter", "File", "Submitted on", "Status", "Rows read", "Rows rejected",
-                 "Reason"],
-                [[s[1], s[2], s[3].isoformat() if s[3] else None, s[4], _n(s[5]), _n(s[6]), s[7]]
-                 for s in subs],
-                "llllrrl",
-            ),
-            "",
-        ]
+    if books:
+        out += _table(
+            [t(f"col.{c}") for c in ("quarter", "file", "submitted_on", "status", "rows_read",
+                                     "rows_rejected", "reason")],
+            [[b.period or t("quarter_unreadable"), _text(b.name),
+              _day(b.submitted_on, lang) if b.submitted_on else None, t(f"status.{b.status}"),
+              _n(b.rows_read, lang), _n(b.rows_rejected, lang), _why(b, books, lang)] for b in books],
+            "llllrrl",
+        )
+        out += [""]
     else:
-        out += ["No workbook has been received from you.", ""]
-    out += ["## Problems found and how to fix them", ""]
+        out += [t("workbooks.none"), ""]
+    out += ["## " + t("problems.heading"), ""]
+    out += _problems(w, books, feedback, code, lang)
+    return "\n".join(out)
+
+
+def _status(books: list[_Workbook], quarter: Period, community: Community, lang: str) -> list[str]:
+    """The page's opening lines: what became of the quarter's workbook, and of any rejected one."""
+    period = quarter.label
+    used = [b for b in books if b.period == period and b.status == "accepted"]
+    unused = _unused_this_quarter(books, quarter)
+    out = []
+    if used:
+        out.append(words("page.used", lang, file=used[0].label(lang)))
+        if used[0].rows_rejected:
+            out[-1] += " " + words("page.rows_left_out", lang, n=_n(used[0].rows_rejected, lang))
+    elif community.joined_on > quarter.last_day:
+        out.append(words("page.joins", lang, date=_day(community.joined_on, lang)))
+    elif not unused:
+        out.append(words("page.none", lang, period=period))
+    elif all(b.period is None for b in unused):
+        out.append(words("page.none_usable", lang, period=period))
+    for b in unused:  # the label says when the quarter could not be read
+        out.append(words("page.rejected", lang, file=b.label(lang), reason=_text(b.reason or "")).rstrip())
+    return [line for text in out for line in (text, "")]
+
+
+def _problems(w: _Warehouse, books: list[_Workbook], feedback: str | None, code: str, lang: str
+              ) -> list[str]:
+    """The problems section: the flow's feedback, else the warehouse's issues, never "none" above rejected rows."""
+    replaced = [b for b in books if b.status == "superseded" and b.rows_rejected]
+    note = [words("problems.replaced_not_listed", lang), ""] if replaced else []
     if feedback is not None:
-        out += [feedback.strip(), ""]
-        return "\n".join(out)
-    issues = [i for i in w.issues if i[1] == code]
+        return [feedback.strip(), "", *note]
+    issues = [i for i in w.issues if i.community_code == code]
     if not issues:
-        out += ["No problems were found in your workbooks.", ""]
-        return "\n".join(out)
-    out += [
-        "Each problem names the sheet and the cell. An **error** left the row out of the count "
-        "(or, for the whole file, the workbook); a **warning** did not, but is worth a look. Fix "
-        "the cells in your own file and send it again for the same quarter: the newer workbook "
-        "replaces the older one.",
-        "",
-    ]
-    files: dict[tuple[str, str], list[tuple]] = {}
+        if any(b.status == "rejected" or b.rows_rejected for b in books if b.status != "superseded"):
+            return note  # the flow's feedback was not given; the workbooks table says what failed
+        return [words("problems.only_replaced" if replaced else "problems.none", lang), ""]
+    out = [words("problems.intro", lang), ""]
+    workbooks: dict[tuple[str, str | None], list[_Issue]] = {}
     for issue in issues:
-        files.setdefault((issue[0], issue[2]), []).append(issue)
-    for (file_name, period), file_issues in files.items():
-        out += [f"### {file_name} ({period or 'quarter unreadable'})", ""]
-        sheets: dict[str | None, list[tuple]] = {}
-        for issue in file_issues:
-            sheets.setdefault(issue[3], []).append(issue)
+        workbooks.setdefault((issue.workbook, issue.period), []).append(issue)
+    for (name, period), found in workbooks.items():
+        out += [f"### {_text(name)} ({period or words('quarter_unreadable', lang)})", ""]
+        sheets: dict[str | None, list[_Issue]] = {}
+        for issue in found:
+            sheets.setdefault(issue.sheet, []).append(issue)
         for sheet, sheet_issues in sheets.items():
-            out += [f"#### {sheet or 'The whole file'}", ""]
+            out += [f"#### {_text(sheet) if sheet else words('problems.whole_file', lang)}", ""]
             out += _table(
-                ["Cell", "Severity", "Code", "Problem"],
-                [[i[5] or (f"row {i[4]}" if i[4] is not None else None), i[6], i[7], i[8]]
+                [words(f"col.{c}", lang) for c in ("cell", "severity", "code", "problem")],
+                [[_text(i.cell) if i.cell else (words("problems.row", lang, row=i.row) if i.row is not None
+                                                 else None),
+                  words(f"severity.{i.severity}", lang), i.code, _text(i.message)]
                  for i in sheet_issues],
             )
             out.append("")
-    return "\n".join(out)
+    return out + note
 
 
 # --- charts -------------------------------------------------------------------------
@@ -596,26 +844,45 @@ def _save(figure: Figure, path: Path) -> None:
     figure.savefig(path, format="png", dpi=100, metadata={"Software": None})
 
 
+def time_axis(quarterly: Sequence[tuple]) -> tuple[list[int], list[str], list[int]]:
+    """Where the quarters chart marks time: (labelled ticks, their labels, a tick per quarter).
+
+    ``quarterly`` rows start with period, fiscal year and quarter number.
+    Every quarter gets a tick; up to 12 quarters each is labelled, beyond that
+    each fiscal year at its Q1. The first and the current (last) quarter are
+    always labelled in full; a fiscal-year label closer than 3 quarters to
+    either is left out so the labels do not overlap.
+    """
+    every = list(range(len(quarterly)))
+    if len(quarterly) <= 12:
+        return every, [r[0] for r in quarterly], every
+    first, last = 0, len(quarterly) - 1
+    years = [i for i, r in enumerate(quarterly) if r[2] == 1 and i - first >= 3 and last - i >= 3]
+    ticks = [first, *years, last]
+    labels = [quarterly[first][0], *(quarterly[i][1] for i in years), quarterly[last][0]]
+    return ticks, labels, every
+
+
 def _figures_chart(w: _Warehouse, path: Path) -> None:
     figure = Figure(figsize=(9, 4.5))
     ax = figure.add_subplot()
-    periods = [r[0] for r in w.quarterly]
-    x = list(range(len(periods)))
+    x = list(range(len(w.quarterly)))
     for i, m in enumerate(MEASURES):
         ax.plot(x, [r[3 + i] for r in w.quarterly], marker="o" if len(x) <= 12 else None,
-                markersize=3, label=MEASURE_LABELS[m])
-    if len(periods) <= 12:
-        ticks = x
-        labels = periods
-    else:  # one tick per fiscal year, at its first quarter
-        ticks = [i for i, r in enumerate(w.quarterly) if r[2] == 1] or x[:1]
-        labels = [w.quarterly[i][1] for i in ticks]
+                markersize=3, label=words(f"measure.{m}"))
+    ticks, labels, every = time_axis(w.quarterly)
+    ax.set_xticks(every, minor=True)
     ax.set_xticks(ticks, labels, rotation=45, ha="right", fontsize=8)
+    ax.get_xticklabels()[-1].set_fontweight("bold")  # the roll-up's own quarter
+    ax.tick_params(axis="x", which="minor", length=3)
+    ax.tick_params(axis="x", which="major", length=6)
+    ax.set_xlabel("Quarter (a tick per quarter; fiscal years start in April)", fontsize=8)
     ax.set_ylabel("People counted nationally")
     ax.set_title("People counted nationally, by quarter")
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(axis="y", alpha=0.3)
+    ax.grid(axis="x", which="major", alpha=0.15)
     ax.legend(loc="upper left", fontsize=8)
     figure.tight_layout()
     _save(figure, path)
@@ -623,7 +890,7 @@ def _figures_chart(w: _Warehouse, path: Path) -> None:
 
 def _jobs_chart(w: _Warehouse, path: Path) -> None:
     outcomes = dict(w.jobs_by_outcome)
-    labels = ["Counts (qualifying)"] + [JOB_REASON_LABELS[r] for r in JOB_REASONS]
+    labels = ["Counts (qualifying)"] + [messages.job_reason(r)[0] for r in JOB_REASONS]
     values = [outcomes.get(None, 0)] + [outcomes.get(r, 0) for r in JOB_REASONS]
     figure = Figure(figsize=(9, 4.5))
     ax = figure.add_subplot()
@@ -655,13 +922,18 @@ def write_reports(
     registry: Mapping[str, Community],
     community_feedback: Mapping[str, str] | None = None,
     code_meanings: Mapping[str, str] | None = None,
+    file_names: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> Path:
     """Write ``REPORTS/<period>/national.md``, its charts and a page per community.
 
     Returns the path of ``national.md``. ``community_feedback[code]`` (Markdown)
     replaces the community's list of validation issues when given.
+    ``file_names[(sha256, status)]`` are the files (folder relative to --raw)
+    of the warehouse's workbooks (``summary.workbook_names``): the warehouse
+    holds no file names, so without them a workbook is named by its label.
+    Same warehouse and names, same bytes.
     """
-    w = _read(warehouse_path, quarter)
+    w = _read(warehouse_path, quarter, file_names)
     folder = Path(reports_dir) / quarter.label
     (folder / "charts").mkdir(parents=True, exist_ok=True)
     (folder / "communities").mkdir(parents=True, exist_ok=True)

@@ -18,32 +18,47 @@ ISSUE_COLUMNS = ["file_name", "community_code", "period", "sheet", "row", "colum
                  "code", "message", "value"]
 
 
-def workbook_title(submission: Submission) -> str:
-    """How reports name a workbook: by quarter, date and content, never by file name."""
-    if submission.language == "fr":
-        return f"Classeur {submission.sha256[:8]} ({submission.period}, soumis le {submission.submitted_on})"
-    return f"Workbook {submission.sha256[:8]} ({submission.period}, submitted on {submission.submitted_on})"
+def warehouse_label(sha256: str) -> str:
+    """How the warehouse names a workbook: by its content, never by its file name.
+
+    Analysts' views must not change when files are renamed or moved (issue 7),
+    so the ``file_name`` columns hold this label; the reports, which the flow
+    hands the real names, name each file as the community named it.
+    """
+    return f"workbook {sha256[:8]}"
+
+
+def workbook_names(submissions: list[Submission]) -> dict[tuple[str, str], list[str]]:
+    """The file names (folder relative to --raw) of the workbooks, by (sha256, status), sorted.
+
+    The same bytes may lie under several names; their rows in the warehouse
+    differ only by status, so the pair picks out each one.
+    """
+    names: dict[tuple[str, str], list[str]] = {}
+    for s in submissions:
+        names.setdefault((s.sha256, s.status), []).append(s.file_name)
+    return {key: sorted(found) for key, found in sorted(names.items())}
 
 
 def submissions_frame(submissions: list[Submission]) -> pd.DataFrame:
     """One row per workbook found, whatever its status."""
     rows = [{
         "community_code": s.community_code, "period": s.period.label if s.period else None,
-        "file_name": s.file_name, "sha256": s.sha256,
+        "file_name": warehouse_label(s.sha256), "sha256": s.sha256,
         "submitted_on": pd.Timestamp(s.submitted_on) if s.submitted_on else pd.NaT,
         "status": s.status, "rows_read": s.rows_read, "rows_rejected": s.rows_rejected,
         "reason": s.reason, "tracks_jobs": s.tracks_jobs, "language": s.language,
     } for s in submissions]
     frame = pd.DataFrame(rows, columns=SUBMISSION_COLUMNS)
     frame["submitted_on"] = pd.to_datetime(frame["submitted_on"])
-    return frame.sort_values(["community_code", "period", "file_name", "sha256"], na_position="last",
+    return frame.sort_values(["community_code", "period", "sha256", "status"], na_position="last",
                              kind="stable").reset_index(drop=True)
 
 
 def issues_frame(submissions: list[Submission]) -> pd.DataFrame:
     """One row per problem, the value masked in name, email and phone columns."""
     rows = [{
-        "file_name": s.file_name, "community_code": i.community_code or s.community_code,
+        "file_name": warehouse_label(s.sha256), "community_code": i.community_code or s.community_code,
         "period": i.period or (s.period.label if s.period else None), "sheet": i.sheet,
         "row": i.row, "column": i.column, "cell": i.cell, "severity": i.severity, "code": i.code,
         "message": _masked_message(i), "value": i.masked_value,

@@ -20,7 +20,7 @@ from prefect.cache_policies import NONE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from connector_rollup import clean, counting, feedback, history, identity, intake, report, summary, warehouse
+from connector_rollup import clean, counting, escape, feedback, history, identity, intake, report, summary, warehouse
 from connector_rollup.periods import Period
 from connector_rollup.pseudonym import load_key
 from connector_rollup.read import FileRejected, peek_community, read_bytes, sha256_of
@@ -70,7 +70,7 @@ class RollupResult:
         ]
         if self.not_read:
             lines.append(f"  Not read: {len(self.not_read)} file(s) under the raw folder are not .xlsx workbooks: "
-                         f"{', '.join(self.not_read)}. Open each in Excel and save it as .xlsx to include it.")
+                         f"{', '.join(map(escape.for_terminal, self.not_read))}. Open each in Excel and save it as .xlsx to include it.")
         if self.demo_key:
             lines.append("  Note: person keys use the documented DEMO key; set CONNECTOR_ROLLUP_KEY for real data.")
         return "\n".join(lines)
@@ -93,9 +93,32 @@ def discover(raw_dir: str, clean_dir: str, fingerprint: str) -> list[Workbook]:
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
 def intake_community(code: str, workbooks: list[Workbook], registry: dict[str, Community], clean_dir: str,
-                     fingerprint: str) -> list[tuple[Submission, bool]]:
-    """Validate one community's workbooks (or load them from the clean cache)."""
-    return intake.intake_workbooks([w.path for w in workbooks], registry, Path(clean_dir), fingerprint)
+                     fingerprint: str, raw_dir: str) -> list[tuple[Submission, bool]]:
+    """Validate one community's workbooks (or load them from the clean cache), named and attributed."""
+    results = intake.intake_workbooks([w.path for w in workbooks], registry, Path(clean_dir), fingerprint)
+    for w, (submission, _) in zip(workbooks, results):
+        name_and_attribute(submission, w, raw_dir, registry)
+    return results
+
+
+def name_and_attribute(submission: Submission, workbook: Workbook, raw_dir: str | Path,
+                       registry: dict[str, Community]) -> None:
+    """Give ``submission`` its file name as found under ``raw_dir`` and, when rejected, its community.
+
+    The name is the path relative to ``raw_dir`` with ``/`` between folders,
+    as the community (or whoever filed it) named it; reports show it. A
+    workbook rejected after discovery read a registered community on its
+    Submission sheet is that community's: its page and its line of the
+    national report show it with the reason. Changes ``submission`` in place.
+    """
+    name = workbook.path.relative_to(raw_dir).as_posix()
+    submission.file_name = name
+    for issue in submission.issues:
+        issue.file_name = name
+    if submission.community_code is None and workbook.community_code in registry:
+        submission.community_code = workbook.community_code
+        for issue in submission.issues:
+            issue.community_code = issue.community_code or workbook.community_code
 
 
 @task(cache_policy=NONE)
@@ -130,13 +153,17 @@ def load_warehouse(path: str, quarter: Period, counts, submissions, idres, quali
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
 def write_reports(warehouse_path: str, reports_dir: str, quarter: Period, registry, submissions) -> Path:
+    """The reports, naming each workbook by its file (the warehouse holds no file names)."""
     community_feedback = {}
     for s in sorted(submissions, key=lambda s: (str(s.period), s.file_name)):
         if s.community_code in registry and s.status != "superseded" and s.issues:
-            block = feedback.format_markdown(s, heading_level=3, title=summary.workbook_title(s))
+            title = report.workbook_label(s.file_name, s.period.label if s.period else None, s.submitted_on,
+                                          s.language)
+            block = feedback.format_markdown(s, heading_level=3, title=title)
             community_feedback[s.community_code] = community_feedback.get(s.community_code, "") + block + "\n"
     return report.write_reports(warehouse_path, reports_dir, quarter=quarter, registry=registry,
-                                community_feedback=community_feedback)
+                                community_feedback=community_feedback,
+                                file_names=summary.workbook_names(submissions))
 
 
 # Prefect's thread pool is unbounded by default: all 44 communities' workbooks would be read
@@ -160,14 +187,14 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
         identity.write_decisions_template(decisions_file)
 
     workbooks = discover(raw_dir, clean_dir, fingerprint)
-    not_read = [str(p.relative_to(raw_dir)) for p in intake.find_not_read(raw_dir)]
+    not_read = [p.relative_to(raw_dir).as_posix() for p in intake.find_not_read(raw_dir)]
     if not_read:
         logger.warning("Not read (not .xlsx workbooks; save them as .xlsx to include them): %s",
-                       ", ".join(not_read))
+                       ", ".join(map(escape.for_terminal, not_read)))
     by_community: dict[str, list[Workbook]] = {}
     for w in workbooks:
         by_community.setdefault(w.community_code, []).append(w)
-    futures = [intake_community.submit(code, group, registry, clean_dir, fingerprint)
+    futures = [intake_community.submit(code, group, registry, clean_dir, fingerprint, raw_dir)
                for code, group in sorted(by_community.items())]
     results = _with_progress(futures, len(workbooks))
     submissions = [s for s, _ in results]
@@ -224,12 +251,13 @@ def _with_progress(futures, total_workbooks: int) -> list[tuple[Submission, bool
 
 
 def _validation_summary(submissions: list[Submission], not_read: list[str] = ()) -> str:
+    md = escape.for_markdown  # file names are the communities' own text
     lines = ["# Validation summary", "", "| community | period | file | status | rows read | rows rejected | errors | warnings |",
              "|---|---|---|---|---:|---:|---:|---:|"]
     for s in sorted(submissions, key=lambda s: (s.community_code or "~", str(s.period), s.file_name)):
-        lines.append(f"| {s.community_code or '?'} | {s.period or '?'} | {s.file_name} | {s.status} | "
+        lines.append(f"| {s.community_code or '?'} | {s.period or '?'} | {md(s.file_name)} | {s.status} | "
                      f"{s.rows_read} | {s.rows_rejected} | {len(s.errors)} | {len(s.warnings)} |")
     if not_read:
         lines += ["", "Not read, because they are not .xlsx workbooks (save them as .xlsx to include them):", ""]
-        lines += [f"- {name}" for name in not_read]
+        lines += [f"- {md(name)}" for name in not_read]
     return "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ from builders import connectee, connector, introduction, job, submission_rows, w
 
 
 def _write_submissions(raw):
-    """Two Halifax quarters, a Montréal quarter with a person known in Halifax, a broken file."""
+    """Two Halifax quarters, a Montréal quarter with a person known in Halifax, two broken files."""
     (raw / "a").mkdir(parents=True)
     (raw / "b").mkdir()
     write_workbook(
@@ -41,6 +41,10 @@ def _write_submissions(raw):
         introductions=[introduction("M1", "K1", **{"Introduction date": dt.date(2025, 3, 1)})],
     )
     (raw / "broken.xlsx").write_text("a,b\n1,2\n")
+    write_workbook(  # rejected, but its Submission sheet says whose it is
+        raw / "a" / "hfx-no-intros.xlsx", submission=submission_rows(quarter="2024-25-Q4"),
+        connectees=[connectee("E9")], connectors=[connector("C9")], drop_sheets=("introductions",),
+    )
     (raw / "b" / "old-format.xls").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(508))  # not read: named in the summary
 
 
@@ -58,6 +62,7 @@ def runs(prefect_harness, tmp_path_factory):
     raw = tmp / "raw"
     _write_submissions(raw)
     first = _run(tmp, raw, "first")
+    shutil.copytree(first.national_report.parent, tmp / "first-reports")  # the next run writes over them
     again = _run(tmp, raw, "first")
     moved = tmp / "moved"
     (moved / "deep" / "er").mkdir(parents=True)
@@ -65,13 +70,14 @@ def runs(prefect_harness, tmp_path_factory):
     shutil.copy2(raw / "b" / "hfx-q4.xlsx", moved / "aaa.xlsx")
     shutil.copy2(raw / "b" / "mtl.xlsx", moved / "deep" / "0-first.xlsx")
     shutil.copy2(raw / "broken.xlsx", moved / "deep" / "other-name.xlsx")
+    shutil.copy2(raw / "a" / "hfx-no-intros.xlsx", moved / "deep" / "er" / "sans intros.xlsx")
     renamed = _run(tmp, moved, "renamed")
     return tmp, first, again, renamed
 
 
 def test_flow_counts_reports_and_warehouse(runs):
     tmp, first, _, _ = runs
-    assert first.workbooks == {"found": 4, "accepted": 3, "superseded": 0, "rejected": 1, "unchanged": 0}
+    assert first.workbooks == {"found": 5, "accepted": 3, "superseded": 0, "rejected": 2, "unchanged": 0}
     assert first.not_read == [str(Path("b") / "old-format.xls")]
     assert ("Not read: 1 file(s) under the raw folder are not .xlsx workbooks: b/old-format.xls. "
             "Open each in Excel and save it as .xlsx to include it.") in first.summary()
@@ -86,7 +92,7 @@ def test_flow_counts_reports_and_warehouse(runs):
                           "where community_code = 'QC-MTL' and period = '2024-25-Q4'").fetchone()
         assert mtl == (1, 1)  # each community counts its own people
         statuses = dict(con.execute("select status, count(*) from submissions group by status").fetchall())
-        assert statuses == {"accepted": 3, "rejected": 1}
+        assert statuses == {"accepted": 3, "rejected": 2}
         unknown = con.execute("select cell, severity from validation_issues where code = 'unknown_connector'"
                               ).fetchall()
         assert unknown == [("B3", "error")]
@@ -114,17 +120,56 @@ def test_artifacts_published_on_the_flow_run(runs):
 
 def test_rerun_with_unchanged_workbooks_reads_none_again(runs):
     _, first, again, _ = runs
-    assert again.workbooks["unchanged"] == 4
+    assert again.workbooks["unchanged"] == 5
     assert again.headline == first.headline
 
 
-def test_renamed_and_moved_files_give_the_same_report_bytes(runs):
-    tmp, first, _, renamed = runs
-    a, b = first.national_report.parent, renamed.national_report.parent
-    names = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    assert names == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
-    for name in names:
-        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+def _analyst_views(warehouse: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        views = [v for v, in con.execute("select view_name from duckdb_views() where not internal").fetchall()]
+        return {v: con.execute(f"select * from {v} order by all").fetchall() for v in sorted(views)}
+
+
+def test_renamed_and_moved_files_change_only_the_names_in_the_reports(runs):
+    """Every file renamed and moved into other folders: the same figures and warehouse; the reports name the new files."""
+    _, first, _, renamed = runs
+    assert renamed.headline == first.headline and renamed.workbooks == first.workbooks
+    assert _analyst_views(renamed.warehouse) == _analyst_views(first.warehouse)
+    before = first.national_report.parent / "communities" / "NS-HFX.md"
+    after = renamed.national_report.parent / "communities" / "NS-HFX.md"
+    before, after = before.read_text(encoding="utf-8"), after.read_text(encoding="utf-8")
+    assert ("Your workbook b/hfx-q4.xlsx (2024-25-Q4, submitted on 15 April 2025) was received and used."
+            in before)
+    assert "Your workbook aaa.xlsx (2024-25-Q4, submitted on 15 April 2025) was received and used." in after
+    assert "| 2024-25-Q3 | deep/er/zzz.xlsx | 20 January 2025 | accepted |" in after
+    # the rejected workbook whose Submission sheet names Halifax is Halifax's, with its reason
+    assert ("| quarter unreadable | deep/er/sans intros.xlsx | — | rejected | 0 | 0 | The workbook has no "
+            "'Introductions' sheet, which is required: use the template, which has every sheet. |") in after
+    national = renamed.national_report.read_text(encoding="utf-8")
+    assert ("  - Halifax (NS-HFX): deep/er/sans intros.xlsx (quarter unreadable) was rejected. The workbook "
+            "has no 'Introductions' sheet, which is required: use the template, which has every sheet.") in national
+    assert "- deep/other-name.xlsx (quarter unreadable): The file is not an Excel workbook" in national
+    # Only the names differ, and a re-run on the same files gives the same bytes.
+    for page in ("national.md", "communities/NS-HFX.md", "communities/QC-MTL.md", "communities/ON-OTT.md"):
+        a = (first.national_report.parent / page).read_text(encoding="utf-8")
+        b = (renamed.national_report.parent / page).read_text(encoding="utf-8")
+        for old, new in (("a/hfx-q3.xlsx", "deep/er/zzz.xlsx"), ("b/hfx-q4.xlsx", "aaa.xlsx"),
+                         ("b/mtl.xlsx", "deep/0-first.xlsx"), ("a/hfx-no-intros.xlsx", "deep/er/sans intros.xlsx"),
+                         ("broken.xlsx", "deep/other-name.xlsx")):
+            a = a.replace(old, new)
+        assert a == b, page
+    charts = sorted((first.national_report.parent / "charts").iterdir())
+    for chart in charts:
+        assert chart.read_bytes() == (renamed.national_report.parent / "charts" / chart.name).read_bytes()
+
+
+def test_a_rerun_on_the_same_files_gives_the_same_report_bytes(runs):
+    tmp, _, again, _ = runs
+    before, after = tmp / "first-reports", again.national_report.parent
+    files = sorted(p.relative_to(before) for p in before.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(after) for p in after.rglob("*") if p.is_file())
+    for name in files:
+        assert (before / name).read_bytes() == (after / name).read_bytes(), name
 
 
 GOLDEN = Path(__file__).parent / "golden" / "national-2026-27-Q2.md"
@@ -146,3 +191,22 @@ def test_bundled_sample_national_report_matches_the_golden_copy(prefect_harness,
         GOLDEN.write_text(national, encoding="utf-8")
     assert national == GOLDEN.read_text(encoding="utf-8")
     assert result.workbooks == {"found": 177, "accepted": 173, "superseded": 1, "rejected": 3, "unchanged": 0}
+
+
+def test_a_rejected_workbook_takes_the_registered_community_its_submission_sheet_names(registry, tmp_path):
+    """Plain function, no Prefect: the name is the path under --raw; the community only if registered."""
+    from connector_rollup.validate import Issue, Submission
+    from flows.rollup import Workbook, name_and_attribute
+
+    def rejected():
+        issue = Issue("x.xlsx", "", None, "", "", "error", "missing_sheet", "", "No Introductions sheet.")
+        return Submission("x.xlsx", "0" * 64, "rejected", reason="No Introductions sheet.", issues=[issue])
+
+    raw = tmp_path / "raw"
+    mine = rejected()
+    name_and_attribute(mine, Workbook(raw / "Halifax" / "T4 v2.xlsx", "0" * 64, 0.0, "NS-HFX"), raw, registry)
+    assert (mine.file_name, mine.community_code) == ("Halifax/T4 v2.xlsx", "NS-HFX")
+    assert (mine.issues[0].file_name, mine.issues[0].community_code) == ("Halifax/T4 v2.xlsx", "NS-HFX")
+    unregistered = rejected()
+    name_and_attribute(unregistered, Workbook(raw / "barrie.xlsx", "0" * 64, 0.0, "ON-BARR"), raw, registry)
+    assert (unregistered.file_name, unregistered.community_code) == ("barrie.xlsx", None)

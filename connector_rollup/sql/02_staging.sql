@@ -194,7 +194,7 @@ from source;
 comment on table stg_submissions is 'Staging: one row per workbook found under the raw folder.';
 comment on column stg_submissions.community_code is 'Community code from the Submission sheet; NULL when the file was rejected before it could be read.';
 comment on column stg_submissions.period is 'Reporting quarter from the Submission sheet; NULL when unreadable.';
-comment on column stg_submissions.file_name is 'The workbook''s file name.';
+comment on column stg_submissions.file_name is 'The workbook named by its content (workbook and 8 hex digits of sha256), never by its file name.';
 comment on column stg_submissions.sha256 is 'SHA-256 of the workbook''s bytes (identifies the exact file).';
 comment on column stg_submissions.submitted_on is 'Submitted-on date from the Submission sheet.';
 comment on column stg_submissions.status is 'accepted (used), superseded (replaced by a later file for the same quarter) or rejected (file error, nothing used).';

@@ -13,9 +13,9 @@ select * from source
 order by community_code nulls last, period nulls last, submitted_on nulls last, file_name;
 
 comment on view submissions is 'One row per workbook found, with what became of it. Rules: submission-workbook.md (Several submissions, Errors).';
-comment on column submissions.community_code is 'Community code from the Submission sheet; NULL when the file was rejected before it could be read.';
+comment on column submissions.community_code is 'Community code from the Submission sheet, also of a rejected workbook whose sheet could be read; NULL when no registered community could be read from it.';
 comment on column submissions.period is 'Reporting quarter from the Submission sheet; NULL when unreadable.';
-comment on column submissions.file_name is 'The workbook''s file name.';
+comment on column submissions.file_name is 'The workbook named by its content, workbook and the first 8 hex digits of sha256: the same whatever the file is called or wherever it lies (the reports name the file itself).';
 comment on column submissions.sha256 is 'SHA-256 of the workbook''s bytes (identifies the exact file).';
 comment on column submissions.submitted_on is 'Submitted-on date from the Submission sheet.';
 comment on column submissions.status is 'accepted (used), superseded (replaced by a later workbook for the same quarter) or rejected (file error, nothing used).';
@@ -36,7 +36,7 @@ select * from source
 order by file_name, sheet nulls first, "row" nulls first, cell, code;
 
 comment on view validation_issues is 'One row per problem found in a workbook. The message quotes the value found, masked in name, email and phone columns, an ID replaced by its key. Rules: submission-workbook.md (Errors).';
-comment on column validation_issues.file_name is 'The workbook holding the problem.';
+comment on column validation_issues.file_name is 'The workbook holding the problem, named as in submissions.file_name.';
 comment on column validation_issues.community_code is 'The workbook''s community; NULL when unreadable.';
 comment on column validation_issues.period is 'The workbook''s reporting quarter; NULL when unreadable.';
 comment on column validation_issues.sheet is 'The sheet holding the problem; NULL for a problem with the whole file.';
