@@ -145,6 +145,7 @@ def test_renamed_and_moved_files_change_only_the_names_in_the_reports(runs):
     # the rejected workbook whose Submission sheet names Halifax is Halifax's, with its reason
     assert ("| quarter unreadable | deep/er/sans intros.xlsx | — | rejected | 0 | 0 | The workbook has no "
             "'Introductions' sheet, which is required: use the template, which has every sheet. |") in after
+    assert "### deep/er/sans intros.xlsx (quarter unreadable)" in after and "None" not in after
     national = renamed.national_report.read_text(encoding="utf-8")
     assert ("  - Halifax (NS-HFX): deep/er/sans intros.xlsx (quarter unreadable) was rejected. The workbook "
             "has no 'Introductions' sheet, which is required: use the template, which has every sheet.") in national
