@@ -416,3 +416,21 @@ def test_small_shares_are_not_shown_as_zero():
     assert report._percent(0, 111_614) == "0.0%"
     assert report._percent(56, 111_614) == "0.1%"
     assert report._percent(1, 3) == "33.3%"
+
+
+def test_a_community_name_with_markup_is_shown_as_text(tmp_path):
+    """Pipes, an image, a tag and a terminal escape in a name: one table cell, shown literally."""
+    name = "Victoria | ![x](http://remote/x.png) <img src=x onerror=alert(1)>\x1b]8;;http://evil\x07"
+    registry = {**REGISTRY, "BC-VIC": Community("BC-VIC", name, "BC", frozenset({"newcomer"}),
+                                                dt.date(2016, 4, 1))}
+    path = tmp_path / "warehouse.duckdb"
+    build_warehouse(path, **{**inputs(), "registry": registry})
+    national = write_reports(path, tmp_path / "reports", quarter=QUARTER, registry=registry, file_names=FILE_NAMES)
+    shown = ("Victoria \\| !\\[x\\](http://remote/x.png) &lt;img src=x onerror=alert(1)&gt;"
+             "\\x1b\\]8;;http://evil\\x07")
+    text = national.read_text(encoding="utf-8")
+    assert f"| BC-VIC | {shown} | 0 / 0 / 0 |" in text
+    assert f"- **Missing (1)**: {shown} (BC-VIC)." in text
+    page = (national.parent / "communities" / "BC-VIC.md").read_text(encoding="utf-8")
+    assert page.startswith(f"# {shown} (BC-VIC): roll-up for 2024-25-Q4")
+    assert "\x1b" not in text + page and "![x](" not in text + page
