@@ -29,8 +29,8 @@ FILE_MESSAGES: dict[str, tuple[str, str]] = {
         "Le classeur est protégé par un mot de passe : retirez-le (Fichier > Informations > Protéger le classeur) et renvoyez-le.",
     ),
     "old_xls": (
-        "The file is an old-format Excel workbook (.xls): open it in Excel and save it as an .xlsx workbook.",
-        "Le fichier est un classeur Excel d'ancien format (.xls) : ouvrez-le dans Excel et enregistrez-le au format .xlsx.",
+        "The file is an old-format Excel workbook (.xls): save it as .xlsx (in Excel, File > Save As > Excel Workbook (.xlsx); in LibreOffice, File > Save As > Excel 2007-365 (.xlsx)) and send it again.",
+        "Le fichier est un classeur Excel d'ancien format (.xls) : enregistrez-le en .xlsx (dans Excel, Fichier > Enregistrer sous > Classeur Excel (.xlsx); dans LibreOffice, Fichier > Enregistrer sous > Excel 2007-365 (.xlsx)) et renvoyez-le.",
     ),
     "not_xlsx_text": (
         "The file is not an Excel workbook but a text or CSV file with an Excel file name: open it in Excel and save it as an .xlsx workbook.",
@@ -87,6 +87,22 @@ FILE_MESSAGES: dict[str, tuple[str, str]] = {
     "bad_submitted_on": (
         "The Submitted on date '{value}' in {cell} cannot be read: write it as YYYY-MM-DD, for example 2025-04-15.",
         "La date Soumis le « {value} » en {cell} ne peut pas être lue : écrivez-la sous la forme AAAA-MM-JJ, p. ex. 2025-04-15.",
+    ),
+    "submission_excel_error": (
+        "{field} in {cell} holds the Excel error value '{value}' (a formula that failed), not a value: type the {field} itself and save again.",
+        "« {field} » en {cell} contient la valeur d'erreur Excel « {value} » (une formule qui a échoué), pas une valeur : tapez la valeur elle-même et enregistrez de nouveau.",
+    ),
+    "ods_file": (
+        "The file is an OpenDocument spreadsheet (.ods, LibreOffice's own format), not an Excel workbook: save it as .xlsx (in LibreOffice, File > Save As > Excel 2007-365 (.xlsx); in Excel, File > Save As > Excel Workbook (.xlsx)) and send that file.",
+        "Le fichier est un classeur OpenDocument (.ods, le format propre à LibreOffice), pas un classeur Excel : enregistrez-le en .xlsx (dans LibreOffice, Fichier > Enregistrer sous > Excel 2007-365 (.xlsx); dans Excel, Fichier > Enregistrer sous > Classeur Excel (.xlsx)) et envoyez ce fichier.",
+    ),
+    "numbers_file": (
+        "The file is an Apple Numbers spreadsheet, not an Excel workbook: in Numbers, choose File > Export To > Excel and send the .xlsx file it makes.",
+        "Le fichier est une feuille de calcul Apple Numbers, pas un classeur Excel : dans Numbers, choisissez Fichier > Exporter vers > Excel et envoyez le fichier .xlsx obtenu.",
+    ),
+    "csv_file": (
+        "The file is a CSV text file, which holds one sheet only, not an Excel workbook: copy its rows into the submission template and save that as .xlsx (in Excel, File > Save As > Excel Workbook (.xlsx); in LibreOffice, File > Save As > Excel 2007-365 (.xlsx)).",
+        "Le fichier est un fichier texte CSV, qui ne contient qu'une feuille, pas un classeur Excel : copiez ses lignes dans le modèle de soumission et enregistrez celui-ci en .xlsx (dans Excel, Fichier > Enregistrer sous > Classeur Excel (.xlsx); dans LibreOffice, Fichier > Enregistrer sous > Excel 2007-365 (.xlsx)).",
     ),
 }
 
@@ -180,6 +196,27 @@ CELL_MESSAGES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("{column} in the Submission sheet: '{value}' is not valid.",
          "{column} dans la feuille Soumission : « {value} » n'est pas valide."),
         ("{expected}", "{expected}"),
+    ),
+    "excel_error": (
+        ("{column} holds the Excel error value '{value}' (a formula that failed), not a value.",
+         "{column} contient la valeur d'erreur Excel « {value} » (une formule qui a échoué), pas une valeur."),
+        ("Correct the formula or what it looks up (#N/A: the lookup found nothing), or type the value itself; "
+         "leave the cell empty only if the column is optional. The row is not counted until then.",
+         "Corrigez la formule ou ce qu'elle recherche (#N/A : la recherche n'a rien trouvé), ou tapez la valeur "
+         "elle-même; ne laissez la cellule vide que si la colonne est facultative. La ligne n'est pas comptée d'ici là."),
+    ),
+    "jobs_sheet_empty": (
+        ("{column} is Yes, but the {sheet} sheet is empty or missing: no job is counted for this quarter.",
+         "{column} est Oui, mais la feuille {sheet} est vide ou absente : aucun emploi n'est compté pour ce trimestre."),
+        ("Fill in the {sheet} sheet, one row per job found, or set {column} to No if your program does not track jobs.",
+         "Remplissez la feuille {sheet}, une ligne par emploi obtenu, ou mettez {column} à Non si votre programme ne suit pas les emplois."),
+    ),
+    # Not a code of its own: added to the message of a cell that lies in a merged range.
+    "merged_cell": (
+        ("The cell is part of the merged range {range}, whose value only its first cell ({first}) holds.",
+         "La cellule fait partie de la plage fusionnée {range}, dont seule la première cellule ({first}) contient la valeur."),
+        ("Unmerge the range (Home > Merge & Center > Unmerge Cells) and type the value in each row.",
+         "Annulez la fusion (Accueil > Fusionner et centrer > Annuler Fusionner cellules) et tapez la valeur dans chaque ligne."),
     ),
 }
 
@@ -299,6 +336,17 @@ CODE_MEANINGS: dict[str, tuple[str, str]] = {
                           "le code de communauté n'est pas dans le registre"),
     "bad_quarter": ("the reporting quarter cannot be read", "le trimestre déclaré ne peut pas être lu"),
     "bad_submitted_on": ("the Submitted on date cannot be read", "la date Soumis le ne peut pas être lue"),
+    "excel_error": ("a cell holds an Excel error value such as #N/A (a failed formula)",
+                    "une cellule contient une valeur d'erreur Excel comme #N/A (une formule qui a échoué)"),
+    "submission_excel_error": ("a required field of the Submission sheet holds an Excel error value",
+                               "un champ obligatoire de la feuille Soumission contient une valeur d'erreur Excel"),
+    "jobs_sheet_empty": ("Tracks jobs is Yes but the Jobs sheet is empty or missing",
+                         "Suivi des emplois est Oui mais la feuille Emplois est vide ou absente"),
+    "ods_file": ("an OpenDocument spreadsheet (.ods), not an .xlsx workbook",
+                 "un classeur OpenDocument (.ods), pas un classeur .xlsx"),
+    "numbers_file": ("an Apple Numbers spreadsheet, not an .xlsx workbook",
+                     "une feuille de calcul Apple Numbers, pas un classeur .xlsx"),
+    "csv_file": ("a CSV text file, not an .xlsx workbook", "un fichier texte CSV, pas un classeur .xlsx"),
 }
 
 
