@@ -10,6 +10,15 @@ decompression bomb (whatever sizes the zip directory declares), XML entity
 declarations in any part, a shared-string table or a sheet extent that would
 make calamine allocate gigabytes (a 7 KB file with one cell in XFD1048576
 asks it for 550 GB, and Rust aborts the process rather than raise).
+
+What real applications write and calamine alone would get wrong is mended
+here, in memory, before calamine reads it: XML parts in UTF-16 are transcoded
+to UTF-8 (calamine cannot parse them; the DOCTYPE check then runs on the
+UTF-8); cells whose value is empty (a formula returning "" filled down to row
+1,048,576) are dropped from a sheet that would otherwise be too large to read;
+Excel error values (``#N/A``), which calamine gives as ``""``, are put back as
+``values.ExcelError``. The workbook's date system (1900 or 1904) and each
+sheet's merged ranges are returned with the cells.
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ from connector_rollup.contract import (
     Sheet,
 )
 from connector_rollup.registry import CODE_PATTERN
-from connector_rollup.values import fold, is_blank
+from connector_rollup.values import ExcelError, fold, is_blank
 
 MAX_TITLE_ROWS = 10
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -65,6 +74,15 @@ WORKSHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 # Parts calamine and openpyxl never parse as XML (pictures).
 _MEDIA = re.compile(r"^xl/media/[^/]+\.(?:png|jpe?g|gif|bmp|tiff?|emf|wmf|svg)$", re.IGNORECASE)
 _XML_DECLARATION = re.compile(rb"!(?i:doctype|entity)")
+# How a part in UTF-16 or UTF-32 begins: a byte-order mark, or the '<' of its declaration.
+_WIDE_STARTS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                (b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
+                (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"))
+_ENCODING_DECLARED = re.compile(r"""^(<\?xml\s[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
+# A cell holding an Excel error value is typed t="e" (any quoting, spaces around '=').
+_ERROR_TYPE = re.compile(rb"""\st\s*=\s*(?:"e"|'e')""")
+# The error values calamine reads; it refuses the whole sheet for the newer ones (#SPILL!, #CALC!...).
+_CALAMINE_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!"})
 
 # Where a sheet's cells may lie. calamine (quick-xml) is lenient: it takes a
 # cell's position from its LAST r attribute, quoted either way, spaced any
@@ -82,8 +100,16 @@ _OTHER_R = re.compile(rb"r(?<![\w:.-]r)(?<!<c r)(?<!<row r)\s*=")
 #    formatting Excel writes for a million blank rows) do not count.
 _REFLESS_CELL = re.compile(rb'<c(?! r="[A-Z]{1,3}[0-9]{1,7}")[\s/>]')
 _LT_IN_VALUE = re.compile(rb"""=\s*(?:"[^"<]*<|'[^'<]*<)""")
-_VALUED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"'
-                          rb"""(?>[^<>"']++|"[^"]*+"|'[^']*+')*+(?<!/)>(?!\s*</c>)""")
+#    A cell calamine keeps has content; one that holds no value, only perhaps a
+#    formula and an empty <v> (a formula returning "" filled down), is blank to
+#    the contract however far it lies, and is dropped before calamine reads
+#    the sheet (``_without_empty_cells``).
+_IN_TAG = rb"""(?>[^<>"']++|"[^"]*+"|'[^']*+')*+"""  # a start tag's attributes, quotes respected
+_EMPTY_VALUE = (rb"\s*(?:<f\b" + _IN_TAG + rb"(?:(?<=/)>|(?<!/)>[^<]*</f>)\s*)?"
+                rb"(?:<v\s*/>\s*|<v\s*>\s*</v>\s*|<is>\s*<t\b" + _IN_TAG + rb"(?:(?<=/)>|(?<!/)>\s*</t>)\s*</is>\s*)?</c>")
+_VALUED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"' + _IN_TAG + rb"(?<!/)>(?!" + _EMPTY_VALUE + rb")")
+_EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,7}"' + _IN_TAG + rb"(?<!/)>" + _EMPTY_VALUE)
+_EMPTY_ROW = re.compile(rb"<row\b" + _IN_TAG + rb"(?:(?<=/)>|(?<!/)>\s*</row>)")
 # 3. otherwise parse it (expat, streaming) and follow calamine's counters.
 _REF = re.compile(r"([A-Za-z]*)([0-9]*)")
 _ATTRS = rb"""((?:[^>"']|"[^"]*"|'[^']*')*)"""
@@ -123,6 +149,11 @@ class RawSheet:
     unknown_headers: list[tuple[int, str]]
     rows: list[int]
     values: dict[str, list[object]]
+    # The sheet's merged ranges as Excel writes them ("A2:A3"): only a range's
+    # first cell holds its value, the others read blank.
+    merged: list[str] = field(default_factory=list)
+    # Some cell of a known column holds an Excel error value (``values.ExcelError``).
+    errors: bool = False
 
 
 @dataclass
@@ -140,6 +171,10 @@ class RawWorkbook:
     submission_sheet: str
     fields: dict[str, RawField]
     sheets: dict[str, RawSheet] = field(default_factory=dict)
+    # The workbook counts date serials from 1904-01-01 (<workbookPr date1904="1"/>).
+    date1904: bool = False
+    # Optional sheets present but holding nothing (key -> name): read as absent.
+    empty_sheets: dict[str, str] = field(default_factory=dict)
 
 
 def column_letter(index: int) -> str:
@@ -165,8 +200,8 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> RawWorkbook:
     path = Path(path)
     if data is None:
         data = read_bytes(path)
-    container = _check_container(data)
-    book = _open(data)
+    container = _check_container(data, name=path.name)
+    book = _open(container.data)  # the bytes as checked (UTF-16 parts transcoded)
 
     by_fold = {fold(name): name for name in reversed(book.sheet_names)}
     votes = {"en": 0, "fr": 0}
@@ -182,17 +217,25 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> RawWorkbook:
         for sheet in DATA_SHEETS:
             if sheet.required and sheet.key not in found:
                 raise FileRejected("missing_sheet", sheet=sheet.english, sheet_fr=sheet.french)
-        cells = _read_sheets(container, book, list(found.values()))
+        merged: dict[str, list[str]] = {}
+        errors: set[str] = set()
+        cells = _read_sheets(container, book, list(found.values()), merged, errors)
         workbook = RawWorkbook(
             file_name=path.name,
             sha256=sha256_of(data),
             language=language,
             submission_sheet=found["submission"],
             fields=_read_submission_fields(cells[found["submission"]]),
+            date1904=container.date1904,
         )
         for sheet in DATA_SHEETS:
-            if (name := found.get(sheet.key)) is not None:
-                workbook.sheets[sheet.key] = _read_data_sheet(sheet, name, cells[name])
+            if (name := found.get(sheet.key)) is None:
+                continue
+            if not sheet.required and not _kept_rows(cells[name], 0):
+                workbook.empty_sheets[sheet.key] = name  # not a cell filled: as good as absent
+                continue
+            workbook.sheets[sheet.key] = _read_data_sheet(sheet, name, cells[name], merged.get(name, ()),
+                                                          name in errors)
     except FileRejected as rejected:
         rejected.language = language  # the workbook was opened: its sheet names tell its language
         raise
@@ -210,7 +253,7 @@ def peek_community(data: bytes) -> str | None:
         # calamine parses a worksheet only when it is read: the data sheets are
         # left for the full read to check, which halves discovery's cost.
         container = _check_container(data, worksheets=False)
-        book = _open(data)
+        book = _open(container.data)
         by_fold = {fold(name): name for name in reversed(book.sheet_names)}
         name = _find_sheet(by_fold, SUBMISSION_SHEET, {"en": 0, "fr": 0})
         if name is None or not _check_worksheet(container, name):
@@ -257,6 +300,8 @@ class _Part:
     simple: bool = True  # passed check 1: no cell beyond Z99999
     odd: bool = False  # another r attribute, or prefixed cells: only expat can place them
     scanned: bool = True  # False: a worksheet left for _check_worksheet
+    wide: bool = False  # in UTF-16 or UTF-32: to transcode, not scanned further
+    errors: bool = False  # a worksheet that may hold error values (t="e")
 
 
 @dataclass
@@ -266,10 +311,18 @@ class _Container:
     sheet_parts: dict[str, str]  # sheet name -> part name, resolved as calamine does
     xml_bytes: int  # inflated bytes of every part scanned
     budget: int  # inflated bytes still allowed
+    date1904: bool = False  # the workbook's date system, from xl/workbook.xml
 
 
-def _sniff_not_zip(data: bytes) -> FileRejected:
-    """The rejection for a file that is not a zip: HTML, text/CSV or other bytes."""
+# File names that say "text" when the content is text: the message then names a CSV file.
+_TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".prn")
+
+
+def _sniff_not_zip(data: bytes, name: str = "") -> FileRejected:
+    """The rejection for a file that is not a zip: HTML, text/CSV or other bytes.
+
+    ``name`` (the file's name) only tells a CSV file from text given an Excel name.
+    """
     head = data[:4096]
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
@@ -286,14 +339,42 @@ def _sniff_not_zip(data: bytes) -> FileRejected:
         return FileRejected("not_xlsx", detail="it is a PDF document")
     if b"\x00" in head:
         return FileRejected("not_xlsx", detail="its content is not a spreadsheet")
+    if name.lower().endswith(_TEXT_SUFFIXES):
+        return FileRejected("csv_file")
     return FileRejected("not_xlsx_text")
 
 
-def _check_container(data: bytes, worksheets: bool = True) -> _Container:
+def _other_zip(data: bytes, members: list[zipfile.ZipInfo]) -> FileRejected:
+    """The rejection for a zip that is not an .xlsx: another application's spreadsheet, or an archive.
+
+    OpenDocument files (LibreOffice's .ods) name their kind in a first part
+    called ``mimetype``; Apple Numbers files hold ``Index/*.iwa`` parts (or
+    ``Index.zip`` in older versions).
+    """
+    names = [m.filename for m in members]
+    mimetype = next((m for m in members if m.filename == "mimetype"), None)
+    if mimetype is not None and mimetype.compress_size < 1024:
+        try:
+            kind = b"".join(_inflate(data, _Part(mimetype, _data_start(data, mimetype))))[:200]
+        except FileRejected:
+            kind = b""
+        if kind.strip().startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+            return FileRejected("ods_file")
+    if "Index.zip" in names or any(n.startswith("Index/") and n.endswith(".iwa") for n in names):
+        return FileRejected("numbers_file")
+    return FileRejected("not_xlsx_zip")
+
+
+def _check_container(data: bytes, worksheets: bool = True, name: str = "",
+                     transcoded: bool = False) -> _Container:
     """Refuse anything but a plain, reasonably sized, entity-free .xlsx zip.
 
     ``worksheets=False`` leaves the worksheet parts unscanned, for a caller
     that reads one sheet only and scans it first with ``_check_worksheet``.
+    ``name`` is the file's name, a hint where the content is ambiguous (text).
+    A workbook with parts in UTF-16 (or UTF-32) is rewritten in memory with
+    them in UTF-8 and checked again (``transcoded``): the returned
+    container's ``data`` are then the bytes calamine must open.
     """
     if len(data) > MAX_FILE_BYTES:
         raise FileRejected("too_large", megabytes=len(data) // (1024 * 1024))
@@ -306,7 +387,7 @@ def _check_container(data: bytes, worksheets: bool = True) -> _Container:
             raise FileRejected("password_protected")
         raise FileRejected("old_xls")
     if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):  # a zip's first part, or an empty zip
-        raise _sniff_not_zip(data)
+        raise _sniff_not_zip(data, name)
     if data.count(b"PK\x01\x02") > MAX_PARTS:  # central directory entries, before listing them
         raise FileRejected("not_xlsx", detail="it holds far more parts than a workbook")
     try:
@@ -318,7 +399,7 @@ def _check_container(data: bytes, worksheets: bool = True) -> _Container:
     if len(names) != len(members):  # two parts of one name: which one calamine reads is unclear
         raise FileRejected("corrupt")
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        raise FileRejected("not_xlsx_zip")
+        raise _other_zip(data, members)
     if "xl/workbook.bin" in names:
         raise FileRejected("not_xlsx", detail="it is a binary .xlsb workbook")
     declared = sum(m.file_size for m in members)
@@ -343,8 +424,13 @@ def _check_container(data: bytes, worksheets: bool = True) -> _Container:
                 if budget < 0:
                     raise _too_large_unpacked()
         parts[member.filename] = part
+    if any(part.wide for part in parts.values()):
+        if transcoded:  # cannot happen: every wide part was rewritten in UTF-8
+            raise FileRejected("unsafe_xml", part=next(n for n, p in parts.items() if p.wide))
+        return _check_container(_rewritten(data, parts, to_utf8=True), worksheets, name, transcoded=True)
     return _Container(data, parts, _sheet_parts(data, parts),
-                      sum(p.inflated for p in parts.values()), budget)
+                      sum(p.inflated for p in parts.values()), budget,
+                      _date1904(_part_text(data, parts, "xl/workbook.xml")))
 
 
 def _check_worksheet(container: _Container, name: str) -> bool:
@@ -437,7 +523,11 @@ def _windows(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, int]]:
 
 
 def _scan_part(data: bytes, part: _Part, budget: int) -> int:
-    """Inflate one part within the budget, refusing DTDs and UTF-16 XML; returns what is left."""
+    """Inflate one part within the budget, refusing DTDs; returns the budget left.
+
+    Flags the part ``wide`` (UTF-16/32: left for transcoding), ``simple``/``odd``
+    (where its cells may lie) and ``errors`` (a worksheet with t="e" cells).
+    """
     name = part.info.filename
     count_strings = name.lower().endswith("sharedstrings.xml")
     strings = 0
@@ -452,15 +542,21 @@ def _scan_part(data: bytes, part: _Part, budget: int) -> int:
                 raise _too_large_unpacked()
             if first:
                 first = False
-                # Excel writes UTF-8; a UTF-16/32 part would hide a DOCTYPE from a byte search.
-                if chunk.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<", b"\x00\x00\xfe\xff")):
-                    raise FileRejected("unsafe_xml", part=name)
+                # A UTF-16/32 part would hide a DOCTYPE from a byte search: it is transcoded
+                # to UTF-8 first (see _check_container), then scanned.
+                if _wide_encoding(chunk) is not None:
+                    part.wide = True
+                    return
                 if count_strings:
                     _check_string_table_tag(chunk[:_CARRY])
             yield chunk
 
+    worksheet = WORKSHEET_PART.match(name) is not None
     for window, end in _windows(counted()):
         end = abs(end)
+        # A cheap test first: most sheets hold no "e" in quotes at all.
+        if worksheet and not part.errors and (b'"e"' in window or b"'e'" in window):
+            part.errors = _ERROR_TYPE.search(window) is not None
         # A DOCTYPE may follow any amount of prolog: look everywhere, not at the start only.
         if b"!" in window and _XML_DECLARATION.search(window):
             raise FileRejected("unsafe_xml", part=name)
@@ -473,6 +569,70 @@ def _scan_part(data: bytes, part: _Part, budget: int) -> int:
             if strings > MAX_SHARED_STRINGS:
                 raise _too_many_strings(strings)
     return budget
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """The codec of an XML part that begins with ``head``, when it is UTF-16 or UTF-32; else None."""
+    for start, encoding in _WIDE_STARTS:
+        if head.startswith(start):
+            return encoding
+    return None
+
+
+def _to_utf8(name: str, content: bytes) -> bytes | None:
+    """A UTF-16/32 XML part in UTF-8, its declaration saying so; None for any other part.
+
+    Text that is not valid in its encoding is refused, as Excel would not open it.
+    """
+    encoding = _wide_encoding(content[:4])
+    if encoding is None or _MEDIA.match(name):
+        return None
+    try:
+        text = content.decode(encoding)
+    except UnicodeDecodeError:
+        raise FileRejected("not_xlsx", detail=f"its part {name} is not valid {encoding.upper()} text") from None
+    text = _ENCODING_DECLARED.sub(r'\1"UTF-8"', text.lstrip("\ufeff"), count=1)
+    return text.encode("utf-8")
+
+
+def _rewritten(data: bytes, parts: dict[str, _Part], replaced: dict[str, bytes] | None = None,
+               to_utf8: bool = False) -> bytes:
+    """The zip rebuilt in memory: the ``replaced`` parts' new content, the others' own (in UTF-8 if ``to_utf8``).
+
+    The other parts are inflated again within the whole budget (the sizes
+    declared in the directory are not trusted), and every part is deflated at
+    the fastest level: a rewrite is for the rare workbook that needs one.
+    """
+    replaced = replaced or {}
+    budget = MAX_UNCOMPRESSED_BYTES
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, part in parts.items():
+            content = replaced.get(name)
+            if content is None:
+                chunks = []
+                for chunk in _inflate(data, part):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise _too_large_unpacked()
+                    chunks.append(chunk)
+                content = b"".join(chunks)
+                if to_utf8:
+                    content = _to_utf8(name, content) or content
+            archive.writestr(part.info.filename, content)
+    return out.getvalue()
+
+
+_WORKBOOK_PR = re.compile(rb"<(?:[\w.-]+:)?workbookPr(?=[\s/>])" + _ATTRS + rb">")
+
+
+def _date1904(workbook_xml: bytes) -> bool:
+    """True when the workbook counts dates from 1904 (``<workbookPr date1904="1"/>``, or "true")."""
+    tag = _WORKBOOK_PR.search(workbook_xml)
+    if tag is None:
+        return False
+    value = next((v for k, v in _attributes(tag[1]).items() if k.rpartition(":")[2] == "date1904"), "")
+    return value in ("1", "true")  # as calamine reads it for date cells (xsd:boolean, no other spelling)
 
 
 def _check_string_table_tag(head: bytes) -> None:
@@ -531,40 +691,93 @@ def _sheet_parts(data: bytes, parts: dict[str, _Part]) -> dict[str, str]:
     return mapping
 
 
-def _guard_sheet(container: _Container, name: str) -> None:
-    """Refuse a sheet whose extent would make calamine allocate too much, before it is read."""
+def _guard_sheet(container: _Container, name: str) -> dict[str, bytes]:
+    """Refuse a sheet whose extent would make calamine allocate too much, before it is read.
+
+    Only cells holding a value count: a sheet whose far cells are all empty
+    (a formula returning "" filled down to row 1,048,576) is not refused. As
+    calamine would still allocate up to its last such cell, a part that needs
+    this check and holds empty cells is returned without them ({part name:
+    XML}), for the caller to read instead. Raises ``sheet_too_large`` when
+    the cells with values reach too far.
+    """
     part_name = container.sheet_parts.get(name)
     if part_name in container.parts:
         suspects = [container.parts[part_name]]
     else:  # not resolved as calamine would: check every part that is not simple
         suspects = list(container.parts.values())
+    stripped = {}
     for part in suspects:
         if part.simple:
             continue
-        extent = None if part.odd else _extent_from_refs(container.data, part)
-        rows, columns = extent or _extent(container.data, part, name)
+        found = None if part.odd else _extent_from_refs(container.data, part)
+        if found is None:  # expat's count errs high: every cell with content counts
+            (rows, columns), empty = _extent(container.data, part, name), False
+        else:
+            (rows, columns), empty = found
         if rows * columns > MAX_SHEET_CELLS:
             raise FileRejected("sheet_too_large", sheet=name, cell=cell_ref(columns - 1, rows), cells=rows * columns)
+        if empty:
+            stripped[part.info.filename] = _without_empty_cells(container.data, part)
+    return stripped
 
 
-def _extent_from_refs(data: bytes, part: _Part) -> tuple[int, int] | None:
-    """(last row, last column) of the cells with content, or None if a cell has no plain ref.
+def _extent_from_refs(data: bytes, part: _Part) -> tuple[tuple[int, int], bool] | None:
+    """((last row, last column) of the cells holding a value, whether any cell holds none).
 
-    Stops early once the extent passes ``MAX_SHEET_CELLS``.
+    None if a cell has no plain ref or cannot be cut out whole (then expat
+    must place it). A cell without a value is a formula (or nothing) with an
+    empty ``<v>``: calamine keeps it (as ""), the contract reads it blank.
+    Stops early once the cells with a value pass ``MAX_SHEET_CELLS``.
     """
     rows = columns = 0
     letters = b""
-    for window, end in _windows(_inflate(data, part)):
-        if end < 0 or _REFLESS_CELL.search(window, 0, end) or _LT_IN_VALUE.search(window):
-            return None  # a tag may be cut, or a cell lacks a plain ref: parse instead
+    empty = False
+    for window, end in _cell_windows(_inflate(data, part)):
+        if end is None or _REFLESS_CELL.search(window, 0, end) or _LT_IN_VALUE.search(window):
+            return None
         for cell in _VALUED_CELL.finditer(window, 0, end):
             if (len(cell[1]), cell[1]) > (len(letters), letters):
                 letters = cell[1]
                 columns = _ref(letters.decode())[1]
             rows = max(rows, int(cell[2]))
+        empty = empty or _EMPTY_CELL.search(window, 0, end) is not None
         if rows * columns > MAX_SHEET_CELLS:
             break
-    return rows, columns
+    return (rows, columns), empty
+
+
+def _cell_windows(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, int | None]]:
+    """(window, end) like ``_windows``, but cut before the last cell's start, so cells come whole.
+
+    ``end`` is None when no cut is safe (a cell or run of text longer than ``_CARRY``).
+    """
+    carry = b""
+    for chunk in chunks:
+        window = carry + chunk
+        end = window.rfind(b"<c ")
+        if end < 0:
+            end = window.rfind(b"<")
+        if end < 0 or len(window) - end > _CARRY:
+            yield window, None
+            return
+        yield window, end
+        carry = window[end:]
+    if carry:
+        yield carry, len(carry)
+
+
+def _without_empty_cells(data: bytes, part: _Part) -> bytes:
+    """A worksheet part without its cells that hold no value, nor the rows left empty.
+
+    Only for a part whose cells all have plain refs (``_extent_from_refs`` did
+    not return None): calamine places every other cell by its ref, so none moves.
+    """
+    out = []
+    for window, end in _cell_windows(_inflate(data, part)):
+        # Rows emptied here go too (a row cut by the window's end stays, harmless).
+        out.append(_EMPTY_ROW.sub(b"", _EMPTY_CELL.sub(b"", window[:end])))
+    return b"".join(out)
 
 
 def _ref(text: str | None) -> tuple[int, int]:
@@ -574,6 +787,11 @@ def _ref(text: str | None) -> tuple[int, int]:
     for letter in letters.upper():
         column = column * 26 + ord(letter) - 64
     return (int(digits) if digits else 0), column
+
+
+def cell_position(ref: str) -> tuple[int, int]:
+    """(row, column), 1-based, of a cell reference such as ``AB12`` (or ``$AB$12``); 0 for a part it lacks."""
+    return _ref(ref.replace("$", ""))
 
 
 class _FarEnough(Exception):
@@ -653,8 +871,14 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
-def _read_sheets(container: _Container, book, names: list[str]) -> dict[str, list[list[object]]]:
+def _read_sheets(container: _Container, book, names: list[str], merged: dict[str, list[str]] | None = None,
+                 errors: set[str] | None = None) -> dict[str, list[list[object]]]:
     """Each named sheet's cells from A1, rows of equal length; in parallel when the file is small.
+
+    A cell holding an Excel error value is a ``values.ExcelError``; the names
+    of the sheets holding any go into ``errors``, and each sheet's merged
+    ranges ("A2:A3") into ``merged``, when they are given.
+    Raises ``FileRejected`` for a sheet too large to read (``_guard_sheet``).
 
     calamine releases the GIL while it parses, so sheets are read in threads,
     in groups of about equal XML size, one group per core (up to
@@ -662,8 +886,49 @@ def _read_sheets(container: _Container, book, names: list[str]) -> dict[str, lis
     opening one parses the shared-string table again, so the main thread reads
     its group with ``book`` and each other thread opens the workbook once.
     """
+    stripped: dict[str, bytes] = {}
     for name in names:
-        _guard_sheet(container, name)
+        stripped.update(_guard_sheet(container, name))
+    found_errors = {}  # sheet name -> its error cells, found in the part as the workbook has it
+    for name in names:
+        part_name = container.sheet_parts.get(name, "")
+        part = container.parts.get(part_name)
+        if part is not None and part.errors:
+            found_errors[name] = _error_cells(container.data, part, name)
+            if not _CALAMINE_ERRORS.issuperset(found_errors[name].values()):
+                content = stripped.get(part_name) or b"".join(_inflate(container.data, part))
+                stripped[part_name] = _ERROR_CELL.sub(_as_known_error, content)
+    if stripped:  # the sheets as calamine can read them: a new zip, opened again
+        container = _check_container(_rewritten(container.data, container.parts, stripped))
+        book = _open(container.data)
+    read = _read_sheet_cells(container, book, names)
+    cells = {}
+    for name in names:
+        cells[name], ranges = read[name]
+        if merged is not None:
+            merged[name] = ranges
+        if found_errors.get(name) and _put_back_errors(cells[name], found_errors[name]) and errors is not None:
+            errors.add(name)
+    return cells
+
+
+_ERROR_CELL = re.compile(rb"<((?:[\w.-]+:)?)c(\s" + _IN_TAG + rb")(?<!/)>(.*?)</\1c>", re.S)
+_VALUE_TEXT = re.compile(rb"(<(?:[\w.-]+:)?v(?:\s[^>]*)?>)[^<]*")
+
+
+def _as_known_error(cell: re.Match) -> bytes:
+    """An error cell whose value calamine does not know (``#SPILL!``) as ``#N/A``, which it reads.
+
+    The value itself is put back from the workbook's own part (``_error_cells``).
+    """
+    if not _ERROR_TYPE.search(cell[2]):
+        return cell[0]
+    return cell[0][: cell.start(3) - cell.start()] + _VALUE_TEXT.sub(rb"\1#N/A", cell[3]) + cell[0][cell.end(3) - cell.start():]
+
+
+def _read_sheet_cells(container: _Container, book, names: list[str]
+                      ) -> dict[str, tuple[list[list[object]], list[str]]]:
+    """calamine's cells and merged ranges of each named sheet, in threads when worth it."""
     workers = min(MAX_THREADS, _cores(), len(names))
     if (workers < 2 or len(container.data) > PARALLEL_MAX_FILE_BYTES
             or container.xml_bytes > PARALLEL_MAX_XML_BYTES):
@@ -680,7 +945,7 @@ def _read_sheets(container: _Container, book, names: list[str]) -> dict[str, lis
         groups[emptiest].append(name)
         loads[emptiest] += size(name)
 
-    def read_group(group: list[str], opened=None) -> dict[str, list[list[object]]]:
+    def read_group(group: list[str], opened=None) -> dict[str, tuple[list[list[object]], list[str]]]:
         own = opened if opened is not None else _open(container.data)
         return {name: _cells(own, name) for name in group}
 
@@ -700,11 +965,87 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _cells(book, name: str) -> list[list[object]]:
+def _cells(book, name: str) -> tuple[list[list[object]], list[str]]:
+    """A sheet's cells from A1 (calamine gives ``""`` for an empty or error cell) and merged ranges."""
     try:
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheet = book.get_sheet_by_name(name)
+        cells = sheet.to_python(skip_empty_area=False)
+        ranges = sheet.merged_cell_ranges or []
     except Exception as exc:
         raise FileRejected("unreadable_sheet", sheet=name, detail=_first_line(exc)) from None
+    return cells, [f"{cell_ref(c1, r1 + 1)}:{cell_ref(c2, r2 + 1)}" for (r1, c1), (r2, c2) in ranges]
+
+
+def _error_cells(data: bytes, part: _Part, sheet: str) -> dict[tuple[int, int], str]:
+    """{(row, column), 0-based: the error value} of a worksheet part's cells typed t="e".
+
+    A streaming expat parse that places cells as calamine does (their r
+    attribute, else its counters; see ``_extent``). Only run on a part whose
+    scan saw t="e", so the common workbook pays nothing for it.
+    """
+    row = column = 0
+    found: dict[tuple[int, int], str] = {}
+    cell: list | None = None  # [row, column, is an error, text] of the open <c>
+    in_value = False
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal row, column, cell, in_value
+        local = name.rpartition(":")[2]
+        if local == "row":
+            found_row, _ = _ref(attrs.get("r"))
+            if found_row:
+                row = max(row, found_row - 1)
+        elif local == "c":
+            found_row, found_column = _ref(attrs.get("r"))
+            if found_column:
+                column = max(column, found_column - 1)
+            cell = [found_row - 1 if found_row else row, found_column - 1 if found_column else column,
+                    attrs.get("t") == "e", []]
+        elif local == "v" and cell is not None:
+            in_value = True
+
+    def text(data: str) -> None:
+        if in_value and cell is not None:
+            cell[3].append(data)
+
+    def end(name: str) -> None:
+        nonlocal row, column, cell, in_value
+        local = name.rpartition(":")[2]
+        if local == "v":
+            in_value = False
+        elif local == "c" and cell is not None:
+            if cell[2] and "".join(cell[3]).strip():
+                found[(cell[0], cell[1])] = "".join(cell[3]).strip()
+            cell = None
+            column += 1
+        elif local == "row":
+            row, column = row + 1, 0
+
+    parser = pyexpat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    try:
+        for chunk in _inflate(data, part):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except pyexpat.ExpatError as exc:
+        raise FileRejected("unreadable_sheet", sheet=sheet,
+                           detail=f"its XML is malformed at line {exc.lineno}") from None
+    return found
+
+
+def _put_back_errors(cells: list[list[object]], errors: dict[tuple[int, int], str]) -> int:
+    """Put each error value where calamine left ``""``; how many were put back.
+
+    A cell beyond calamine's grid was empty to it, and one it read otherwise is left as read.
+    """
+    count = 0
+    for (r, c), text in errors.items():
+        if r < len(cells) and c < len(cells[r]) and cells[r][c] == "":
+            cells[r][c] = ExcelError(text)
+            count += 1
+    return count
 
 
 def _find_sheet(by_fold: dict[str, str], names: tuple[str, str], votes: dict[str, int]) -> str | None:
@@ -777,7 +1118,13 @@ def _blank_as_none(column: tuple[object, ...]) -> list[object]:
     return [None if v == "" else v for v in column]
 
 
-def _read_data_sheet(sheet: Sheet, name: str, cells: list[list[object]]) -> RawSheet:
+def _read_data_sheet(sheet: Sheet, name: str, cells: list[list[object]], merged=(),
+                     errors: bool = False) -> RawSheet:
+    """The sheet's header row, known columns and non-blank rows, or ``missing_column``.
+
+    ``errors``: the sheet may hold error values (then ``RawSheet.errors`` says
+    whether a known column does; else no cell is looked at for them).
+    """
     lookup = _header_lookup(sheet)
     required = {c.key for c in sheet.required_columns}
     best: tuple[int, set[str]] = (0, set())
@@ -818,4 +1165,5 @@ def _read_data_sheet(sheet: Sheet, name: str, cells: list[list[object]]) -> RawS
     by_index = list(zip(*body)) if body else []
     values = {key: _blank_as_none(by_index[col.index]) if col.index < width else [None] * len(rows)
               for key, col in columns.items()}
-    return RawSheet(sheet, name, header_index + 1, columns, unknown, rows, values)
+    errors = any(v.__class__ is ExcelError for column in values.values() for v in column) if errors else False
+    return RawSheet(sheet, name, header_index + 1, columns, unknown, rows, values, list(merged), errors)

@@ -41,6 +41,7 @@ from connector_rollup.contract import (
     NAME,
     NOC,
     PERSONAL_COLUMNS,
+    SHEETS_BY_KEY,
     SUBMISSION_FIELDS,
     TEXT,
     YES_NO,
@@ -48,7 +49,8 @@ from connector_rollup.contract import (
     Sheet,
 )
 from connector_rollup.periods import PROGRAM_START, Period
-from connector_rollup.read import FileRejected, RawSheet, RawWorkbook, cell_ref, read_bytes, read_workbook
+from connector_rollup.read import (FileRejected, RawSheet, RawWorkbook, cell_position, cell_ref, read_bytes,
+                                   read_workbook)
 from connector_rollup.registry import Community
 from schemas import MODELS
 
@@ -95,6 +97,8 @@ class Issue:
     sheet_key: str = ""
     community_code: str | None = None
     period: str | None = None
+    # The merged range ("A2:A3") the cell lies in, not as its first cell: it reads blank.
+    merged_range: str = ""
 
     @property
     def masked_value(self) -> str:
@@ -193,13 +197,16 @@ class _Book:
     @classmethod
     def identify(cls, raw: RawWorkbook, registry: dict[str, Community]) -> _Book:
         """Check the Submission sheet (or raise ``FileRejected``); its row-level errors are kept."""
+        field_errors = _submission_error_values(raw)
         community, period, submitted_on = _identify(raw, registry)
         submission = Submission(
             raw.file_name, raw.sha256, "accepted", raw.language,
             community_code=community.code, period=period, submitted_on=submitted_on,
         )
+        submission.issues.extend(field_errors)
         submission.tracks_jobs = _tracks_jobs(raw, submission)
         _check_coordinator_email(raw, submission)
+        _check_jobs_sheet(raw, submission)
         return cls(raw, submission, _Context(raw.language, raw.file_name, community, period))
 
     def finish(self) -> Submission:
@@ -235,14 +242,30 @@ class _Context:
         if len(value) > MAX_VALUE_CHARS and code != "id_not_in_workbook":
             value = value[: MAX_VALUE_CHARS - 1] + "…"
         problem, fix = messages.cell_message(code, self.lang, column=header, value=value, **params)
+        merged = _merged_range(sheet.merged, cell) if sheet.merged and cell else None
+        if merged is not None:  # why a cell that looks filled in Excel reads blank
+            clause, unmerge = messages.cell_message("merged_cell", self.lang, range=merged[0], first=merged[1])
+            problem, fix = f"{problem} {clause}", f"{fix} {unmerge}"
         return Issue(self.file_name, sheet.name, row, header, cell, severity, code, value,
-                     problem, fix, column.key if column else "", sheet.sheet.key)
+                     problem, fix, column.key if column else "", sheet.sheet.key,
+                     merged_range=merged[0] if merged else "")
 
     def header_issue(self, sheet: RawSheet, index: int, header: str, code: str, value: str) -> Issue:
         """A warning about a header cell (column ``index``, 0-based) of ``sheet``."""
         issue = self.issue(sheet, None, None, WARNING, code, value)
         issue.row, issue.column, issue.cell = sheet.header_row, header, cell_ref(index, sheet.header_row)
         return issue
+
+
+def _merged_range(ranges: list[str], cell: str) -> tuple[str, str] | None:
+    """(range, its first cell) when ``cell`` lies in one of the merged ``ranges`` but is not its first cell."""
+    row, column = cell_position(cell)
+    for text in ranges:
+        first, _, last = text.partition(":")
+        (top, left), (bottom, right) = cell_position(first), cell_position(last or first)
+        if top <= row <= bottom and left <= column <= right and (row, column) != (top, left):
+            return text, first
+    return None
 
 
 def _field_value(raw: RawWorkbook, key: str):
@@ -276,6 +299,26 @@ def _identify(raw: RawWorkbook, registry: dict[str, Community]) -> tuple[Communi
 _CELL_ROW = re.compile(r"(\d+)$")
 
 
+def _submission_error_values(raw: RawWorkbook) -> list[Issue]:
+    """Excel error values (``#N/A``) in the Submission sheet's fields.
+
+    In a required field the workbook cannot be placed: ``FileRejected``
+    quoting the value. In an optional one (the coordinator's name or email),
+    an error issue at its cell, which is then read as blank.
+    """
+    issues = []
+    for f in SUBMISSION_FIELDS:
+        found = raw.fields.get(f.key)
+        if found is None or not isinstance(found.value, values.ExcelError):
+            continue
+        if f.required:
+            raise FileRejected("submission_excel_error", field=found.label, value=str(found.value),
+                               cell=f"{raw.submission_sheet}!{found.cell}")
+        issues.append(_submission_issue(raw, f.key, "excel_error", found.value, ""))
+        found.value = None
+    return issues
+
+
 def _submission_issue(raw: RawWorkbook, key: str, code: str, value: object, expected: str) -> Issue:
     """An error in the Submission sheet's value cell for field ``key``; its label as the community wrote it."""
     lang = raw.language
@@ -283,7 +326,10 @@ def _submission_issue(raw: RawWorkbook, key: str, code: str, value: object, expe
     label = found.label if found else next(f for f in SUBMISSION_FIELDS if f.key == key).label(lang)
     cell = found.cell if found else ""
     text = values.parse_text(value) or ""
-    message = "submission_field_blank" if text == "" else "submission_field"
+    if code == "excel_error":
+        message = code
+    else:
+        message = "submission_field_blank" if text == "" else "submission_field"
     problem, fix = messages.cell_message(message, lang, column=label, value=text[:MAX_VALUE_CHARS],
                                          expected=expected)
     row = int(_CELL_ROW.search(cell)[1]) if cell else None
@@ -302,6 +348,21 @@ def _tracks_jobs(raw: RawWorkbook, submission: Submission) -> bool:
     code = "required" if answer is None else "bad_yes_no"
     submission.issues.append(_submission_issue(raw, "tracks_jobs", code, value, expected))
     return has_jobs
+
+
+def _check_jobs_sheet(raw: RawWorkbook, submission: Submission) -> None:
+    """Tracks jobs is Yes but no Jobs sheet holds anything (absent, or empty: as good as absent): a warning."""
+    if submission.tracks_jobs is not True or "jobs" in raw.sheets:
+        return
+    found = raw.fields.get("tracks_jobs")
+    label = found.label if found else next(f for f in SUBMISSION_FIELDS if f.key == "tracks_jobs").label(raw.language)
+    cell = found.cell if found else ""
+    sheet = raw.empty_sheets.get("jobs") or SHEETS_BY_KEY["jobs"].name(raw.language)
+    value = values.parse_text(found.value) if found else ""
+    problem, fix = messages.cell_message("jobs_sheet_empty", raw.language, column=label, sheet=sheet)
+    row = int(_CELL_ROW.search(cell)[1]) if cell else None
+    submission.issues.append(Issue(raw.file_name, raw.submission_sheet, row, label, cell, WARNING,
+                                   "jobs_sheet_empty", value or "", problem, fix, "tracks_jobs", "submission"))
 
 
 def _check_coordinator_email(raw: RawWorkbook, submission: Submission) -> None:
@@ -326,12 +387,18 @@ class _Column:
     distinct: np.ndarray  # object: the parsed values (str, date, bool, None or INVALID)
 
     @classmethod
-    def parse(cls, column: Column, cells: Iterable[object]) -> _Column:
-        """Parse the cells with the column's parser, each distinct raw value once."""
+    def parse(cls, column: Column, cells: Iterable[object], errors: bool = False) -> _Column:
+        """Parse the cells with the column's parser, each distinct raw value once.
+
+        ``errors``: some cell may hold an Excel error value; it parses as
+        blank, since ``_check_error_values`` reports it and rejects its row.
+        """
         if column.type == ENUM:
             parser = partial(values.parse_enum, column.enumeration)
         else:
             parser = _PARSERS[column.type]
+        if errors:
+            parser = partial(_blank_if_error, parser)
         codes, parsed = values.parse_distinct(parser, cells)
         distinct = np.empty(len(parsed), dtype=object)
         distinct[:] = parsed  # element by element: no value is a sequence numpy would unpack
@@ -349,6 +416,10 @@ class _Column:
         distinct = np.array([v.toordinal() - _UNIX_EPOCH if isinstance(v, dt.date) else _NAT
                              for v in self.distinct], dtype=np.int64)
         return distinct.view("datetime64[D]")[self.codes]
+
+
+def _blank_if_error(parser, raw: object) -> object:
+    return None if isinstance(raw, values.ExcelError) else parser(raw)
 
 
 _UNIX_EPOCH = dt.date(1970, 1, 1).toordinal()
@@ -383,15 +454,16 @@ class _Batch:
         present = np.array([raw is not None for raw in raws], dtype=bool)
         if not present.any():
             return None
+        owners = [book for book, raw in zip(books, raws) if raw is not None]
         raws = [raw for raw in raws if raw is not None]
         counts = np.zeros(len(books), dtype=np.intp)
         counts[present] = [len(raw.rows) for raw in raws]
         bounds = np.concatenate([[0], np.cumsum(counts)])
+        errors = any(raw.errors for raw in raws)
         columns = {}
-        for c in sheet.columns:  # a column a workbook lacks reads blank
-            cells = chain.from_iterable(raw.values.get(c.key) or repeat(None, len(raw.rows))
-                                        for raw in raws)
-            columns[c.key] = _Column.parse(c, cells)
+        for c in sheet.columns:
+            cells = chain.from_iterable(_cells_as_1900(book, raw, c) for book, raw in zip(owners, raws))
+            columns[c.key] = _Column.parse(c, cells, errors)
         rows = chain.from_iterable(raw.rows for raw in raws)
         return cls(
             sheet, books, present,
@@ -424,11 +496,27 @@ class _Batch:
             self.bad[position] = True
 
 
+def _cells_as_1900(book: _Book, raw: RawSheet, column: Column) -> Iterable[object]:
+    """A workbook's cells of ``column``, serial numbers in date columns on the 1900 system.
+
+    A column the workbook lacks reads blank. A 1904-system workbook's serials
+    are moved to the 1900 system here, so that every workbook's dates parse
+    alike in one stacked column (spec: a serial is read on the workbook's epoch).
+    """
+    cells = raw.values.get(column.key)
+    if cells is None:
+        return repeat(None, len(raw.rows))
+    if column.type == DATE and book.raw.date1904:
+        return map(values.serial_on_1900_system, cells)
+    return cells
+
+
 def _check(batch: _Batch, checked: dict[str, _Batch]) -> None:
     """Find the batch's issues, each filed with its workbook in the order the rules run."""
     for book, present in zip(batch.books, batch.present):
         if present:
             book.issues.extend(_header_issues(book.raw.sheets[batch.sheet.key], book.context))
+    _check_error_values(batch)
     _check_model(batch)
     _check_duplicates(batch)
     _check_dates(batch)
@@ -436,6 +524,18 @@ def _check(batch: _Batch, checked: dict[str, _Batch]) -> None:
         _check_eligibility(batch)
     # Last: a row rejected by any rule above defines no ID and has no reference checked.
     _check_references(batch, checked)
+
+
+def _check_error_values(batch: _Batch) -> None:
+    """A cell holding an Excel error value (``#N/A``): an error quoting it; never read as blank."""
+    for b, book in enumerate(batch.books):
+        raw = book.raw.sheets.get(batch.sheet.key) if batch.present[b] else None
+        if raw is None or not raw.errors:
+            continue
+        for column in batch.sheet.columns:  # in the sheet's order, as the other rules report
+            for i, value in enumerate(raw.values.get(column.key) or ()):
+                if isinstance(value, values.ExcelError):
+                    batch.report(int(batch.bounds[b]) + i, column.key, ERROR, "excel_error", value)
 
 
 def _check_model(batch: _Batch) -> None:
@@ -451,6 +551,8 @@ def _check_model(batch: _Batch) -> None:
         if code == "bad_choice":
             params["choices"] = _choices(column.enumeration, batch.book_at(position).context.lang)
         raw_value = batch.raw_value(position, column_key)
+        if isinstance(raw_value, values.ExcelError):
+            continue  # said by _check_error_values: an error value is not a blank
         batch.report(position, column_key, ERROR, code, raw_value, **params)
 
 

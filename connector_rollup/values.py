@@ -13,6 +13,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable
 
@@ -40,10 +41,35 @@ class _Invalid:
 
 INVALID = _Invalid()
 
+
+@dataclass(frozen=True)
+class ExcelError:
+    """An Excel error value cached in a cell (``#N/A``, ``#REF!``...): a formula that failed.
+
+    The reader puts one where calamine would give ``""``, so that a failed
+    lookup is never read as a blank cell. It is not text either: it equals no
+    ``str`` (a typed ``#N/A`` and an error ``#N/A`` are told apart) and
+    ``parse_text`` shows it as Excel does. Validation reports it as
+    ``excel_error`` at its cell.
+    """
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# The error values Excel writes in a cell (ECMA-376 18.18.20, and those of dynamic arrays and data types).
+EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+                "#GETTING_DATA")
+
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+# A workbook on the 1904 date system (Excel for Mac before 2011, <workbookPr date1904="1"/>)
+# counts from 1904-01-01 = 0: its serial n is serial n + 1462 on the 1900 system.
+DAYS_1900_TO_1904 = 1462
 # Excel counts a 29 February 1900 that never was (serial 60): serials below it
 # are one day later than the epoch above gives.
 _EXCEL_FAKE_LEAP_DAY = 60
@@ -142,10 +168,32 @@ def parse_yes_no(raw: object) -> bool | None | _Invalid:
     return INVALID
 
 
-def parse_date(raw: object) -> dt.date | None | _Invalid:
-    """An Excel date cell (time dropped), ISO text ``YYYY-MM-DD``, or an Excel serial number."""
+def serial_on_1900_system(raw: object) -> object:
+    """A cell of a 1904-system workbook as a 1900-system workbook would hold it.
+
+    A number (an Excel serial, 1904-01-01 = 0) is moved by ``DAYS_1900_TO_1904``;
+    a negative one, which the 1904 system cannot show as a date, becomes -1
+    (no date); anything else is returned as it is (calamine already converts
+    date cells with the workbook's own system).
+    """
+    if raw.__class__ in _NUMBER and raw == raw:  # not a bool, not NaN (a blank)
+        return raw + DAYS_1900_TO_1904 if raw >= 0 else -1
+    return raw
+
+
+_NUMBER = frozenset({int, float})
+
+
+def parse_date(raw: object, date1904: bool = False) -> dt.date | None | _Invalid:
+    """An Excel date cell (time dropped), ISO text ``YYYY-MM-DD``, or an Excel serial number.
+
+    ``date1904``: the workbook counts serials on the 1904 system (spec: an
+    Excel serial number in a date column, read on the workbook's own epoch).
+    """
     if raw.__class__ is dt.datetime:  # most cells: tested first
         return raw.date()
+    if date1904:
+        raw = serial_on_1900_system(raw)
     if is_blank(raw):
         return None
     if isinstance(raw, bool):

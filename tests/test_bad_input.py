@@ -251,6 +251,15 @@ def _not_workbooks(tmp: Path):
         "truncated.xlsx": (data[: len(data) // 2], "corrupt"),
         "cut-before-directory.xlsx": (data[: data.rindex(b"PK\x01\x02")], "corrupt"),
         "docs.zip.xlsx": (_zip([_member("readme.txt", b"hello")]), "not_xlsx_zip"),
+        "roster.csv": (b"Connectee ID,First name\nE1,Ana\n", "csv_file"),
+        "roster.ods": (_zip([_member("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+                             _member("content.xml", b"<office:document-content/>"),
+                             _member("META-INF/manifest.xml", b"<manifest:manifest/>")]), "ods_file"),
+        "ods-named.xlsx": (_zip([_member("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+                                 _member("content.xml", b"<office:document-content/>")]), "ods_file"),
+        "roster.numbers": (_zip([_member("Index/Document.iwa", b"\x00\x01"),
+                                 _member("Metadata/Properties.plist", b"bplist00")]), "numbers_file"),
+        "old-numbers.numbers": (_zip([_member("Index.zip", b"PK\x05\x06" + b"\x00" * 18)]), "numbers_file"),
         "binary.xlsb": (_zip([_member("[Content_Types].xml", b"<Types/>"),
                               _member("xl/workbook.bin", b"\x83\x01\x00")]), "not_xlsx"),
     }
@@ -267,6 +276,7 @@ NOT_WORKBOOK_NAMES = [
     "empty.xlsx", "blank.xlsx", "binary.xlsx", "report.pdf.xlsx", "export.csv.xlsx", "pk-text.xlsx",
     "unicode.txt.xlsx", "page.xls", "excel-html.xls", "excel2003.xml.xlsx", "encrypted.xlsx", "old.xls",
     "truncated.xlsx", "cut-before-directory.xlsx", "docs.zip.xlsx", "binary.xlsb", "damaged.xlsx",
+    "roster.csv", "roster.ods", "ods-named.xlsx", "roster.numbers", "old-numbers.numbers",
 ]
 
 
@@ -387,8 +397,8 @@ def test_xml_entities_in_shared_strings(tmp_path, registry):
     _check_rejected(path, registry, "unsafe_xml")
 
 
-def test_utf16_part_refused(tmp_path, registry):
-    """A UTF-16 part would hide a DOCTYPE from a byte search; Excel writes UTF-8."""
+def test_utf16_part_with_entities_refused(tmp_path, registry):
+    """A UTF-16 part would hide a DOCTYPE from a byte search: it is transcoded, then refused."""
     valid = _valid(tmp_path / "valid.xlsx")
     path = _rewrite(valid, tmp_path / "utf16.xlsx", {"xl/workbook.xml": lambda x: (
         _with_doctype(x, EXTERNAL).decode().encode("utf-16"))})
@@ -472,7 +482,8 @@ def test_extent_checks_agree(tmp_path):
     container = read._check_container(data)
     part = container.parts[CONNECTEES_PART]
     assert not part.simple and not part.odd
-    assert read._extent_from_refs(data, part) == read._extent(data, part, "Connectees") == (201, 14)
+    assert read._extent_from_refs(data, part) == ((201, 14), False)  # (extent of the values, any empty cell)
+    assert read._extent(data, part, "Connectees") == (201, 14)
 
 
 def test_far_cell_in_bounded_memory(tmp_path):
@@ -483,16 +494,22 @@ def test_far_cell_in_bounded_memory(tmp_path):
     assert _in_subprocess(path)["code"] == "sheet_too_large"
 
 
-def test_formula_filled_down_is_refused(tmp_path, registry):
-    """Cells holding an empty text (a formula filled down) are cells: 300,000 rows x 14 columns is refused.
+def test_formula_filled_down_is_read(tmp_path, registry):
+    """Cells holding an empty text (a formula filled down 300,000 rows) are blank, not cells to refuse.
 
-    Decision: such a sheet is refused with a sentence saying to delete the
-    rows after the data, rather than read as 4 million cells.
+    This reverses an earlier decision (such sheets were refused as
+    ``sheet_too_large``): the contract reads a cell whose value is empty as
+    blank however far it lies (issue 7). The same rows holding a value are
+    still refused.
     """
     rows = b"".join(b'<row r="%d"><c r="A%d" t="str"><f>IF(B%d="","",B%d)</f><v></v></c></row>' % ((n,) * 4)
                     for n in range(4, 300_004))
     valid = _valid(tmp_path / "valid.xlsx")
     path = _rewrite(valid, tmp_path / "filled.xlsx", {CONNECTEES_PART: lambda x: _append_rows(x, rows)})
+    measured = _in_subprocess(path)
+    assert measured["status"] == "accepted" and measured["rows"]["connectees"] == 2
+    valued = rows.replace(b"<v></v>", b"<v>x</v>")
+    path = _rewrite(valid, tmp_path / "valued.xlsx", {CONNECTEES_PART: lambda x: _append_rows(x, valued)})
     _check_rejected(path, registry, "sheet_too_large")
 
 
