@@ -141,7 +141,7 @@ def test_an_id_defined_only_in_an_earlier_submission_resolves(tmp_path, registry
                         introductions=[introduction("E2", "C1", **{"Introduction date": dt.date(2025, 1, 9)}),
                                        introduction("E2", "NOPE", **{"Introduction date": dt.date(2025, 1, 9)})])
     result, submissions, hist = figures([q3, q4], registry)
-    q4_issues = [(i.cell, i.code, i.severity) for i in submissions[1].issues]
+    q4_issues = [(i.cell, i.code, i.severity) for i in submissions[1].errors]
     assert q4_issues == [("B3", "unknown_connector", "error")]
     assert len(hist.introductions) == 2  # E1-C1 from Q3 and E2-C1 from Q4
     assert result[("connectees", Q4)] == 1
