@@ -92,9 +92,11 @@ def _verdict(submission: Submission, w: dict[str, str]) -> str:
 
 def _header_lines(submission: Submission, w: dict[str, str]) -> list[tuple[str, str]]:
     lines = [(w["status"], w[submission.status] if submission.status in w else submission.status)]
-    if submission.community_code:
-        lines += [(w["community"], submission.community_code), (w["quarter"], str(submission.period)),
-                  (w["submitted_on"], str(submission.submitted_on))]
+    # A rejected workbook may name its community but not a readable quarter or date: show what is known.
+    for label, value in ((w["community"], submission.community_code), (w["quarter"], submission.period),
+                         (w["submitted_on"], submission.submitted_on)):
+        if value is not None:
+            lines.append((label, str(value)))
     return lines
 
 

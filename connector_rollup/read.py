@@ -122,6 +122,9 @@ class FileRejected(Exception):
 
     ``language`` is the workbook's ("en" or "fr") when it was rejected after
     being opened (a missing sheet or column, an unreadable sheet), else None.
+    ``fields`` holds the Submission sheet's fields when that sheet could be
+    read before the rejection, so the workbook can still be named by its
+    community, quarter and date (issue 7: a rejected workbook is its community's).
     """
 
     def __init__(self, code: str, **params: object):
@@ -129,6 +132,7 @@ class FileRejected(Exception):
         self.code = code
         self.params = params
         self.language: str | None = None
+        self.fields: dict[str, RawField] = {}
 
 
 @dataclass(frozen=True)
@@ -211,21 +215,26 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> RawWorkbook:
         if (name := _find_sheet(by_fold, names, votes)) is not None:
             found[key] = name
     language = "fr" if votes["fr"] > votes["en"] else "en"
+    fields: dict[str, RawField] = {}
     try:
         if "submission" not in found:
             raise FileRejected("missing_sheet", sheet=SUBMISSION_SHEET[0], sheet_fr=SUBMISSION_SHEET[1])
         for sheet in DATA_SHEETS:
             if sheet.required and sheet.key not in found:
+                # Still read the Submission sheet, so the rejection names its community and quarter.
+                name = found["submission"]
+                fields = _read_submission_fields(_read_sheets(container, book, [name], {}, set())[name])
                 raise FileRejected("missing_sheet", sheet=sheet.english, sheet_fr=sheet.french)
         merged: dict[str, list[str]] = {}
         errors: set[str] = set()
         cells = _read_sheets(container, book, list(found.values()), merged, errors)
+        fields = _read_submission_fields(cells[found["submission"]])
         workbook = RawWorkbook(
             file_name=path.name,
             sha256=sha256_of(data),
             language=language,
             submission_sheet=found["submission"],
-            fields=_read_submission_fields(cells[found["submission"]]),
+            fields=fields,
             date1904=container.date1904,
         )
         for sheet in DATA_SHEETS:
@@ -238,6 +247,7 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> RawWorkbook:
                                                           name in errors)
     except FileRejected as rejected:
         rejected.language = language  # the workbook was opened: its sheet names tell its language
+        rejected.fields = fields
         raise
     return workbook
 

@@ -168,21 +168,40 @@ def _open_book(path: Path, data: bytes | None, registry: dict[str, Community]
             data = read_bytes(path)  # bounded: no FIFO, nothing over the size limit
         raw = read_workbook(path, data)
     except FileRejected as rejected:
-        return _rejected(path.name, data, rejected, rejected.language or "en")
+        return _rejected(path.name, data, rejected, rejected.language or "en", registry)
     try:
         return _Book.identify(raw, registry)
     except FileRejected as rejected:
-        return _rejected(path.name, data, rejected, raw.language, sha256=raw.sha256)
+        rejected.fields = raw.fields
+        return _rejected(path.name, data, rejected, raw.language, registry, sha256=raw.sha256,
+                         date1904=raw.date1904)
 
 
-def _rejected(file_name, data, rejected: FileRejected, lang: str, sha256: str | None = None) -> Submission:
+def _rejected(file_name, data, rejected: FileRejected, lang: str, registry: dict[str, Community],
+              sha256: str | None = None, date1904: bool = False) -> Submission:
+    """A rejected workbook, named by whatever its Submission sheet says that can be read.
+
+    A registered community code, a readable quarter and date are kept even
+    though the file is rejected, so the reports show the file on its
+    community's page (issue 7); anything unreadable stays None.
+    """
     from connector_rollup.read import sha256_of
 
     reason = messages.file_message(rejected.code, lang, **rejected.params)
     if sha256 is None:
         sha256 = sha256_of(data) if data is not None else ""
     issue = Issue(file_name, "", None, "", "", ERROR, rejected.code, "", reason)
-    return Submission(file_name, sha256, "rejected", lang, reason=reason, issues=[issue])
+    code = values.parse_id(rejected.fields["community_code"].value) if "community_code" in rejected.fields else None
+    community = registry.get(code.upper()) if isinstance(code, str) else None
+    quarter = rejected.fields.get("reporting_quarter")
+    submitted = rejected.fields.get("submitted_on")
+    submitted_on = values.parse_date(submitted.value, date1904) if submitted else None
+    period = Period.parse(values.parse_text(quarter.value)) if quarter else None
+    issue.community_code = community.code if community else None
+    issue.period = period.label if period else None
+    return Submission(file_name, sha256, "rejected", lang, reason=reason, issues=[issue],
+                      community_code=issue.community_code, period=period,
+                      submitted_on=submitted_on if isinstance(submitted_on, dt.date) else None)
 
 
 @dataclass
@@ -289,7 +308,7 @@ def _identify(raw: RawWorkbook, registry: dict[str, Community]) -> tuple[Communi
         raise FileRejected("bad_quarter", value=(values.parse_text(quarter_value) or "")[:40],
                            cell=f"{sheet}!{quarter_cell or 'B'}")
     date_value, date_cell = _field_value(raw, "submitted_on")
-    submitted_on = values.parse_date(date_value)
+    submitted_on = values.parse_date(date_value, raw.date1904)
     if not isinstance(submitted_on, dt.date):
         raise FileRejected("bad_submitted_on", value=(values.parse_text(date_value) or "")[:40],
                            cell=f"{sheet}!{date_cell or 'B'}")

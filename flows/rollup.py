@@ -9,7 +9,6 @@ files reads none of them again.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass, field
@@ -160,11 +159,7 @@ def write_reports(warehouse_path: str, reports_dir: str, quarter: Period, regist
         if s.community_code in registry and s.status != "superseded" and s.issues:
             title = report.workbook_label(s.file_name, s.period.label if s.period else None, s.submitted_on,
                                           s.language)
-            # The title names the file, quarter and date. A rejected workbook attributed from
-            # discovery has no quarter or date to show: without its community, the feedback's
-            # header shows neither (instead of "None").
-            shown = dataclasses.replace(s, community_code=None) if s.status == "rejected" else s
-            block = feedback.format_markdown(shown, heading_level=3, title=title)
+            block = feedback.format_markdown(s, heading_level=3, title=title)
             community_feedback[s.community_code] = community_feedback.get(s.community_code, "") + block + "\n"
     return report.write_reports(warehouse_path, reports_dir, quarter=quarter, registry=registry,
                                 community_feedback=community_feedback,

@@ -455,3 +455,38 @@ def test_case_files_give_their_readme_result(name):
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert "Traceback" not in done.stdout + done.stderr
     assert done.returncode == CASE_EXIT_CODES[name], done.stdout[-3000:]
+
+
+def test_1904_submitted_on_serial_read_on_the_workbooks_epoch(tmp_path, registry):
+    """Submitted on typed as a plain number in a date1904 workbook: the workbook's epoch, not 1900's."""
+    path = _workbook(tmp_path / "mac.xlsx",
+                     submission=submission_rows(quarter=QUARTER, submitted_on=_serial_1904(dt.date(2025, 4, 15))))
+    _edit(path, {"xl/workbook.xml": lambda x: re.sub(rb"<workbookPr\b[^>]*>", b"<workbookPr date1904='1'/>", x)})
+    submission = validate_workbook(path, registry)
+    assert submission.status == "accepted"
+    assert submission.submitted_on == dt.date(2025, 4, 15)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_rejected_workbook_keeps_what_its_submission_sheet_says(tmp_path, registry, lang):
+    """A missing Introductions sheet rejects the file, but its community, quarter and date are still read."""
+    path = write_workbook(tmp_path / "no-intros.xlsx", **{**_rows(), "introductions": ()},
+                          submission=submission_rows(quarter=QUARTER, lang=lang), lang=lang,
+                          drop_sheets=("introductions",))
+    submission = validate_workbook(path, registry)
+    assert submission.status == "rejected"
+    assert [i.code for i in submission.issues] == ["missing_sheet"]
+    assert (submission.community_code, str(submission.period), submission.submitted_on) == (
+        "NS-HFX", QUARTER, dt.date(2025, 4, 15))
+    assert submission.issues[0].community_code == "NS-HFX" and submission.issues[0].period == QUARTER
+    from connector_rollup.feedback import format_text
+    text = format_text(submission)
+    assert "NS-HFX" in text and QUARTER in text and "2025-04-15" in text and "None" not in text
+
+
+def test_a_rejected_workbook_of_an_unknown_community_is_not_attributed(tmp_path, registry):
+    path = _workbook(tmp_path / "pilot.xlsx", submission=submission_rows(community="XX-PILOT", quarter=QUARTER))
+    submission = validate_workbook(path, registry)
+    assert (submission.status, submission.issues[0].code) == ("rejected", "unknown_community")
+    assert submission.community_code is None
+    assert str(submission.period) == QUARTER  # still named by its quarter
