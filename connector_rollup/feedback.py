@@ -100,6 +100,12 @@ def _header_lines(submission: Submission, w: dict[str, str]) -> list[tuple[str, 
     return lines
 
 
+def _count(n: int, word: str, w: dict[str, str]) -> str:
+    """``1 error``, ``2 errors``; in French the singular also serves 0 (``0 erreur``)."""
+    singular = n == 1 or (n == 0 and w is WORDS["fr"])
+    return f"{n} {w[word] if singular else w[word + 's']}"
+
+
 def format_text(submission: Submission) -> str:
     """The terminal feedback: a summary, then every problem grouped by sheet.
 
@@ -117,7 +123,7 @@ def format_text(submission: Submission) -> str:
     if submission.status == "rejected" or not submission.issues:
         return "\n".join(out) + "\n"
     errors, warnings = len(submission.errors), len(submission.warnings)
-    out += ["", f"{w['summary']}: {errors} {w['errors']}, {warnings} {w['warnings']}"]
+    out += ["", f"{w['summary']}: {_count(errors, 'error', w)}, {_count(warnings, 'warning', w)}"]
     out += [f"  {n:>5}  {w[sev]:<13} {t(code)}" for sev, code, n in counts_by_code(submission.issues)]
     for sheet, issues in by_sheet(submission.issues).items():
         out += ["", f"{w['sheet']} {t(sheet)}" if sheet else w["file"]]

@@ -681,8 +681,10 @@ def _data_quality(w: _Warehouse, code_meanings: Mapping[str, str], registry) -> 
         f"- The review list holds {_plural(w.review_size, 'pair', 'pairs')} of records "
         f"({w.review_pending:,} still to decide): records that look alike but that the rules do "
         "not join on their own. The secretariat decides each pair; a decision is applied by every "
-        "later roll-up. The list is the `review_list` view of the warehouse "
-        "(`select * from review_list`).",
+        "later roll-up. The secretariat reads the pairs, with names and contacts, in "
+        "`connector-review.csv` beside the warehouse (readable by its owner only) and writes its "
+        "decisions in `connector-decisions.csv`; analysts see the same pairs by record key in the "
+        "warehouse's `review_list` view.",
         "",
         "### Jobs that do not count",
         "",

@@ -68,7 +68,7 @@ def test_format_text(english):
     assert text.startswith("Validation of hfx.xlsx\n")
     assert "Status: accepted" in text and "Community: NS-HFX" in text and "Reporting quarter: 2024-25-Q4" in text
     assert "Rows read: 7; rows rejected: 2." in text
-    assert "Summary: 3 errors, 1 warnings" in text
+    assert "Summary: 3 errors, 1 warning" in text
     assert re.search(r"2\s+error\s+bad_choice", text) and re.search(r"1\s+warning\s+id_not_in_workbook", text)
     assert "Sheet Connectees" in text and "Sheet Introductions" in text
     for issue in s.issues:
@@ -83,7 +83,7 @@ def test_format_text_in_french(french):
     assert text.startswith("Validation de mtl.xlsx\n")
     assert "Statut: accepté" in text and "Communauté: QC-MTL" in text
     assert "Lignes lues : 4; lignes rejetées : 1." in text
-    assert "Résumé: 1 erreurs, 0 avertissements" in text
+    assert "Résumé: 1 erreur, 0 avertissement" in text
     assert "Feuille Connectés" in text
     assert "« ana@ » n'est pas une adresse courriel valide." in text
     assert "-> Écrivez une seule adresse comme nom@exemple.ca" in text
