@@ -22,7 +22,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from connector_rollup import clean, counting, escape, feedback, history, identity, intake, report, summary, warehouse
 from connector_rollup.periods import Period
-from connector_rollup.pseudonym import load_key
+from connector_rollup.pseudonym import key_file_warning, load_key
 from connector_rollup.read import FileRejected, peek_community, read_bytes, sha256_of
 from connector_rollup.registry import Community, load_registry
 from connector_rollup.validate import Submission
@@ -180,6 +180,8 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
     registry = load_registry(communities)
     fingerprint = clean.registry_fingerprint(registry)
     key, demo_key = load_key()
+    if (warning := key_file_warning()) is not None:  # runs started by a deployment print no CLI preamble
+        logger.warning(warning)
     data_dir = Path(warehouse).parent
     data_dir.mkdir(parents=True, exist_ok=True)
     decisions_file = data_dir / "connector-decisions.csv"
