@@ -21,7 +21,7 @@ import pandas as pd
 from connector_rollup import messages
 from connector_rollup.contract import DATA_SHEETS, SHEETS_BY_KEY
 from connector_rollup.periods import Period
-from connector_rollup.validate import ERROR, REFERENCES, Issue, Submission
+from connector_rollup.validate import ERROR, REFERENCES, UNRESOLVED_ID_CODES, Issue, Submission
 
 
 def supersede(submissions: list[Submission], modified: dict[str, float] | None = None) -> list[Submission]:
@@ -72,14 +72,16 @@ def resolve_references(effective: list[Submission]) -> None:
         kept: list[Issue] = []
         rejected_rows: dict[str, set[int]] = {}
         for issue in s.issues:
-            if issue.code != "id_not_in_workbook":
+            if issue.code not in UNRESOLVED_ID_CODES:
                 kept.append(issue)
                 continue
             target, code = REFERENCES[(issue.sheet_key, issue.column_key)]
             if issue.value in defined.get((s.community_code, target), set()):
                 continue  # defined in another submission: resolved
-            problem, fix = messages.cell_message(code, s.language, value=issue.value)
-            issue.severity, issue.code, issue.message, issue.fix = ERROR, code, problem, fix
+            if issue.code == "id_not_in_workbook":  # never submitted at all
+                problem, fix = messages.cell_message(code, s.language, value=issue.value)
+                issue.code, issue.message, issue.fix = code, problem, fix
+            issue.severity = ERROR  # an ID whose own row has errors keeps saying so
             kept.append(issue)
             rejected_rows.setdefault(issue.sheet_key, set()).add(issue.row)
         s.issues = kept

@@ -170,6 +170,12 @@ CELL_MESSAGES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("If it was never submitted, add it or correct the ID; to check now, run validate with --raw and the folder of your earlier submissions.",
          "S'il n'a jamais été soumis, ajoutez-le ou corrigez l'identifiant; pour vérifier maintenant, lancez validate avec --raw et le dossier de vos soumissions précédentes."),
     ),
+    "id_in_rejected_row": (
+        ("The ID {value} is in this workbook's {target} sheet (row {rows}), but that row has errors and is not counted; unless an earlier submission holds this ID, this row is not counted either.",
+         "L'identifiant {value} est dans la feuille {target} de ce classeur (ligne {rows}), mais cette ligne a des erreurs et n'est pas comptée; à moins qu'une soumission précédente contienne cet identifiant, cette ligne-ci n'est pas comptée non plus."),
+        ("Fix the errors of that row in {target}; this row then counts too.",
+         "Corrigez les erreurs de cette ligne dans {target}; cette ligne-ci comptera alors aussi."),
+    ),
     "category_not_eligible": (
         ("The category '{value}' is not one your program may accept.",
          "La catégorie « {value} » n'est pas admise par votre programme."),
@@ -298,6 +304,8 @@ CODE_MEANINGS: dict[str, tuple[str, str]] = {
                           "une présentation ou un emploi nomme un identifiant de connecté jamais soumis"),
     "unknown_connector": ("an introduction names a Connector ID never submitted",
                           "une présentation nomme un identifiant de connecteur jamais soumis"),
+    "id_in_rejected_row": ("an ID's own row has errors, so the rows naming it do not count either",
+                           "la ligne d'un identifiant a des erreurs : les lignes qui le nomment ne comptent pas non plus"),
     "id_not_in_workbook": ("an ID is not in this workbook (looked up in earlier submissions)",
                            "un identifiant n'est pas dans ce classeur (cherché dans les soumissions précédentes)"),
     "category_not_eligible": ("a Connectee's category is not accepted by the community's program",

@@ -1086,9 +1086,14 @@ def _read_submission_fields(cells: list[list[object]]) -> dict[str, RawField]:
         for c, value in enumerate(row):
             if isinstance(value, str) and (key := _FIELDS.get(fold(value))) and key not in fields:
                 raw = row[c + 1] if c + 1 < len(row) else None
-                fields[key] = RawField(value=raw, cell=cell_ref(c + 1, r), label=value.strip())
+                fields[key] = RawField(value=raw, cell=cell_ref(c + 1, r), label=_shown(value))
                 break
     return fields
+
+
+def _shown(label: str) -> str:
+    """A header or field name as messages quote it: trimmed, without the template's required mark ``*``."""
+    return label.strip().removesuffix("*").rstrip() or label.strip()
 
 
 def _header_lookup(sheet: Sheet) -> dict[str, str]:
@@ -1160,7 +1165,7 @@ def _read_data_sheet(sheet: Sheet, name: str, cells: list[list[object]], merged=
     columns: dict[str, RawColumn] = {}
     unknown: list[tuple[int, str]] = []
     for c, value in enumerate(cells[header_index]):
-        header = value.strip() if isinstance(value, str) else ("" if is_blank(value) else str(value))
+        header = _shown(value) if isinstance(value, str) else ("" if is_blank(value) else str(value))
         key = lookup.get(fold(header)) if header else None
         if key and key not in columns:
             columns[key] = RawColumn(key, c, header)

@@ -77,6 +77,9 @@ REFERENCES = {
     ("jobs", "connectee_id"): ("connectees", "unknown_connectee"),
 }
 MAX_VALUE_CHARS = 80
+# Warnings about an ID this workbook does not define as a valid row; the roll-up
+# (history.resolve_references) looks for it in the community's other submissions.
+UNRESOLVED_ID_CODES = ("id_not_in_workbook", "id_in_rejected_row")
 
 
 @dataclass
@@ -258,7 +261,7 @@ class _Context:
                 cell = cell_ref(found.index, row)
         value = values.parse_text(raw_value) or ""
         # An unresolved ID is kept whole: history.resolve_references looks it up by this value.
-        if len(value) > MAX_VALUE_CHARS and code != "id_not_in_workbook":
+        if len(value) > MAX_VALUE_CHARS and code not in UNRESOLVED_ID_CODES:
             value = value[: MAX_VALUE_CHARS - 1] + "…"
         problem, fix = messages.cell_message(code, self.lang, column=header, value=value, **params)
         merged = _merged_range(sheet.merged, cell) if sheet.merged and cell else None
@@ -686,13 +689,21 @@ def _check_references(batch: _Batch, checked: dict[str, _Batch]) -> None:
         target = checked[target_key]
         named, defined = _pair_keys((batch.owner, batch.columns[column_key]),
                                     (target.owner, target.columns[target.sheet.unique_id]))
+        # An ID whose own row has errors is in the workbook but not valid: say so, with its rows.
+        rejected_rows: dict[int, list[int]] = defaultdict(list)
+        for key, row in zip(defined[target.bad & (defined >= 0)], target.row[target.bad & (defined >= 0)]):
+            rejected_rows[int(key)].append(int(row))
         defined = defined[~target.bad & (defined >= 0)]
         unknown = (named >= 0) & ~batch.bad & target.present[batch.owner] & ~np.isin(named, defined)
         for position in np.flatnonzero(unknown):
             value = batch.columns[column_key].cells[position]
             target_name = batch.book_at(position).raw.sheets[target_key].name
-            batch.report(position, column_key, WARNING, "id_not_in_workbook", value,
-                         target=target_name)
+            rows = rejected_rows.get(int(named[position]))
+            if rows:
+                batch.report(position, column_key, WARNING, "id_in_rejected_row", value, target=target_name,
+                             rows=", ".join(map(str, sorted(rows))))
+            else:
+                batch.report(position, column_key, WARNING, "id_not_in_workbook", value, target=target_name)
 
 
 def _keep_valid_rows(batch: _Batch) -> None:

@@ -126,8 +126,8 @@ def test_error_values_in_optional_columns_are_row_errors(tmp_path, registry):
     assert _problems(submission) == {
         ("Connectees", "N4", "error", "excel_error"),
         ("Jobs", "D3", "error", "excel_error"),
-        # E3's row is rejected: its introduction names an ID this workbook does not define.
-        ("Introductions", "A4", "warning", "id_not_in_workbook"),
+        # E3's row is rejected: its introduction names an ID whose own row has errors.
+        ("Introductions", "A4", "warning", "id_in_rejected_row"),
     }
     noc = next(i for i in submission.issues if i.cell == "D3")
     assert noc.value == "#N/A" and noc.column == "Job NOC"
@@ -149,8 +149,8 @@ def test_every_error_value_in_any_column(tmp_path, registry, error):
     assert _problems(submission) == {
         ("Connectees", "B2", "error", "excel_error"), ("Connectees", "K3", "error", "excel_error"),
         ("Connectors", "A3", "error", "excel_error"), ("Jobs", "G2", "error", "excel_error"),
-        ("Introductions", "A2", "warning", "id_not_in_workbook"),
-        ("Introductions", "A3", "warning", "id_not_in_workbook"),
+        ("Introductions", "A2", "warning", "id_in_rejected_row"),
+        ("Introductions", "A3", "warning", "id_in_rejected_row"),
         ("Introductions", "B3", "warning", "id_not_in_workbook"),
     }
     assert {i.value for i in submission.errors} == {error}
@@ -490,3 +490,28 @@ def test_a_rejected_workbook_of_an_unknown_community_is_not_attributed(tmp_path,
     assert (submission.status, submission.issues[0].code) == ("rejected", "unknown_community")
     assert submission.community_code is None
     assert str(submission.period) == QUARTER  # still named by its quarter
+
+
+def test_an_id_whose_own_row_has_errors_is_named_as_such(tmp_path, registry):
+    """C-003's Connectees row holds #N/A: the introduction naming it says so, not 'not defined'."""
+    path = _edit(_workbook(tmp_path / "na.xlsx"), {PARTS["connectees"]: _cell_as("N4", _error_cell("N4"))})
+    submission = validate_workbook(path, registry)
+    intro = [i for i in submission.issues if i.sheet == "Introductions"]
+    assert [(i.cell, i.severity, i.code) for i in intro] == [("A4", "warning", "id_in_rejected_row")]
+    assert intro[0].message.startswith("The ID E3 is in this workbook's Connectees sheet (row 4), but that row has errors")
+    # the roll-up, with no other submission holding E3, makes it an error that keeps saying why
+    history.resolve_references([submission])
+    intro = [i for i in submission.issues if i.sheet == "Introductions"]
+    assert [(i.cell, i.severity, i.code) for i in intro] == [("A4", "error", "id_in_rejected_row")]
+    assert "row 4" in intro[0].message
+
+
+def test_messages_quote_template_headers_without_the_required_mark(tmp_path, registry):
+    """The template marks required columns 'Category *': messages say 'Category'."""
+    rows = _rows()
+    rows["connectees"][0]["Category"] = "Astronaut"
+    for row in rows["connectees"]:
+        row["Category *"] = row.pop("Category")
+    submission = validate_workbook(_workbook(tmp_path / "t.xlsx", **rows), registry)
+    [issue] = [i for i in submission.issues if i.code == "bad_choice"]
+    assert issue.column == "Category" and "choices for Category." in issue.message
