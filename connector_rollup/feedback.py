@@ -38,6 +38,7 @@ WORDS = {
         "severity": "Severity", "code": "Code", "value": "Value found", "problem": "Problem", "fix": "How to fix",
         "link": "Go to cell", "by_code": "By kind", "meaning": "Meaning",
         "merged": "{cell} (in the merged range {range}):",
+        "colon": ":",
     },
     "fr": {
         "title": "Validation de {file}",
@@ -54,6 +55,7 @@ WORDS = {
         "column": "Colonne", "severity": "Gravité", "code": "Code", "value": "Valeur trouvée",
         "problem": "Problème", "fix": "Correction", "link": "Aller à la cellule", "by_code": "Par type",
         "meaning": "Signification", "merged": "{cell} (dans la plage fusionnée {range}) :",
+        "colon": "\u00a0:",  # French sets a (no-break) space before a colon
     },
 }
 
@@ -116,14 +118,14 @@ def format_text(submission: Submission) -> str:
     t = for_terminal
     w = words(submission.language)
     out = [w["title"].format(file=t(submission.file_name)), ""]
-    out += [f"  {label}: {t(value)}" for label, value in _header_lines(submission, w)]
+    out += [f"  {label}{w['colon']} {t(value)}" for label, value in _header_lines(submission, w)]
     if submission.status != "rejected":
         out.append("  " + w["rows"].format(read=submission.rows_read, rejected=submission.rows_rejected))
     out += ["", t(_verdict(submission, w))]
     if submission.status == "rejected" or not submission.issues:
         return "\n".join(out) + "\n"
     errors, warnings = len(submission.errors), len(submission.warnings)
-    out += ["", f"{w['summary']}: {_count(errors, 'error', w)}, {_count(warnings, 'warning', w)}"]
+    out += ["", f"{w['summary']}{w['colon']} {_count(errors, 'error', w)}, {_count(warnings, 'warning', w)}"]
     out += [f"  {n:>5}  {w[sev]:<13} {t(code)}" for sev, code, n in counts_by_code(submission.issues)]
     for sheet, issues in by_sheet(submission.issues).items():
         out += ["", f"{w['sheet']} {t(sheet)}" if sheet else w["file"]]
@@ -145,7 +147,7 @@ def format_markdown(submission: Submission, heading_level: int = 1, title: str |
     w = words(submission.language)
     h = "#" * heading_level
     out = [f"{h} {m(title) if title else w['title'].format(file=m(submission.file_name))}", ""]
-    out += [f"- **{label}**: {m(value)}" for label, value in _header_lines(submission, w)]
+    out += [f"- **{label}**{w['colon']} {m(value)}" for label, value in _header_lines(submission, w)]
     if submission.status != "rejected":
         out.append("- " + w["rows"].format(read=submission.rows_read, rejected=submission.rows_rejected))
     out += ["", m(_verdict(submission, w)), ""]

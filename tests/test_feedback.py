@@ -81,9 +81,9 @@ def test_format_text_in_french(french):
     _, s = french
     text = feedback.format_text(s)
     assert text.startswith("Validation de mtl.xlsx\n")
-    assert "Statut: accepté" in text and "Communauté: QC-MTL" in text
+    assert "Statut\u00a0: accepté" in text and "Communauté\u00a0: QC-MTL" in text
     assert "Lignes lues : 4; lignes rejetées : 1." in text
-    assert "Résumé: 1 erreur, 0 avertissement" in text
+    assert "Résumé\u00a0: 1 erreur, 0 avertissement" in text
     assert "Feuille Connectés" in text
     assert "« ana@ » n'est pas une adresse courriel valide." in text
     assert "-> Écrivez une seule adresse comme nom@exemple.ca" in text
