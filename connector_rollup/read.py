@@ -810,24 +810,27 @@ class _FarEnough(Exception):
     """Raised from expat's handlers to stop once a sheet is known to be too large."""
 
 
-def _extent(data: bytes, part: _Part, sheet: str) -> tuple[int, int]:
-    """(last row, last column), 1-based, of the cells calamine would keep from this part.
+def _walk_cells(data: bytes, part: _Part, sheet: str, visit, with_text: bool = False) -> None:
+    """Call ``visit(row, column, type, valued, text)`` for each cell of a worksheet part, placed as calamine does.
 
     A streaming expat parse that follows calamine's counters for rows and
-    cells without a reference, erring high: a cell counts when it has any
-    child element (an empty ``<v/>`` too), counters only move forward, and
-    self-closing elements (which calamine skips) move them as well. A part
-    expat cannot parse is refused: Excel writes well-formed XML.
+    cells without a reference (0-based), erring high: counters only move
+    forward, and self-closing elements (which calamine skips) move them as
+    well. ``valued``: the cell has a child element (an empty ``<v/>`` too);
+    ``type`` is its ``t`` attribute; ``text`` its ``<v>`` text when
+    ``with_text``. ``visit`` may raise ``_FarEnough`` to stop. A part expat
+    cannot parse is refused: Excel writes well-formed XML.
     """
-    row = column = 0  # 0-based, like calamine's counters
-    rows = columns = 0
-    cell: list[int] | None = None  # [row, column, valued] of the open <c>
+    row = column = 0
+    cell: list | None = None  # [row, column, t, valued, text parts] of the open <c>
+    in_value = False
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal row, column, cell
+        nonlocal row, column, cell, in_value
         local = name.rpartition(":")[2]
         if cell is not None:
-            cell[2] = 1  # a child element: the cell has a value
+            cell[3] = True  # a child element: the cell has a value
+            in_value = local == "v"
         if local == "row":
             found_row, _ = _ref(attrs.get("r"))
             if found_row:
@@ -836,16 +839,20 @@ def _extent(data: bytes, part: _Part, sheet: str) -> tuple[int, int]:
             found_row, found_column = _ref(attrs.get("r"))
             if found_column:
                 column = max(column, found_column - 1)
-            cell = [found_row - 1 if found_row else row, found_column - 1 if found_column else column, 0]
+            cell = [found_row - 1 if found_row else row, found_column - 1 if found_column else column,
+                    attrs.get("t"), False, []]
+
+    def text(data: str) -> None:
+        if in_value and cell is not None:
+            cell[4].append(data)
 
     def end(name: str) -> None:
-        nonlocal row, column, cell, rows, columns
+        nonlocal row, column, cell, in_value
         local = name.rpartition(":")[2]
-        if local == "c" and cell is not None:
-            if cell[2]:
-                rows, columns = max(rows, cell[0] + 1), max(columns, cell[1] + 1)
-                if rows * columns > MAX_SHEET_CELLS:
-                    raise _FarEnough
+        if local == "v":
+            in_value = False
+        elif local == "c" and cell is not None:
+            visit(cell[0], cell[1], cell[2], cell[3], "".join(cell[4]))
             cell = None
             column += 1
         elif local == "row":
@@ -854,6 +861,8 @@ def _extent(data: bytes, part: _Part, sheet: str) -> tuple[int, int]:
     parser = pyexpat.ParserCreate()
     parser.StartElementHandler = start
     parser.EndElementHandler = end
+    if with_text:
+        parser.CharacterDataHandler = text
     try:
         for chunk in _inflate(data, part):
             parser.Parse(chunk, False)
@@ -863,6 +872,23 @@ def _extent(data: bytes, part: _Part, sheet: str) -> tuple[int, int]:
     except pyexpat.ExpatError as exc:
         raise FileRejected("unreadable_sheet", sheet=sheet,
                            detail=f"its XML is malformed at line {exc.lineno}") from None
+
+
+def _extent(data: bytes, part: _Part, sheet: str) -> tuple[int, int]:
+    """(last row, last column), 1-based, of the cells with a value calamine would keep from this part.
+
+    Stops early once the extent passes ``MAX_SHEET_CELLS``.
+    """
+    rows = columns = 0
+
+    def visit(row: int, column: int, _type, valued: bool, _text: str) -> None:
+        nonlocal rows, columns
+        if valued:
+            rows, columns = max(rows, row + 1), max(columns, column + 1)
+            if rows * columns > MAX_SHEET_CELLS:
+                raise _FarEnough
+
+    _walk_cells(data, part, sheet, visit)
     return rows, columns
 
 
@@ -991,59 +1017,16 @@ def _cells(book, name: str) -> tuple[list[list[object]], list[str]]:
 def _error_cells(data: bytes, part: _Part, sheet: str) -> dict[tuple[int, int], str]:
     """{(row, column), 0-based: the error value} of a worksheet part's cells typed t="e".
 
-    A streaming expat parse that places cells as calamine does (their r
-    attribute, else its counters; see ``_extent``). Only run on a part whose
-    scan saw t="e", so the common workbook pays nothing for it.
+    Cells are placed as calamine places them (``_walk_cells``). Only run on a
+    part whose scan saw t="e", so the common workbook pays nothing for it.
     """
-    row = column = 0
     found: dict[tuple[int, int], str] = {}
-    cell: list | None = None  # [row, column, is an error, text] of the open <c>
-    in_value = False
 
-    def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal row, column, cell, in_value
-        local = name.rpartition(":")[2]
-        if local == "row":
-            found_row, _ = _ref(attrs.get("r"))
-            if found_row:
-                row = max(row, found_row - 1)
-        elif local == "c":
-            found_row, found_column = _ref(attrs.get("r"))
-            if found_column:
-                column = max(column, found_column - 1)
-            cell = [found_row - 1 if found_row else row, found_column - 1 if found_column else column,
-                    attrs.get("t") == "e", []]
-        elif local == "v" and cell is not None:
-            in_value = True
+    def visit(row: int, column: int, type_: str | None, _valued: bool, text: str) -> None:
+        if type_ == "e" and text.strip():
+            found[(row, column)] = text.strip()
 
-    def text(data: str) -> None:
-        if in_value and cell is not None:
-            cell[3].append(data)
-
-    def end(name: str) -> None:
-        nonlocal row, column, cell, in_value
-        local = name.rpartition(":")[2]
-        if local == "v":
-            in_value = False
-        elif local == "c" and cell is not None:
-            if cell[2] and "".join(cell[3]).strip():
-                found[(cell[0], cell[1])] = "".join(cell[3]).strip()
-            cell = None
-            column += 1
-        elif local == "row":
-            row, column = row + 1, 0
-
-    parser = pyexpat.ParserCreate()
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
-    try:
-        for chunk in _inflate(data, part):
-            parser.Parse(chunk, False)
-        parser.Parse(b"", True)
-    except pyexpat.ExpatError as exc:
-        raise FileRejected("unreadable_sheet", sheet=sheet,
-                           detail=f"its XML is malformed at line {exc.lineno}") from None
+    _walk_cells(data, part, sheet, visit, with_text=True)
     return found
 
 
