@@ -52,7 +52,7 @@ from connector_rollup.periods import PROGRAM_START, Period
 from connector_rollup.read import (FileRejected, RawSheet, RawWorkbook, cell_position, cell_ref, read_bytes,
                                    read_workbook)
 from connector_rollup.registry import Community
-from schemas import MODELS
+from schemas import SCHEMAS
 
 ERROR = "error"
 WARNING = "warning"
@@ -580,12 +580,12 @@ def _check_model(batch: _Batch) -> None:
 
 @lru_cache(maxsize=None)
 def _schema(sheet_key: str) -> pa.DataFrameSchema:
-    """The sheet's model as a schema without dtype checks (every column holds parsed objects).
+    """The sheet's schema without dtype checks (every column holds parsed objects).
 
-    Columns the model sets no rule for (optional text) are left out: they
+    Columns the schema sets no rule for (optional text) are left out: they
     cannot fail, and Pandera spends a fixed time on each column of each call.
     """
-    schema = MODELS[sheet_key].to_schema()
+    schema = SCHEMAS[sheet_key]
     idle = [name for name, column in schema.columns.items()
             if column.nullable and not column.unique and not column.checks]
     schema = schema.remove_columns(idle)

@@ -1,12 +1,6 @@
-"""Pandera contracts for the submission sheets, one ``DataFrameModel`` per sheet."""
+"""Pandera contracts for the submission sheets, one ``DataFrameSchema`` per sheet, built from
+``connector_rollup.contract`` (see ``schemas.sheets``)."""
 
-from schemas.sheets import Connectees, Connectors, Introductions, Jobs
+from schemas.sheets import SCHEMAS, sheet_schema
 
-MODELS = {
-    "connectees": Connectees,
-    "connectors": Connectors,
-    "introductions": Introductions,
-    "jobs": Jobs,
-}
-
-__all__ = ["Connectees", "Connectors", "Introductions", "Jobs", "MODELS"]
+__all__ = ["SCHEMAS", "sheet_schema"]

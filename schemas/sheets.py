@@ -1,149 +1,87 @@
-"""Pandera models of the four data sheets: what a valid row holds.
+"""Pandera schemas of the four data sheets: what a valid row holds, derived from the contract.
 
-Validation is lazy: every failing cell of a sheet is found in one pass. Check
-names are issue codes (``required`` comes from ``nullable=False``; see
-``validate.PANDERA_CODES``). The checks accept a blank cell themselves
-(whether it may be blank is ``nullable``'s rule), so they run with
-``ignore_na=False``: Pandera need not copy each column without its blanks
-first. The roll-up validates many workbooks' rows in one pass, so the rules
-that hold within one workbook (an ID written twice, the date range of its
-quarter, eligibility, IDs named across sheets) are in
-``connector_rollup.validate``.
+``connector_rollup.contract`` is the one place that says which columns a
+sheet has, which are required and what type each holds; this module turns
+that table into one ``DataFrameSchema`` per sheet, so a column added to or
+changed in the contract is validated without an edit here.
+
+- a required column is ``nullable=False`` (Pandera's ``not_nullable``, issue
+  code ``required``, see ``validate.PANDERA_CODES``);
+- a column's type gives its check (``TYPE_CHECKS``); a check's name is the
+  issue code coordinators see. Text, names and IDs have no check: any parsed
+  text is acceptable;
+- a column required only when another holds Yes (``intake_meeting_date``)
+  gives a dataframe check ``required_when_<other>``.
+
+Every column holds the parsers' output (``connector_rollup.values``), Python
+objects, so the dtype is ``object`` and nothing is coerced. The checks accept
+a blank cell themselves (whether it may be blank is ``nullable``'s rule), so
+they run with ``ignore_na=False``: Pandera need not copy each column without
+its blanks first.
+
+Validation is lazy: every failing cell of a sheet is found in one pass. The
+roll-up validates many workbooks' rows in one pass, so the rules that hold
+within one workbook (an ID written twice, the date range of its quarter,
+eligibility, IDs named across sheets) are in ``connector_rollup.validate``.
 """
 
 from __future__ import annotations
 
-import pandera.pandas as pa
-from pandera.typing import Series
+from typing import Callable
 
+import pandas as pd
+import pandera.pandas as pa
+
+from connector_rollup.contract import (DATA_SHEETS, DATE, EMAIL, ENUM, ID, NAME, NOC, TEXT, YES_NO,
+                                       Column, Sheet)
 from schemas import checks
 
+# Contract type -> (issue code, check factory taking the column); None: any parsed value is valid.
+TYPE_CHECKS: dict[str, tuple[str, Callable[[Column], Callable[[pd.Series], pd.Series]]] | None] = {
+    TEXT: None,
+    NAME: None,
+    ID: None,
+    EMAIL: ("bad_email", lambda column: checks.is_email),
+    NOC: ("bad_noc", lambda column: checks.is_noc),
+    DATE: ("bad_date", lambda column: checks.is_date),
+    YES_NO: ("bad_yes_no", lambda column: checks.is_yes_no),
+    ENUM: ("bad_choice", lambda column: checks.is_choice(column.enumeration)),
+}
 
-class _SheetModel(pa.DataFrameModel):
-    class Config:
-        strict = False  # columns absent from the workbook are added blank before validation
-        coerce = False
-
-
-class Connectees(_SheetModel):
-    connectee_id: Series[object] = pa.Field(nullable=False)
-    first_name: Series[object] = pa.Field(nullable=False)
-    last_name: Series[object] = pa.Field(nullable=False)
-    email: Series[object] = pa.Field(nullable=True)
-    phone: Series[object] = pa.Field(nullable=True)
-    category: Series[object] = pa.Field(nullable=False)
-    country_of_origin: Series[object] = pa.Field(nullable=True)
-    official_language: Series[object] = pa.Field(nullable=False)
-    home_occupation_noc: Series[object] = pa.Field(nullable=True)
-    home_occupation_title: Series[object] = pa.Field(nullable=True)
-    application_date: Series[object] = pa.Field(nullable=False)
-    accepted: Series[object] = pa.Field(nullable=False)
-    intake_meeting_date: Series[object] = pa.Field(nullable=True)
-    withdrawn: Series[object] = pa.Field(nullable=True)
-
-    @pa.check("email", name="bad_email", ignore_na=False)
-    def _email(cls, s):
-        return checks.is_email(s)
-
-    @pa.check("category", name="bad_choice", ignore_na=False)
-    def _category(cls, s):
-        return checks.is_choice("category")(s)
-
-    @pa.check("official_language", name="bad_choice", ignore_na=False)
-    def _language(cls, s):
-        return checks.is_choice("official_language")(s)
-
-    @pa.check("home_occupation_noc", name="bad_noc", ignore_na=False)
-    def _noc(cls, s):
-        return checks.is_noc(s)
-
-    @pa.check("application_date", "intake_meeting_date", name="bad_date", ignore_na=False)
-    def _dates(cls, s):
-        return checks.is_date(s)
-
-    @pa.check("accepted", "withdrawn", name="bad_yes_no", ignore_na=False)
-    def _yes_no(cls, s):
-        return checks.is_yes_no(s)
-
-    @pa.dataframe_check(name="required_when_accepted", ignore_na=False)
-    def _intake_when_accepted(cls, df):
-        return ~((df["accepted"] == True) & df["intake_meeting_date"].isna())  # noqa: E712
+# The pandas dtype every column is held in: parsed Python objects (str, date, bool, None, INVALID).
+PARSED_DTYPE = object
 
 
-class Connectors(_SheetModel):
-    connector_id: Series[object] = pa.Field(nullable=False)
-    first_name: Series[object] = pa.Field(nullable=False)
-    last_name: Series[object] = pa.Field(nullable=False)
-    email: Series[object] = pa.Field(nullable=True)
-    phone: Series[object] = pa.Field(nullable=True)
-    organization: Series[object] = pa.Field(nullable=True)
-    job_title: Series[object] = pa.Field(nullable=True)
-    sector: Series[object] = pa.Field(nullable=True)
-    recruited_via: Series[object] = pa.Field(nullable=True)
-    orientation_meeting_date: Series[object] = pa.Field(nullable=True)
-    toolkit_received: Series[object] = pa.Field(nullable=False)
-    withdrawn: Series[object] = pa.Field(nullable=True)
+def column_schema(column: Column) -> pa.Column:
+    """The Pandera column for one contract column: its nullability and its type's check.
 
-    @pa.check("email", name="bad_email", ignore_na=False)
-    def _email(cls, s):
-        return checks.is_email(s)
-
-    @pa.check("recruited_via", name="bad_choice", ignore_na=False)
-    def _channel(cls, s):
-        return checks.is_choice("recruitment_channel")(s)
-
-    @pa.check("orientation_meeting_date", name="bad_date", ignore_na=False)
-    def _dates(cls, s):
-        return checks.is_date(s)
-
-    @pa.check("toolkit_received", "withdrawn", name="bad_yes_no", ignore_na=False)
-    def _yes_no(cls, s):
-        return checks.is_yes_no(s)
+    The contract's type is kept in ``metadata["type"]`` so that a reader of the
+    schema (or a test) can tell a text column from an ID without the contract.
+    """
+    rule = TYPE_CHECKS[column.type]  # a KeyError here: a contract type with no rule yet
+    column_checks = [] if rule is None else [pa.Check(rule[1](column), name=rule[0], ignore_na=False)]
+    return pa.Column(PARSED_DTYPE, checks=column_checks, nullable=not column.required,
+                     coerce=False, name=column.key, title=column.english,
+                     metadata={"type": column.type})
 
 
-class Introductions(_SheetModel):
-    connectee_id: Series[object] = pa.Field(nullable=False)
-    connector_id: Series[object] = pa.Field(nullable=False)
-    introduction_date: Series[object] = pa.Field(nullable=False)
-    introduced_by: Series[object] = pa.Field(nullable=True)
-    outcome: Series[object] = pa.Field(nullable=True)
-
-    @pa.check("introduction_date", name="bad_date", ignore_na=False)
-    def _dates(cls, s):
-        return checks.is_date(s)
-
-    @pa.check("introduced_by", name="bad_choice", ignore_na=False)
-    def _introduced_by(cls, s):
-        return checks.is_choice("introduced_by")(s)
-
-    @pa.check("outcome", name="bad_choice", ignore_na=False)
-    def _outcome(cls, s):
-        return checks.is_choice("outcome")(s)
+def _required_when_yes(column: Column) -> pa.Check:
+    """Blank ``column`` is an error on rows whose ``column.required_when_yes`` holds Yes."""
+    flag, key = column.required_when_yes, column.key
+    return pa.Check(lambda df: ~((df[flag] == True) & df[key].isna()),  # noqa: E712 (True, not truthy)
+                    name=f"required_when_{flag}", ignore_na=False)
 
 
-class Jobs(_SheetModel):
-    connectee_id: Series[object] = pa.Field(nullable=False)
-    employer: Series[object] = pa.Field(nullable=False)
-    job_title: Series[object] = pa.Field(nullable=False)
-    job_noc: Series[object] = pa.Field(nullable=True)
-    start_date: Series[object] = pa.Field(nullable=False)
-    employment_type: Series[object] = pa.Field(nullable=True)
-    in_field: Series[object] = pa.Field(nullable=False)
-    matches_experience: Series[object] = pa.Field(nullable=False)
-    withdrawn: Series[object] = pa.Field(nullable=True)
+def sheet_schema(sheet: Sheet) -> pa.DataFrameSchema:
+    """The Pandera schema of one data sheet, every column of the contract in its order."""
+    return pa.DataFrameSchema(
+        {column.key: column_schema(column) for column in sheet.columns},
+        checks=[_required_when_yes(c) for c in sheet.columns if c.required_when_yes],
+        # Columns absent from the workbook are added blank before validation; none are extra.
+        strict=False,
+        coerce=False,
+        name=sheet.english,
+    )
 
-    @pa.check("job_noc", name="bad_noc", ignore_na=False)
-    def _noc(cls, s):
-        return checks.is_noc(s)
 
-    @pa.check("start_date", name="bad_date", ignore_na=False)
-    def _dates(cls, s):
-        return checks.is_date(s)
-
-    @pa.check("employment_type", name="bad_choice", ignore_na=False)
-    def _type(cls, s):
-        return checks.is_choice("employment_type")(s)
-
-    @pa.check("in_field", "matches_experience", "withdrawn", name="bad_yes_no", ignore_na=False)
-    def _yes_no(cls, s):
-        return checks.is_yes_no(s)
+SCHEMAS: dict[str, pa.DataFrameSchema] = {sheet.key: sheet_schema(sheet) for sheet in DATA_SHEETS}
