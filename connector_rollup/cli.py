@@ -106,8 +106,12 @@ def validate(file: Path, communities: Path | None, raw_dir: Path | None, report:
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True, help="Folder for the Markdown reports.")
 @communities_option
+@click.option("--dask", "dask", envvar="CONNECTOR_ROLLUP_DASK", default=None, metavar="ADDRESS",
+              help="Run the per-community intake on a Dask cluster: a scheduler address (tcp://HOST:8786), "
+                   "or 'local' (local:N) for N worker processes on this machine. "
+                   "Default: this process's threads. [env: CONNECTOR_ROLLUP_DASK]")
 def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_dir: Path,
-        communities: Path | None) -> None:
+        communities: Path | None, dask: str | None) -> None:
     """Run the quarterly national roll-up (a Prefect flow).
 
     Example: connector-rollup run --quarter 2024-25-Q4
@@ -120,6 +124,12 @@ def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_d
     if not raw_dir.is_dir():
         raise click.ClickException(f"There is no folder {raw_dir}: give the submissions folder with --raw.")
     _registry(communities)  # a bad registry is said now, before Prefect starts
+    from flows.runners import RunnerSettingError, check_reachable, task_runner
+
+    try:  # a bad --dask is said now too, in one sentence
+        check_reachable(dask)
+    except RunnerSettingError as exc:
+        raise click.ClickException(str(exc)) from None
     key_warning = _key_preflight()
     # Prefect's temporary server can take longer than its 20 s default to start on a fresh home.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
@@ -128,7 +138,8 @@ def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_d
     from flows.rollup import rollup
 
     try:
-        result = rollup(quarter=period.label, raw_dir=str(raw_dir), clean_dir=str(clean_dir),
+        result = rollup.with_options(task_runner=task_runner(dask))(
+                        quarter=period.label, raw_dir=str(raw_dir), clean_dir=str(clean_dir),
                         warehouse=str(warehouse), reports_dir=str(reports_dir),
                         communities=str(communities) if communities else None)
     except Exception as exc:  # the flow's log above has the details for whoever maintains it
