@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ from connector_rollup import messages
 from connector_rollup.contract import DATA_SHEETS, SHEETS_BY_KEY
 from connector_rollup.periods import Period
 from connector_rollup.validate import ERROR, REFERENCES, UNRESOLVED_ID_CODES, Issue, Submission
+from connector_rollup.values import fold_letters
 
 
 def supersede(submissions: list[Submission], modified: dict[str, float] | None = None) -> list[Submission]:
@@ -96,9 +96,7 @@ def employer_key(text: object) -> str:
     """An employer compared after folding case, accents and spaces."""
     if not isinstance(text, str):
         return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return "".join(plain.lower().split())
+    return "".join(fold_letters(text).split())
 
 
 @dataclass

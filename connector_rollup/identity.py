@@ -50,6 +50,7 @@ import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from connector_rollup.registry import CODE_PATTERN
+from connector_rollup.values import fold_letters
 
 REQUIRED_COLUMNS = (
     "community_code", "connector_id", "first_name", "last_name", "email", "phone", "organization",
@@ -173,9 +174,9 @@ def fold_name(text: object) -> str:
     s = str(text)
     if s.isascii():
         return " ".join(s.lower().translate(_ASCII_PUNCTUATION).split())
-    s = unicodedata.normalize("NFKD", s.translate(_LETTERS))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    return " ".join(_PUNCTUATION.sub("", s.casefold()).split())
+    # _LETTERS first: letters NFKD does not decompose (ø, ł, æ) become their base letters.
+    s = fold_letters(s.translate(_LETTERS), casefold=True)
+    return " ".join(_PUNCTUATION.sub("", s).split())
 
 
 def fold_organization(text: object) -> str:

@@ -81,14 +81,31 @@ NOC_PATTERN = r"^[0-9][0-5][0-9]{3}$"
 
 
 def strip_accents(text: str) -> str:
+    """``text`` in compatibility form (NFKD) without combining marks: ``Émilie`` -> ``Emilie``, ``ﬁ`` -> ``fi``."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold_letters(text: str, casefold: bool = False) -> str:
+    """``text`` without accents, in lower case: the one accent and case folding every comparison uses.
+
+    Headers and labels (``fold``), employers (``history.employer_key``) and
+    names and organizations (``identity.fold_name``) all start here and add
+    their own steps (punctuation, spaces, legal suffixes). ``casefold`` uses
+    ``str.casefold`` rather than ``lower`` (``Straße`` -> ``strasse``), as
+    identity resolution always has; the others keep ``lower`` so that their
+    keys do not change.
+    """
+    if text.isascii():  # most text: NFKD leaves ASCII as it is, and casefold is lower there
+        return text.lower()
+    plain = strip_accents(text)
+    return plain.casefold() if casefold else plain.lower()
 
 
 @lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Fold a header, field name or label: ``Connectee ID *`` -> ``connectee_id``."""
-    folded = strip_accents(text).lower().strip()
+    folded = fold_letters(text).strip()
     folded = folded.rstrip("*")
     return _NON_ALNUM.sub("_", folded).strip("_")
 
