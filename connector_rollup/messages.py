@@ -7,6 +7,8 @@ details by ``validate``.
 
 from __future__ import annotations
 
+from connector_rollup.periods import PROGRAM_START
+
 FILE_MESSAGES: dict[str, tuple[str, str]] = {
     "empty_file": (
         "The file is empty: send the filled-in submission workbook (.xlsx).",
@@ -126,8 +128,8 @@ CELL_MESSAGES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     "date_out_of_range": (
         ("{value} is outside the dates this submission may hold ({min} to {max}).",
          "{value} est hors des dates permises dans cette soumission ({min} au {max})."),
-        ("Check the year: dates go from the program's start (2009-01-01) to the end of the reporting quarter.",
-         "Vérifiez l'année : les dates vont du début du programme (2009-01-01) à la fin du trimestre déclaré."),
+        (f"Check the year: dates go from the program's start ({PROGRAM_START}) to the end of the reporting quarter.",
+         f"Vérifiez l'année : les dates vont du début du programme ({PROGRAM_START}) à la fin du trimestre déclaré."),
     ),
     "bad_yes_no": (
         ("'{value}' is not Yes or No.", "« {value} » n'est ni Oui ni Non."),
@@ -291,8 +293,8 @@ CODE_MEANINGS: dict[str, tuple[str, str]] = {
     "required_when_accepted": ("an accepted Connectee has no intake meeting date",
                                "un connecté accepté n'a pas de date de rencontre d'accueil"),
     "bad_date": ("a date cannot be read", "une date ne peut pas être lue"),
-    "date_out_of_range": ("a date is before 2009 or after the reporting quarter",
-                          "une date est antérieure à 2009 ou postérieure au trimestre déclaré"),
+    "date_out_of_range": (f"a date is before {PROGRAM_START.year} or after the reporting quarter",
+                          f"une date est antérieure à {PROGRAM_START.year} ou postérieure au trimestre déclaré"),
     "bad_yes_no": ("a Yes/No cell holds something else", "une cellule Oui/Non contient autre chose"),
     "bad_choice": ("a value is not one of the column's choices",
                    "une valeur ne fait pas partie des choix de la colonne"),

@@ -36,6 +36,7 @@ from connector_rollup.contract import (
     SubmissionField,
 )
 from connector_rollup.layout import fit_row_heights
+from connector_rollup.periods import PROGRAM_START
 
 LANGS = ("en", "fr")
 # Data validation and formats reach this row: a whole roster of a large program fits.
@@ -43,7 +44,7 @@ LAST_ROW = 10_000
 REQUIRED_MARK = " *"
 DATE_FORMAT = "yyyy-mm-dd"
 TEXT_FORMAT = "@"
-EARLIEST_DATE = dt.date(2009, 1, 1)
+EARLIEST_DATE = PROGRAM_START  # the data validation of date cells, as validate's date range
 LATEST_DATE = dt.date(2099, 12, 31)
 YES_NO_LIST = "yes_no"
 # Excel's limits on data-validation messages; longer ones make the file unreadable.
@@ -79,7 +80,7 @@ _TEXT: dict[str, dict[str, str]] = {
             "Columns marked * are required. Leave a cell blank when you do not have the "
             "information; do not write N/A or 0.",
             "Write dates as YYYY-MM-DD, for example 2025-01-15. Dates in the data sheets must "
-            "fall between 2009-01-01 and the last day of the reporting quarter.",
+            f"fall between {EARLIEST_DATE} and the last day of the reporting quarter.",
             "Choose Yes/No and list values from the drop-down list in the cell.",
             "Write NOC 2021 codes with their 5 digits, for example 21300 or 00010.",
             "Give each person the same ID every quarter. You may send your whole roster each "
@@ -135,7 +136,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "list_error": "Choose a value from the drop-down list.",
         "date_error_title": "Date expected",
         "date_error": "Type a date as YYYY-MM-DD (for example 2025-01-15), between "
-                      "2009-01-01 and 2099-12-31.",
+                      f"{EARLIEST_DATE} and {LATEST_DATE}.",
         "noc_error_title": "NOC 2021 code",
         "noc_error": "A NOC 2021 code has 5 digits, for example 21300 (NOC 2016 codes "
                      "had 4).",
@@ -159,7 +160,7 @@ _TEXT: dict[str, dict[str, str]] = {
             "Les colonnes marquées d'un * sont obligatoires. Laissez la cellule vide si vous "
             "n'avez pas l'information; n'écrivez ni S.O. ni 0.",
             "Écrivez les dates sous la forme AAAA-MM-JJ, par exemple 2025-01-15. Les dates "
-            "des feuilles de données doivent se situer entre le 2009-01-01 et le dernier jour "
+            f"des feuilles de données doivent se situer entre le {EARLIEST_DATE} et le dernier jour "
             "du trimestre.",
             "Choisissez Oui/Non et les valeurs des listes dans la liste déroulante de la "
             "cellule.",
@@ -225,7 +226,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "list_error": "Choisissez une valeur dans la liste déroulante.",
         "date_error_title": "Date attendue",
         "date_error": "Entrez une date sous la forme AAAA-MM-JJ (par exemple 2025-01-15), "
-                      "entre 2009-01-01 et 2099-12-31.",
+                      f"entre {EARLIEST_DATE} et {LATEST_DATE}.",
         "noc_error_title": "Code CNP 2021",
         "noc_error": "Un code CNP 2021 compte 5 chiffres, par exemple 21300 (les codes CNP "
                      "2016 en avaient 4).",
