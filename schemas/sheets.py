@@ -27,13 +27,24 @@ eligibility, IDs named across sheets) are in ``connector_rollup.validate``.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 import pandera.pandas as pa
 
-from connector_rollup.contract import (DATA_SHEETS, DATE, EMAIL, ENUM, ID, NAME, NOC, TEXT, YES_NO,
-                                       Column, Sheet)
+from connector_rollup.contract import (
+    DATA_SHEETS,
+    DATE,
+    EMAIL,
+    ENUM,
+    ID,
+    NAME,
+    NOC,
+    TEXT,
+    YES_NO,
+    Column,
+    Sheet,
+)
 from schemas import checks
 
 # Contract type -> (issue code, check factory taking the column); None: any parsed value is valid.
@@ -68,7 +79,8 @@ def column_schema(column: Column) -> pa.Column:
 def _required_when_yes(column: Column) -> pa.Check:
     """Blank ``column`` is an error on rows whose ``column.required_when_yes`` holds Yes."""
     flag, key = column.required_when_yes, column.key
-    return pa.Check(lambda df: ~((df[flag] == True) & df[key].isna()),  # noqa: E712 (True, not truthy)
+    # `== True`, not truthiness: the flag column holds True, False, None or INVALID.
+    return pa.Check(lambda df: ~((df[flag] == True) & df[key].isna()),
                     name=f"required_when_{flag}", ignore_na=False)
 
 

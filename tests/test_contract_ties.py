@@ -198,7 +198,7 @@ def test_spec_types_match_the_contract(sheet):
     words = {"text": {TEXT, NAME}, "email": {EMAIL}, "date": {DATE}, "Yes/No": {YES_NO}, "NOC 2021 code": {NOC}}
     for row in _spec_table(sheet.english):
         column, spec_type = sheet.column(row["column"]), row["type"]
-        if spec_type.startswith("text, unique") or spec_type.startswith("an ID of"):
+        if spec_type.startswith(("text, unique", "an ID of")):
             assert column.type == ID, column.key
         elif spec_type in words:
             assert column.type in words[spec_type], column.key
