@@ -8,10 +8,14 @@ clean cache) and warm (unchanged workbooks), next to an empty Prefect flow.
 
     .venv/bin/python bench/bench_rollup.py            # 1x and 10x
     .venv/bin/python bench/bench_rollup.py --scales 1 # 1x only
+    # 100x: one run of the stages, none through Prefect, samples kept in /tmp/bench100
+    .venv/bin/python bench/bench_rollup.py --scales 100 --repeat 1 --prefect-runs 0 --root /tmp/bench100
 
-Each scale runs in a fresh subprocess so its peak memory (ru_maxrss) is its own.
+Each scale runs in a fresh subprocess so its peak memory (ru_maxrss) is its own;
+the process's peak so far (VmHWM) is also recorded after each stage, and each
+stage is printed to stderr as it ends, so a run stopped midway says how far it got.
 The VM's speed varies from minute to minute, so each figure is the best of
-two or three runs.
+two or three runs (``--repeat``).
 """
 
 from __future__ import annotations
@@ -37,10 +41,24 @@ from connector_rollup.read import peek_community
 from connector_rollup.registry import load_registry
 from connector_rollup.sample import SAMPLE_QUARTER
 
-raw, work = Path(sys.argv[1]), Path(sys.argv[2])
+raw, work, read_runs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 registry, quarter = load_registry(), SAMPLE_QUARTER
 paths = intake.find_workbooks(raw)
-timings = {}
+timings, peaks = {}, {}
+started = time.perf_counter()
+
+def peak_mb():
+    """The process's peak resident memory so far (VmHWM), calamine's Rust allocations included."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def done(stage, t):
+    timings[stage] = time.perf_counter() - t
+    peaks[stage] = peak_mb()
+    print(f"    [{time.perf_counter() - started:7.1f} s] {stage}: {timings[stage]:.2f} s, peak so far {peaks[stage]:.0f} MB",
+          file=sys.stderr, flush=True)
 
 def read_every_cell():
     cells = 0
@@ -54,33 +72,35 @@ def read_every_cell():
     return cells
 
 best = float("inf")
-for _ in range(3):  # the VM's speed varies from minute to minute: the best of three
+for _ in range(read_runs):  # the VM's speed varies from minute to minute: the best of three
     t = time.perf_counter()
     cells = read_every_cell()
     best = min(best, time.perf_counter() - t)
 timings["read every cell (calamine)"] = best
+peaks["read every cell (calamine)"] = peak_mb()
+print(f"    read every cell: {best:.2f} s, {cells:,} cells", file=sys.stderr, flush=True)
 
 t = time.perf_counter()
 groups = collections.defaultdict(list)
 for path in paths:
     groups[peek_community(path.read_bytes())].append(path)
 submissions = [s for group in groups.values() for s, _ in intake.intake_workbooks(group, registry)]
-timings["intake (read + validate)"] = time.perf_counter() - t
+done("intake (read + validate)", t)
 
 t = time.perf_counter()
 effective = [s for s in history.supersede(submissions) if s.period <= quarter]
 history.resolve_references(effective)
 hist = history.build_history(effective)
-timings["history"] = time.perf_counter() - t
+done("history", t)
 
 t = time.perf_counter()
 idres = identity.resolve_connectors(hist.connectors)
-timings["identity"] = time.perf_counter() - t
+done("identity", t)
 
 t = time.perf_counter()
 counts = counting.count(hist.connectees, hist.connectors, hist.introductions, hist.jobs,
                         idres.people[["community_code", "connector_id", "person_id"]], quarter.last_day)
-timings["counting"] = time.perf_counter() - t
+done("counting", t)
 
 t = time.perf_counter()
 quality = summary.quality_figures(submissions, effective, hist, idres, counting.summarise(counts))
@@ -88,16 +108,15 @@ warehouse.build_warehouse(work / "warehouse.duckdb", quarter=quarter, events=cou
     job_outcomes=counts.job_outcomes, submissions=summary.submissions_frame(submissions),
     issues=summary.issues_frame(submissions), review=idres.review, quality=quality,
     registry=registry, key=load_key()[0])
-timings["warehouse load"] = time.perf_counter() - t
+done("warehouse load", t)
 
 t = time.perf_counter()
 report.write_reports(work / "warehouse.duckdb", work / "reports", quarter=quarter, registry=registry)
-timings["reports"] = time.perf_counter() - t
+done("reports", t)
 
 rows = {k: len(v) for k, v in hist.frames().items()}
 print(json.dumps({"files": len(paths), "cells": cells, "rows_read": sum(s.rows_read for s in submissions),
-                  "history_rows": rows, "timings": timings,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "history_rows": rows, "timings": timings, "peaks_mb": peaks, "peak_mb": peak_mb()}))
 '''
 
 EMPTY_FLOW = "from prefect import flow\n@flow\ndef empty():\n    return 1\nempty()\n"
@@ -116,57 +135,81 @@ def _timed(cmd: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - t
 
 
-def bench(scale: float, root: Path) -> None:
+def bench(scale: float, root: Path, repeat: int = 2, prefect_runs: int = 2, dask: str | None = None) -> None:
     raw, work = root / f"raw-{scale:g}", root / f"work-{scale:g}"
     work.mkdir(parents=True, exist_ok=True)
     python = sys.executable
     from connector_rollup.sample import SAMPLE_QUARTER, write_sample
 
-    t = time.perf_counter()
-    write_sample(raw, seed=2026, scale=scale)
-    print(f"\n== scale {scale:g}x: sample written in {time.perf_counter() - t:.1f} s")
+    marker = raw / ".bench-complete"  # a sample kept under --root is reused only if it was finished
+    if marker.exists():
+        print(f"\n== scale {scale:g}x: sample reused from {raw}", flush=True)
+    else:
+        t = time.perf_counter()
+        write_sample(raw, seed=2026, scale=scale)
+        marker.write_text("")
+        print(f"\n== scale {scale:g}x: sample written in {time.perf_counter() - t:.1f} s", flush=True)
     runs = []
-    for _ in range(2):  # best of two for each stage, highest peak memory
-        out = subprocess.run([python, "-c", STAGES, str(raw), str(work)], check=True, capture_output=True, text=True)
+    for _ in range(repeat):  # best of `repeat` for each stage, highest peak memory
+        out = subprocess.run([python, "-c", STAGES, str(raw), str(work), "3" if repeat > 1 else "1"],
+                             check=True, stdout=subprocess.PIPE, text=True)
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(json.dumps(runs[-1]), flush=True)  # the raw figures, for the record
     result = dict(runs[0], timings={k: min(r["timings"][k] for r in runs) for k in runs[0]["timings"]},
                   peak_mb=max(r["peak_mb"] for r in runs))
     print(f"{result['files']} workbooks, {result['cells']:,} cells, {result['rows_read']:,} rows read; "
           f"history {result['history_rows']}")
     read = result["timings"]["read every cell (calamine)"]
     for stage, seconds in result["timings"].items():
-        print(f"  {stage:<28} {seconds:7.2f} s" + (f"   ({seconds / read:.1f}x read)" if stage != "read every cell (calamine)" else ""))
+        print(f"  {stage:<28} {seconds:7.2f} s" + (f"   ({seconds / read:.1f}x read)" if stage != "read every cell (calamine)" else "")
+              + f"   peak so far {max(r['peaks_mb'][stage] for r in runs):.0f} MB")
     work_total = sum(v for k, v in result["timings"].items() if k != "read every cell (calamine)")
     print(f"  {'stages total':<28} {work_total:7.2f} s   ({work_total / read:.1f}x read)")
-    print(f"  peak memory (stages, one process): {result['peak_mb']:.0f} MB")
+    print(f"  peak memory (stages, one process): {result['peak_mb']:.0f} MB", flush=True)
+    if prefect_runs < 1:
+        return
 
     home = root / "prefect-home"
     env = _env(home)
     # The first flow on a new Prefect home also creates its database: not part of any run after.
     _timed([python, "-c", EMPTY_FLOW], env)
-    empty = min(_timed([python, "-c", EMPTY_FLOW], env) for _ in range(2))
+    empty = min(_timed([python, "-c", EMPTY_FLOW], env) for _ in range(prefect_runs))
     def cli(clean: str) -> list[str]:
         return [str(Path(python).parent / "connector-rollup"), "run", "--quarter", SAMPLE_QUARTER.label,
                 "--raw", str(raw), "--clean", str(work / clean), "--warehouse", str(work / "wh.duckdb"),
                 "--reports", str(work / "rep")]
 
-    cold = min(_timed(cli(f"clean-{n}"), env) for n in range(2))  # each on an empty clean cache
-    warm = min(_timed(cli("clean-1"), env) for _ in range(2))
+    cold = min(_timed(cli(f"clean-{n}"), env) for n in range(prefect_runs))  # each on an empty clean cache
+    warm = min(_timed(cli(f"clean-{prefect_runs - 1}"), env) for _ in range(prefect_runs))
     # The largest resident set of any process waited for so far (the runs, Prefect's server).
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"  Prefect empty flow {empty:.1f} s; roll-up cold {cold:.1f} s (+{cold - empty:.1f} s, "
           f"{(cold - empty) / read:.1f}x read); warm {warm:.1f} s (+{warm - empty:.1f} s); "
-          f"peak memory of a process so far {peak:.0f} MB")
+          f"peak memory of a process so far {peak:.0f} MB", flush=True)
+    if dask:  # the same cold run with the intake on Dask (`run --dask`), for comparison
+        on_dask = min(_timed(cli(f"clean-dask-{n}") + ["--dask", dask], env) for n in range(prefect_runs))
+        print(f"  roll-up cold with --dask {dask}: {on_dask:.1f} s (+{on_dask - empty:.1f} s; "
+              f"threads {cold:.1f} s)", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=float, nargs="+", default=[1, 10])
+    parser.add_argument("--repeat", type=int, default=2, help="runs of the stages per scale (best of)")
+    parser.add_argument("--prefect-runs", type=int, default=2,
+                        help="cold and warm runs through Prefect per scale (best of); 0 skips them")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="keep samples and outputs here (a finished sample is reused); default a temporary folder")
+    parser.add_argument("--dask", default=None, metavar="SETTING",
+                        help="also time a cold run with `run --dask SETTING` (e.g. local)")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    print(f"machine: {os.cpu_count()} cores, {mem:.0f} GiB; python {sys.version.split()[0]}", flush=True)
+    if args.root:
+        args.root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-rollup-") as tmp:
         for scale in args.scales:
-            bench(scale, Path(tmp))
+            bench(scale, args.root or Path(tmp), args.repeat, args.prefect_runs, args.dask)
 
 
 if __name__ == "__main__":
