@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -926,7 +928,7 @@ def write_reports(
     code_meanings: Mapping[str, str] | None = None,
     file_names: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> Path:
-    """Write ``REPORTS/<period>/national.md``, its charts and a page per community.
+    """Write ``REPORTS/<period>/national.md``, its charts and a page per community, as one swap.
 
     Returns the path of ``national.md``. ``community_feedback[code]`` (Markdown)
     replaces the community's list of validation issues when given.
@@ -934,9 +936,100 @@ def write_reports(
     of the warehouse's workbooks (``summary.workbook_names``): the warehouse
     holds no file names, so without them a workbook is named by its label.
     Same warehouse and names, same bytes.
+
+    The pages are written into a temporary sibling folder (``stage_reports``)
+    that then replaces ``REPORTS/<period>/`` whole (``swap_reports``): a
+    reader, or a run stopped midway, sees all the previous pages or all the
+    new ones, never a mix. The roll-up stages and swaps itself, together with
+    the warehouse (``publish.publish``).
+    """
+    final = reports_folder(reports_dir, quarter)
+    staged = stage_reports(warehouse_path, final, quarter=quarter, registry=registry,
+                           community_feedback=community_feedback, code_meanings=code_meanings,
+                           file_names=file_names)
+    previous = sibling(final, "prev")
+    try:
+        swap_reports(staged, final, previous)
+    except BaseException:
+        unswap_reports(staged, final, previous)
+        raise
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+    shutil.rmtree(previous, ignore_errors=True)
+    return final / "national.md"
+
+
+def reports_folder(reports_dir: str | os.PathLike[str], quarter: Period) -> Path:
+    """Where the quarter's reports are published: ``REPORTS/<period>/``."""
+    return Path(reports_dir) / quarter.label
+
+
+def sibling(final: Path, kind: str) -> Path:
+    """A temporary folder beside ``final``: ``.<name>.<pid>.<hex>.<kind>`` (kind ``new`` or ``prev``).
+
+    Hidden, and named with the process id so that a later run can tell a
+    killed run's leftover from a live run's (``publish.clean_leftovers``).
+    """
+    return final.with_name(f".{final.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.{kind}")
+
+
+def stage_reports(warehouse_path: str | os.PathLike[str], final: Path, **options) -> Path:
+    """Write the reports that belong at ``final`` into a new temporary sibling folder; return it.
+
+    Takes ``write_reports``'s keyword arguments. ``final`` is not touched.
+    On any failure (a full disk, a signal) the temporary folder is removed,
+    so no half-written page or 0-byte chart is ever left to be published.
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staged = sibling(final, "new")
+    staged.mkdir()
+    try:
+        render_reports(warehouse_path, staged, **options)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return staged
+
+
+def swap_reports(staged: Path, final: Path, previous: Path) -> None:
+    """Put ``staged`` at ``final``, moving any folder there to ``previous`` first (two renames).
+
+    On failure call ``unswap_reports`` with the same folders: it puts the
+    previous folder back. Delete ``previous`` only once the swap is kept.
+    """
+    if final.exists():
+        os.rename(final, previous)
+    os.rename(staged, final)
+
+
+def unswap_reports(staged: Path, final: Path, previous: Path) -> None:
+    """Undo ``swap_reports``, wherever it stopped: ``final`` is the previous folder again (or absent).
+
+    Safe to call more than once, and after a crash (``publish.recover``).
+    """
+    if not staged.exists() and final.exists():
+        os.rename(final, staged)  # the new folder went in (only a swap consumes staged): take it out
+    if previous.exists():
+        os.rename(previous, final)
+    shutil.rmtree(staged, ignore_errors=True)
+
+
+def render_reports(
+    warehouse_path: str | os.PathLike[str],
+    folder: str | os.PathLike[str],
+    *,
+    quarter: Period,
+    registry: Mapping[str, Community],
+    community_feedback: Mapping[str, str] | None = None,
+    code_meanings: Mapping[str, str] | None = None,
+    file_names: Mapping[tuple[str, str], Sequence[str]] | None = None,
+) -> Path:
+    """Write the quarter's pages and charts straight into ``folder``; return its ``national.md``.
+
+    No swap: see ``write_reports`` for the arguments and for publishing.
     """
     w = _read(warehouse_path, quarter, file_names)
-    folder = Path(reports_dir) / quarter.label
+    folder = Path(folder)
     (folder / "charts").mkdir(parents=True, exist_ok=True)
     (folder / "communities").mkdir(parents=True, exist_ok=True)
     _figures_chart(w, folder / "charts" / CHARTS[0])

@@ -122,25 +122,81 @@ def build_warehouse(
 
     ``key`` pseudonymises person ids (``pseudonym.load_key``); when it is the
     public demo key, ``run_info.demo_key`` says so and the report repeats it.
+    The roll-up itself stages the warehouse (``stage_warehouse``) and swaps it
+    in together with its reports (``publish.publish``); this is the warehouse alone.
     """
     path = Path(path)
-    inputs = _prepare_inputs(
-        quarter=quarter, events=events, job_outcomes=job_outcomes, submissions=submissions,
-        issues=issues, review=review, quality=quality, registry=registry, key=key,
-    )
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive_lock(path):
-        temp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    with exclusive_lock(path):  # two builds of one warehouse never interleave
+        temp = stage_warehouse(
+            path, quarter=quarter, events=events, job_outcomes=job_outcomes, submissions=submissions,
+            issues=issues, review=review, quality=quality, registry=registry, key=key,
+        )
         try:
-            _build(temp, inputs)
-            _fsync(temp)
-            # A stale write-ahead log of the old file would be replayed onto the new one.
-            Path(f"{path}.wal").unlink(missing_ok=True)
-            os.replace(temp, path)
-            _fsync(path.parent)
+            swap_in(temp, path)
         finally:
-            for leftover in (temp, Path(f"{temp}.wal")):
-                leftover.unlink(missing_ok=True)
+            discard(temp)
+
+
+def stage_warehouse(path: str | os.PathLike[str], **inputs) -> Path:
+    """Build and check the warehouse in a temporary file beside ``path``; return that file.
+
+    Takes ``build_warehouse``'s keyword arguments. ``path`` itself is not
+    touched: ``swap_in`` makes the staged file the warehouse, ``discard``
+    removes it. The name ``.<name>.<pid>.<hex>.tmp`` carries the process id so
+    that a later run can tell a killed run's leftover (``leftovers``) from a
+    concurrent run's file. On any failure the temporary file is removed.
+    """
+    path = Path(path)
+    prepared = _prepare_inputs(**inputs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        _build(temp, prepared)
+        _fsync(temp)
+    except BaseException:  # a signal too: never leave a half-built file behind
+        discard(temp)
+        raise
+    return temp
+
+
+def swap_in(temp: Path, path: Path) -> None:
+    """Make the staged ``temp`` the warehouse at ``path`` (one rename); hold ``exclusive_lock(path)``."""
+    # A stale write-ahead log of the old file would be replayed onto the new one.
+    Path(f"{path}.wal").unlink(missing_ok=True)
+    os.replace(temp, path)
+    _fsync(path.parent)
+
+
+def discard(temp: Path) -> None:
+    """Remove a staged warehouse file and its write-ahead log, if they are still there."""
+    for leftover in (Path(temp), Path(f"{temp}.wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def leftovers(path: str | os.PathLike[str]) -> list[Path]:
+    """Staged files beside the warehouse ``path`` whose run is no longer alive (a killed run's)."""
+    path = Path(path)
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.[0-9a-f]{{8}}\.tmp(\.wal)?")
+    found = []
+    for entry in path.parent.glob(f".{path.name}.*.tmp*"):
+        match = pattern.fullmatch(entry.name)
+        if match and not process_alive(int(match.group(1))):
+            found.append(entry)
+    return sorted(found)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (another user's counts: its files are not ours to remove)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _build(temp: Path, inputs: dict[str, pd.DataFrame]) -> None:
@@ -416,8 +472,8 @@ def scrub(text: pd.Series) -> pd.Series:
 
 
 @contextlib.contextmanager
-def _exclusive_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``<path>.lock`` so two builds never interleave."""
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``<path>.lock`` so two builds (or publications) never interleave."""
     with open(f"{path}.lock", "a+b") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         try:
@@ -446,6 +502,12 @@ __all__ = [
     "build_warehouse",
     "check_warehouse",
     "content_hash",
+    "discard",
+    "exclusive_lock",
+    "leftovers",
+    "process_alive",
     "scrub",
     "sql_files",
+    "stage_warehouse",
+    "swap_in",
 ]
