@@ -114,6 +114,10 @@ def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_d
         communities: Path | None, dask: str | None) -> None:
     """Run the quarterly national roll-up (a Prefect flow).
 
+    Ctrl-C or SIGTERM stops it within seconds (exit status 130 or 143); the
+    warehouse and the reports are then both the previous run's or both this
+    run's, and the last line says which.
+
     Example: connector-rollup run --quarter 2024-25-Q4
     """
     from connector_rollup.periods import Period
@@ -131,25 +135,74 @@ def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_d
     except RunnerSettingError as exc:
         raise click.ClickException(str(exc)) from None
     key_warning = _key_preflight()
+    _decisions_preflight(warehouse.parent / "connector-decisions.csv")
     # Prefect's temporary server can take longer than its 20 s default to start on a fresh home.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     # No network here beyond package registries: telemetry would only log a failure.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.rollup import rollup
+    # The library's own warnings (a clean-cache entry rebuilt, ...) go to the run's log too.
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "connector_rollup")
+    from connector_rollup.stopping import signals_stop_the_run, stopped_by, temporary_prefect_server
 
+    reports = reports_dir / period.label
+    before = _published(warehouse)
     try:
-        result = rollup.with_options(task_runner=task_runner(dask))(
-                        quarter=period.label, raw_dir=str(raw_dir), clean_dir=str(clean_dir),
-                        warehouse=str(warehouse), reports_dir=str(reports_dir),
-                        communities=str(communities) if communities else None)
-    except Exception as exc:  # the flow's log above has the details for whoever maintains it
-        click.echo(f"\nThe roll-up could not finish: {exc}\n"
-                   f"The previous warehouse ({warehouse}) is unchanged; the log above says where it stopped.",
-                   err=True)
-        sys.exit(1)
+        with signals_stop_the_run():  # from here on, Ctrl-C and SIGTERM unwind through every clean-up
+            from flows.rollup import rollup
+
+            with temporary_prefect_server():
+                result = rollup.with_options(task_runner=task_runner(dask))(
+                                quarter=period.label, raw_dir=str(raw_dir), clean_dir=str(clean_dir),
+                                warehouse=str(warehouse), reports_dir=str(reports_dir),
+                                communities=str(communities) if communities else None)
+    except BaseException as exc:
+        stop = stopped_by(exc)
+        if stop is None:
+            if not isinstance(exc, Exception):
+                raise
+            # the flow's log above has the details for whoever maintains it
+            click.echo(f"\nThe roll-up could not finish ({exc}): {_outputs_state(before, warehouse, reports)} "
+                       "The log above says where it stopped.", err=True)
+            sys.exit(1)
+        click.echo(f"\nStopped by {stop.signal_name}: {_outputs_state(before, warehouse, reports)}", err=True)
+        sys.exit(stop.exit_status)
     click.echo(result.summary())
     if key_warning:  # again at the end, where the person who ran it reads
         click.echo(f"  Warning: {key_warning}")
+
+
+def _published(warehouse: Path) -> tuple[int, int] | None:
+    """What identifies the warehouse file now (a publication replaces it: a new inode), or None."""
+    try:
+        st = warehouse.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+def _outputs_state(before: tuple[int, int] | None, warehouse: Path, reports: Path) -> str:
+    """One sentence: whose warehouse and reports are in place after a run that did not finish.
+
+    The roll-up publishes both in one swap (``connector_rollup.publish``), so
+    the warehouse file having changed says the reports did too.
+    """
+    if _published(warehouse) != before:
+        return (f"the warehouse ({warehouse}) and the reports ({reports}) are this run's, published before it "
+                "stopped; only the review list or the run's summary may be missing.")
+    if before is None:
+        return f"no warehouse ({warehouse}) and no reports ({reports}) were published."
+    return (f"the warehouse ({warehouse}) and the reports ({reports}) are the previous run's, unchanged "
+            "(nothing of this run was published).")
+
+
+def _decisions_preflight(path: Path) -> None:
+    """Refuse, in one sentence, a decisions file the flow would fail on."""
+    from connector_rollup.identity import DecisionsError, load_decisions
+
+    try:
+        load_decisions(path)
+    except DecisionsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _key_preflight() -> str | None:
