@@ -5,12 +5,17 @@ one task per community (Prefect costs about 0.1 s a task run here, so never
 one per row or file). Only the tasks that touch files retry. Workbooks are
 cached on their SHA-256 in the clean folder, so a re-run with unchanged
 files reads none of them again.
+
+The warehouse and the quarter's reports are staged, then published together
+(``connector_rollup.publish``): whatever stops a run, both are the previous
+run's or both the new run's. A run first cleans up what a killed run left.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,12 +25,25 @@ from prefect.cache_policies import NONE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from connector_rollup import clean, counting, escape, feedback, history, identity, intake, report, summary, warehouse
+from connector_rollup import (
+    clean,
+    counting,
+    escape,
+    feedback,
+    history,
+    identity,
+    intake,
+    publish,
+    report,
+    summary,
+    warehouse,
+)
 from connector_rollup.periods import Period
 from connector_rollup.pseudonym import key_file_warning, load_key
 from connector_rollup.read import FileRejected, peek_community, read_bytes, sha256_of
 from connector_rollup.registry import Community, load_registry
 from connector_rollup.validate import Submission
+from connector_rollup.warehouse import discard as discard_staged_warehouse
 
 UNIDENTIFIED = "?"
 
@@ -49,6 +67,7 @@ class RollupResult:
     review_file: Path | None = None
     decisions_file: Path | None = None
     not_read: list[str] = field(default_factory=list)  # files under --raw that are not .xlsx
+    ignored_decisions: list[str] = field(default_factory=list)  # "record_a,record_b" naming no record
 
     def summary(self) -> str:
         """What the person who ran it needs to know, and where everything is."""
@@ -71,9 +90,28 @@ class RollupResult:
         if self.not_read:
             lines.append(f"  Not read: {len(self.not_read)} file(s) under the raw folder are not .xlsx workbooks: "
                          f"{', '.join(map(escape.for_terminal, self.not_read))}. Open each in Excel and save it as .xlsx to include it.")
+        if self.ignored_decisions:
+            lines.append(f"  Warning: {ignored_decisions_sentence(self.ignored_decisions, self.decisions_file)}")
         if self.demo_key:
             lines.append("  Note: person keys use the documented DEMO key; set CONNECTOR_ROLLUP_KEY for real data.")
         return "\n".join(lines)
+
+
+def ignored_decisions_sentence(pairs: list[str], decisions_file: Path | None) -> str:
+    """One sentence naming the decisions that name no Connector record of the roll-up."""
+    return (f"{len(pairs)} decision(s) in {decisions_file} name a record that does not exist and were not "
+            f"applied: {'; '.join(map(escape.for_terminal, pairs))}. Check the record IDs against "
+            "connector-review.csv (COMMUNITY:connector_id).")
+
+
+@task(cache_policy=NONE)
+def clean_up_stopped_runs(warehouse_path: str, reports_dir: str, clean_dir: str) -> list[str]:
+    """Finish or undo a killed run's publication and remove the temporary files it left; say what was done."""
+    done = publish.recover(warehouse_path, reports_dir)
+    removed = clean.remove_leftovers(clean_dir)
+    if removed:
+        done.append(f"Removed {len(removed)} unfinished clean-cache folder(s) a stopped run left in {clean_dir}.")
+    return done
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
@@ -144,8 +182,9 @@ def count_people(hist, people, quarter: Period) -> counting.Counts:
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
-def load_warehouse(path: str, quarter: Period, counts, submissions, idres, quality, registry, key) -> None:
-    warehouse.build_warehouse(
+def load_warehouse(path: str, quarter: Period, counts, submissions, idres, quality, registry, key) -> Path:
+    """Build and check the warehouse beside ``path``, unpublished; return the staged file."""
+    return warehouse.stage_warehouse(
         path, quarter=quarter, events=counts.events, job_outcomes=counts.job_outcomes,
         submissions=summary.submissions_frame(submissions), issues=summary.issues_frame(submissions),
         review=idres.review, quality=quality, registry=registry, key=key)
@@ -153,7 +192,10 @@ def load_warehouse(path: str, quarter: Period, counts, submissions, idres, quali
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
 def write_reports(warehouse_path: str, reports_dir: str, quarter: Period, registry, submissions) -> Path:
-    """The reports, naming each workbook by its file (the warehouse holds no file names)."""
+    """The reports, unpublished, in a temporary folder beside their place; return that folder.
+
+    Each workbook is named by its file (the warehouse holds no file names).
+    """
     community_feedback = {}
     for s in sorted(submissions, key=lambda s: (str(s.period), s.file_name)):
         if s.community_code in registry and s.status != "superseded" and s.issues:
@@ -161,9 +203,15 @@ def write_reports(warehouse_path: str, reports_dir: str, quarter: Period, regist
                                           s.language)
             block = feedback.format_markdown(s, heading_level=3, title=title)
             community_feedback[s.community_code] = community_feedback.get(s.community_code, "") + block + "\n"
-    return report.write_reports(warehouse_path, reports_dir, quarter=quarter, registry=registry,
-                                community_feedback=community_feedback,
+    return report.stage_reports(warehouse_path, report.reports_folder(reports_dir, quarter), quarter=quarter,
+                                registry=registry, community_feedback=community_feedback,
                                 file_names=summary.workbook_names(submissions))
+
+
+@task(cache_policy=NONE)
+def publish_outputs(staged_warehouse: Path, warehouse_path: str, staged_reports: Path, reports: Path) -> None:
+    """Swap the staged warehouse and reports in, both or neither."""
+    publish.publish(staged_warehouse, warehouse_path, staged_reports, reports)
 
 
 # Prefect's thread pool is unbounded by default: all 44 communities' workbooks would be read
@@ -187,6 +235,8 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
     decisions_file = data_dir / "connector-decisions.csv"
     if not decisions_file.exists():
         identity.write_decisions_template(decisions_file)
+    for sentence in clean_up_stopped_runs(warehouse, reports_dir, clean_dir):
+        logger.warning(sentence)
 
     workbooks = discover(raw_dir, clean_dir, fingerprint)
     not_read = [p.relative_to(raw_dir).as_posix() for p in intake.find_not_read(raw_dir)]
@@ -206,10 +256,21 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
 
     effective, hist = build_history(submissions, {w.sha256: w.modified for w in workbooks}, period)
     idres = resolve_identity(hist.connectors, decisions_file)
+    ignored = [f"{d.record_a},{d.record_b}" for d in idres.ignored_decisions]
+    if ignored:
+        logger.warning(ignored_decisions_sentence(ignored, decisions_file))
     counts = count_people(hist, idres.people, period)
     quality = summary.quality_figures(submissions, effective, hist, idres, counting.summarise(counts))
-    load_warehouse(warehouse, period, counts, submissions, idres, quality, registry, key)
-    national = write_reports(warehouse, reports_dir, period, registry, submissions)
+    staged_warehouse = load_warehouse(warehouse, period, counts, submissions, idres, quality, registry, key)
+    staged_reports = None
+    try:
+        staged_reports = write_reports(staged_warehouse, reports_dir, period, registry, submissions)
+        publish_outputs(staged_warehouse, warehouse, staged_reports, report.reports_folder(reports_dir, period))
+    finally:  # not published (a failure, a signal): the staged files go; published: nothing is left to remove
+        discard_staged_warehouse(staged_warehouse)
+        if staged_reports is not None:
+            shutil.rmtree(staged_reports, ignore_errors=True)
+    national = report.reports_folder(reports_dir, period) / "national.md"
     review_file = identity.write_review_file(data_dir / "connector-review.csv", idres.review, hist.connectors)
 
     create_markdown_artifact(key="national-report", markdown=national.read_text(encoding="utf-8"),
@@ -223,7 +284,8 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
                    "superseded": sum(s.status == "superseded" for s in submissions),
                    "rejected": sum(s.status == "rejected" for s in submissions),
                    "unchanged": cached},
-        demo_key=demo_key, review_file=review_file, decisions_file=decisions_file, not_read=not_read)
+        demo_key=demo_key, review_file=review_file, decisions_file=decisions_file, not_read=not_read,
+        ignored_decisions=ignored)
 
 
 def _python() -> str:

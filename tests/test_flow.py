@@ -71,6 +71,9 @@ def runs(prefect_harness, tmp_path_factory):
     shutil.copy2(raw / "b" / "mtl.xlsx", moved / "deep" / "0-first.xlsx")
     shutil.copy2(raw / "broken.xlsx", moved / "deep" / "other-name.xlsx")
     shutil.copy2(raw / "a" / "hfx-no-intros.xlsx", moved / "deep" / "er" / "sans intros.xlsx")
+    (tmp / "renamed").mkdir()  # a decision naming a record that does not exist: named, not applied
+    (tmp / "renamed" / "connector-decisions.csv").write_text(
+        "record_a,record_b,decision,note\nNS-HFX:C1,NS-HFX:C404,same,\n", encoding="utf-8")
     renamed = _run(tmp, moved, "renamed")
     return tmp, first, again, renamed
 
@@ -134,6 +137,7 @@ def test_renamed_and_moved_files_change_only_the_names_in_the_reports(runs):
     """Every file renamed and moved into other folders: the same figures and warehouse; the reports name the new files."""
     _, first, _, renamed = runs
     assert renamed.headline == first.headline and renamed.workbooks == first.workbooks
+    assert (first.ignored_decisions, renamed.ignored_decisions) == ([], ["NS-HFX:C1,NS-HFX:C404"])
     assert _analyst_views(renamed.warehouse) == _analyst_views(first.warehouse)
     before = first.national_report.parent / "communities" / "NS-HFX.md"
     after = renamed.national_report.parent / "communities" / "NS-HFX.md"
@@ -172,6 +176,10 @@ def test_a_rerun_on_the_same_files_gives_the_same_report_bytes(runs):
     assert files == sorted(p.relative_to(after) for p in after.rglob("*") if p.is_file())
     for name in files:
         assert (before / name).read_bytes() == (after / name).read_bytes(), name
+    # Published as one swap: nothing staged is left beside the warehouse or the reports.
+    hidden = [p.name for p in (*(tmp / "first").iterdir(), *(tmp / "first" / "reports").iterdir())
+              if p.name.startswith(".")]
+    assert hidden == []
 
 
 GOLDEN = Path(__file__).parent / "golden" / "national-2026-27-Q2.md"
