@@ -11,6 +11,8 @@ with its fix.
 
 from __future__ import annotations
 
+import contextlib
+
 import datetime as dt
 import os
 import stat
@@ -288,6 +290,7 @@ class _FakeResult:
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
     """Run ``connector-rollup run`` with a stand-in flow; the calls to the flow are recorded."""
+    import connector_rollup.stopping
     import flows.rollup
 
     calls = []
@@ -296,7 +299,10 @@ def cli(tmp_path, monkeypatch):
         calls.append(kwargs)
         return _FakeResult()
 
+    fake_rollup.with_options = lambda **options: fake_rollup  # as a Prefect flow takes a task runner
     monkeypatch.setattr(flows.rollup, "rollup", fake_rollup)
+    # no Prefect server for a stand-in flow
+    monkeypatch.setattr(connector_rollup.stopping, "temporary_prefect_server", contextlib.nullcontext)
     for name in ("CONNECTOR_ROLLUP_KEY", "CONNECTOR_ROLLUP_KEY_FILE"):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "raw").mkdir()
