@@ -11,12 +11,12 @@ name. Some share an ``info@`` mailbox.
 from __future__ import annotations
 
 import argparse
-from itertools import accumulate
 import random
 import resource
 import sys
 import time
 import tracemalloc
+from itertools import accumulate
 from pathlib import Path
 
 import pandas as pd

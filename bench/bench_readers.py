@@ -96,7 +96,7 @@ def write_bench_workbook(path: Path, rows: int = 5000, seed: int = 7) -> Path:
 
     ws = wb.create_sheet("Introductions")
     ws.append(["Connectee ID *", "Connector ID *", "Introduction date *", "Introduced by", "Outcome"])
-    for i in range(1, rows + 1):
+    for _ in range(1, rows + 1):
         ws.append([f"E{rng.randint(1, rows):05d}", f"C{rng.randint(1, rows):05d}",
                    _date(rng, dt.date(2019, 5, 1), dt.date(2025, 3, 31)),
                    rng.choice(("Coordinator", "Connector")), rng.choice(OUTCOMES)])

@@ -25,7 +25,6 @@ import pstats
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,11 +32,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_readers import READERS, bench_workbooks, best_of, time_readers, timed  # noqa: E402
+
 from connector_rollup import read  # noqa: E402
 from connector_rollup.contract import DATA_SHEETS  # noqa: E402
 from connector_rollup.registry import load_registry  # noqa: E402
-from connector_rollup.values import fold  # noqa: E402
 from connector_rollup.validate import validate_workbook  # noqa: E402
+from connector_rollup.values import fold  # noqa: E402
 
 # Groups of validation work, by the functions that do it (matched by name, so
 # the breakdown survives refactoring of validate.py; missing names count 0).
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
             readers = time_readers(path, args.repeat, READERS)
             submission = validate_workbook(path, registry)  # warm-up
             assert submission.status == "accepted" and not submission.errors, submission.reason
-            validate_seconds, validate_cpu, validate_median = timed(lambda: validate_workbook(path, registry),
+            validate_seconds, validate_cpu, validate_median = timed(lambda path=path: validate_workbook(path, registry),
                                                                     args.repeat)
             phases = reader_phases(path, args.repeat)
             fastest_name, (fastest, _) = min(readers.items(), key=lambda kv: kv[1][0])

@@ -7,7 +7,7 @@ read it from here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Column types. Each names a parser in ``values``.
 TEXT = "text"

@@ -421,7 +421,7 @@ def _cut_blank_tail(xml: bytes) -> bytes:
     if start < 0 or end < 0 or _PREFIXED.search(xml, start, end):
         return xml
     last = None
-    for last in _CONTENT.finditer(xml, start, end):
+    for last in _CONTENT.finditer(xml, start, end):  # noqa: B007 (the last match is wanted)
         pass
     if last is None:  # no content at all: keep the rows (nothing to annotate there anyway)
         return xml

@@ -1067,7 +1067,7 @@ def _link_people(rosters: dict[str, _Roster], plan: _Plan) -> None:
                             _reformat_phone(phone, r.style.phone_format),
                             c.org_name)
         elif case == "name_org":
-            for i, (r, c) in enumerate(targets):
+            for i, (_r, c) in enumerate(targets):
                 _set_person(c, "Jean-François" if i == 0 else "Jean-Francois",
                             "Côté" if i == 0 else "Cote", False,
                             "jf.cote@groupe-laurentide.example.ca" if i == 0
@@ -1552,7 +1552,7 @@ class _FileSpec:
 def _build_file(spec: _FileSpec, plan: _Plan) -> tuple[dict[str, _SheetRows], dict[str, list]]:
     """The data rows of one workbook, deliberate errors placed, and each sheet's columns."""
     roster, period = spec.roster, spec.period
-    code, style, lang = roster.community.code, roster.style, roster.lang
+    code, style = roster.community.code, roster.style
     rng = random.Random(f"{plan.seed}:{code}:{period.label}:{spec.variant}")
     quarter_index = plan.quarters.index(period) if period in plan.quarters else 0
     previous = None

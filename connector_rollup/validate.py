@@ -49,8 +49,15 @@ from connector_rollup.contract import (
     Sheet,
 )
 from connector_rollup.periods import PROGRAM_START, Period
-from connector_rollup.read import (FileRejected, RawSheet, RawWorkbook, cell_position, cell_ref, read_bytes,
-                                   read_workbook)
+from connector_rollup.read import (
+    FileRejected,
+    RawSheet,
+    RawWorkbook,
+    cell_position,
+    cell_ref,
+    read_bytes,
+    read_workbook,
+)
 from connector_rollup.registry import Community
 from schemas import SCHEMAS
 

@@ -80,7 +80,7 @@ def _required_when_yes(column: Column) -> pa.Check:
     """Blank ``column`` is an error on rows whose ``column.required_when_yes`` holds Yes."""
     flag, key = column.required_when_yes, column.key
     # `== True`, not truthiness: the flag column holds True, False, None or INVALID.
-    return pa.Check(lambda df: ~((df[flag] == True) & df[key].isna()),
+    return pa.Check(lambda df: ~((df[flag] == True) & df[key].isna()),  # noqa: E712
                     name=f"required_when_{flag}", ignore_na=False)
 
 

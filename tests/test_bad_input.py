@@ -25,12 +25,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from builders import connectee, connector, introduction, job, submission_rows, write_workbook
 from click.testing import CliRunner
 
-from builders import connectee, connector, introduction, job, submission_rows, write_workbook
 from connector_rollup import feedback, read
-from connector_rollup.feedback import write_annotated
 from connector_rollup.cli import main
+from connector_rollup.feedback import write_annotated
 from connector_rollup.validate import validate_workbook
 
 ROOT = Path(__file__).resolve().parents[1]

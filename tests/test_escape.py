@@ -5,7 +5,13 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from connector_rollup.escape import for_excel, for_html, for_markdown, for_terminal, write_excel_text
+from connector_rollup.escape import (
+    for_excel,
+    for_html,
+    for_markdown,
+    for_terminal,
+    write_excel_text,
+)
 
 OSC8_LINK = "\x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\"
 

@@ -16,7 +16,7 @@ Q3, Q4 = "2024-25-Q3", "2024-25-Q4"
 Q3_SENT, Q4_SENT = dt.date(2025, 1, 20), dt.date(2025, 4, 15)
 
 
-def figures(paths, registry, through=Period(2024, 4), modified=None):
+def figures(paths, registry, through=Period(2024, 4), modified=None):  # noqa: B008 (Period is immutable)
     """The plain-function roll-up: national events per measure, by period label."""
     submissions = [validate_workbook(p, registry) for p in paths]
     effective = [s for s in history.supersede(submissions, modified) if s.period <= through]

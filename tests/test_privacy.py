@@ -12,7 +12,6 @@ with its fix.
 from __future__ import annotations
 
 import contextlib
-
 import datetime as dt
 import os
 import stat

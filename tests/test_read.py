@@ -10,8 +10,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from builders import (
+    HEADERS,
+    connectee,
+    connector,
+    introduction,
+    job,
+    submission_rows,
+    write_workbook,
+)
 
-from builders import HEADERS, connectee, connector, introduction, job, submission_rows, write_workbook
 from connector_rollup import read
 from connector_rollup.read import FileRejected, read_workbook
 

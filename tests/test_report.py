@@ -7,10 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from connector_rollup import report
 from connector_rollup.periods import Period
 from connector_rollup.pseudonym import DEMO_KEY
 from connector_rollup.registry import Community
-from connector_rollup import report
 from connector_rollup.report import headline_figures, national_summary_markdown, write_reports
 from connector_rollup.summary import warehouse_label
 from connector_rollup.warehouse import build_warehouse

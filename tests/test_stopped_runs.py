@@ -282,7 +282,7 @@ def test_a_signal_lost_inside_prefect_is_still_recognised():
         try:
             raise TerminationSignal(signal=signal.SIGTERM)
         except TerminationSignal:
-            raise ValueError("Task run is not set")  # what Prefect raises when a signal lands at a task's start
+            raise ValueError("Task run is not set")  # what Prefect raises when a signal lands at a task's start  # noqa: B904
     except ValueError as exc:
         assert stopped_by(exc).exit_status == 143
     assert stopped_by(ValueError("no")) is None

@@ -23,8 +23,6 @@ from typing import Callable
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from builders import (
     connectee,
     connector,
@@ -34,6 +32,8 @@ from builders import (
     with_cached_formula,
     write_workbook,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from connector_rollup.history import resolve_references
 from connector_rollup.periods import Period
