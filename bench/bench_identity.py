@@ -26,11 +26,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from connector_rollup.identity import Decision, resolve_connectors  # noqa: E402
 from connector_rollup.registry import load_registry  # noqa: E402
 
-SYLLABLES = ("ba be bi bo da de di do fa fe ka ke ki ko la le li lo ma me mi mo na ne ni no "
-             "pa pe ri ro sa se si so ta te ti to va ve vi za zo an el in or us ar").split()
+SYLLABLES = (
+    "ba be bi bo da de di do fa fe ka ke ki ko la le li lo ma me mi mo na ne ni no "
+    "pa pe ri ro sa se si so ta te ti to va ve vi za zo an el in or us ar"
+).split()
 ACCENTED = {"e": "é", "a": "à", "o": "ô", "i": "ï", "u": "ü"}
-NICKNAMES = {"Robert": "Bob", "William": "Bill", "James": "Jim", "Michael": "Mike",
-             "Elizabeth": "Liz", "Thomas": "Tom", "Joseph": "Joe", "Katherine": "Kate"}
+NICKNAMES = {
+    "Robert": "Bob",
+    "William": "Bill",
+    "James": "Jim",
+    "Michael": "Mike",
+    "Elizabeth": "Liz",
+    "Thomas": "Tom",
+    "Joseph": "Joe",
+    "Katherine": "Kate",
+}
 SUFFIXES = ("", " Inc.", " Ltd", " Corp.", " Limited", " Ltée", " Co.")
 
 
@@ -44,8 +54,9 @@ def _phone(rng: random.Random) -> str:
 
 def _format_phone(rng: random.Random, digits: str) -> str:
     a, b, c = digits[:3], digits[3:6], digits[6:]
-    return rng.choice((f"({a}) {b}-{c}", f"{a}-{b}-{c}", f"+1 {a} {b} {c}", f"1{digits}",
-                       f"{a}.{b}.{c}"))
+    return rng.choice(
+        (f"({a}) {b}-{c}", f"{a}-{b}-{c}", f"+1 {a} {b} {c}", f"1{digits}", f"{a}.{b}.{c}")
+    )
 
 
 def _accented(rng: random.Random, name: str) -> str:
@@ -59,8 +70,10 @@ def synthetic_connectors(records: int, seed: int = 7) -> pd.DataFrame:
     codes = sorted(load_registry())
     firsts = [_word(rng, rng.choice((2, 2, 3))) for _ in range(3000)] + list(NICKNAMES)
     lasts = [_word(rng, rng.choice((2, 3, 3, 4))) for _ in range(30000)]
-    orgs = [_word(rng, 3) + rng.choice((" Services", " Group", " Health", " Foods", ""))
-            for _ in range(5000)]
+    orgs = [
+        _word(rng, 3) + rng.choice((" Services", " Group", " Health", " Foods", ""))
+        for _ in range(5000)
+    ]
     domains = ["gmail.com", "outlook.com", "yahoo.ca", "hotmail.com"]
     next_id = {code: 0 for code in codes}
     rows: list[tuple] = []
@@ -105,8 +118,15 @@ def synthetic_connectors(records: int, seed: int = 7) -> pd.DataFrame:
             elif variant < 0.85:
                 e, p, o = None, _phone(rng), rng.choice(orgs)  # nothing in common but the name
             add(code, f, la, e, _format_phone(rng, p) if p else None, o)
-    columns = ["community_code", "connector_id", "first_name", "last_name", "email", "phone",
-               "organization"]
+    columns = [
+        "community_code",
+        "connector_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "organization",
+    ]
     frame = pd.DataFrame(rows[:records], columns=columns).astype("str")
     return frame.sample(frac=1, random_state=seed).reset_index(drop=True)
 
@@ -142,8 +162,10 @@ def main() -> None:
     print(f"linked_by        {result.people['linked_by'].value_counts().to_dict()}")
     print(f"seconds          {seconds:>10.2f}")
     print(f"peak traced MiB  {peak / 2**20:>10.1f}  (tracemalloc, second run)")
-    print(f"max RSS MiB      {rss_after / 1024:>10.1f}  (+{(rss_after - rss_before) / 1024:.1f} "
-          "during the timed run)")
+    print(
+        f"max RSS MiB      {rss_after / 1024:>10.1f}  (+{(rss_after - rss_before) / 1024:.1f} "
+        "during the timed run)"
+    )
 
 
 if __name__ == "__main__":

@@ -30,21 +30,98 @@ from pathlib import Path
 import openpyxl
 
 SHEETS = ("Submission", "Connectees", "Connectors", "Introductions", "Jobs")
-FIRST = ("Ana", "Bob", "Chen", "Darya", "Émilie", "Farid", "Grace", "Hao", "Ines", "Jean-Luc",
-         "Kwame", "Lucía", "Mohammed", "Nadia", "Olu", "Priya", "Quentin", "Rosa", "Sami", "Tran")
-LAST = ("Silva", "Smith", "Nguyen", "Okafor", "Tremblay", "Gagnon", "Patel", "Kim", "Haddad",
-        "Martin", "Côté", "Singh", "Roy", "Chen", "MacDonald", "Ali", "Ivanova", "Lopez")
-COUNTRIES = ("Brazil", "India", "Nigeria", "Philippines", "Syria", "China", "France", "Iran",
-             "Colombia", "Ukraine")
-CATEGORIES = ("Newcomer", "International student", "International graduate", "Local graduate",
-              "Local", "Other")
+FIRST = (
+    "Ana",
+    "Bob",
+    "Chen",
+    "Darya",
+    "Émilie",
+    "Farid",
+    "Grace",
+    "Hao",
+    "Ines",
+    "Jean-Luc",
+    "Kwame",
+    "Lucía",
+    "Mohammed",
+    "Nadia",
+    "Olu",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sami",
+    "Tran",
+)
+LAST = (
+    "Silva",
+    "Smith",
+    "Nguyen",
+    "Okafor",
+    "Tremblay",
+    "Gagnon",
+    "Patel",
+    "Kim",
+    "Haddad",
+    "Martin",
+    "Côté",
+    "Singh",
+    "Roy",
+    "Chen",
+    "MacDonald",
+    "Ali",
+    "Ivanova",
+    "Lopez",
+)
+COUNTRIES = (
+    "Brazil",
+    "India",
+    "Nigeria",
+    "Philippines",
+    "Syria",
+    "China",
+    "France",
+    "Iran",
+    "Colombia",
+    "Ukraine",
+)
+CATEGORIES = (
+    "Newcomer",
+    "International student",
+    "International graduate",
+    "Local graduate",
+    "Local",
+    "Other",
+)
 NOCS = ("21300", "21231", "13110", "11100", "41200", "31102", "22310", "10010", "00012", "62020")
-TITLES = ("Civil engineer", "Software developer", "Accountant", "Nurse", "Teacher",
-          "Administrative officer", "Electrician", "Sales manager")
-ORGS = ("Acme Engineering", "Bluenose Bank", "Harbour Health", "Citadel Software", "Dal University",
-        "Province of Nova Scotia", "Maritime Logistics Ltd", "Halifax Port Authority")
+TITLES = (
+    "Civil engineer",
+    "Software developer",
+    "Accountant",
+    "Nurse",
+    "Teacher",
+    "Administrative officer",
+    "Electrician",
+    "Sales manager",
+)
+ORGS = (
+    "Acme Engineering",
+    "Bluenose Bank",
+    "Harbour Health",
+    "Citadel Software",
+    "Dal University",
+    "Province of Nova Scotia",
+    "Maritime Logistics Ltd",
+    "Halifax Port Authority",
+)
 SECTORS = ("Engineering", "Finance", "Health", "IT", "Education", "Government", "Logistics")
-CHANNELS = ("Word of mouth", "LinkedIn", "Personal contact", "Professional contact", "Referral", "Other")
+CHANNELS = (
+    "Word of mouth",
+    "LinkedIn",
+    "Personal contact",
+    "Professional contact",
+    "Referral",
+    "Other",
+)
 OUTCOMES = ("Information", "Job shadow", "Interview", "Job offer", "Other", None)
 EMPLOYMENT = ("Full time", "Part time", "Contract", "Seasonal")
 
@@ -62,58 +139,146 @@ def write_bench_workbook(path: Path, rows: int = 5000, seed: int = 7) -> Path:
     rng = random.Random(seed)
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("Submission")
-    for row in (["Field", "Value"], ["Community code", "NS-HFX"], ["Reporting quarter", "2024-25-Q4"],
-                ["Submitted on", dt.date(2025, 4, 15)], ["Coordinator name", "Pat Coordinator"],
-                ["Coordinator email", "pat@example.ca"], ["Tracks jobs", "Yes"]):
+    for row in (
+        ["Field", "Value"],
+        ["Community code", "NS-HFX"],
+        ["Reporting quarter", "2024-25-Q4"],
+        ["Submitted on", dt.date(2025, 4, 15)],
+        ["Coordinator name", "Pat Coordinator"],
+        ["Coordinator email", "pat@example.ca"],
+        ["Tracks jobs", "Yes"],
+    ):
         ws.append(row)
 
     ws = wb.create_sheet("Connectees")
-    ws.append(["Connectee ID *", "First name *", "Last name *", "Email", "Phone", "Category *",
-               "Country of origin", "Official language *", "Home occupation NOC",
-               "Home occupation title", "Application date *", "Accepted *", "Intake meeting date",
-               "Withdrawn"])
+    ws.append(
+        [
+            "Connectee ID *",
+            "First name *",
+            "Last name *",
+            "Email",
+            "Phone",
+            "Category *",
+            "Country of origin",
+            "Official language *",
+            "Home occupation NOC",
+            "Home occupation title",
+            "Application date *",
+            "Accepted *",
+            "Intake meeting date",
+            "Withdrawn",
+        ]
+    )
     for i in range(1, rows + 1):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         applied = _date(rng, dt.date(2019, 4, 1), dt.date(2025, 3, 1))
         accepted = rng.random() < 0.85
-        ws.append([f"E{i:05d}", first, last, f"{first.lower()}.{last.lower()}{i}@example.ca",
-                   _phone(rng), rng.choice(CATEGORIES), rng.choice(COUNTRIES),
-                   rng.choice(("English", "French", "Both")), rng.choice(NOCS), rng.choice(TITLES),
-                   applied, "Yes" if accepted else "No",
-                   applied + dt.timedelta(days=rng.randint(1, 25)) if accepted else None,
-                   "Yes" if rng.random() < 0.03 else "No"])
+        ws.append(
+            [
+                f"E{i:05d}",
+                first,
+                last,
+                f"{first.lower()}.{last.lower()}{i}@example.ca",
+                _phone(rng),
+                rng.choice(CATEGORIES),
+                rng.choice(COUNTRIES),
+                rng.choice(("English", "French", "Both")),
+                rng.choice(NOCS),
+                rng.choice(TITLES),
+                applied,
+                "Yes" if accepted else "No",
+                applied + dt.timedelta(days=rng.randint(1, 25)) if accepted else None,
+                "Yes" if rng.random() < 0.03 else "No",
+            ]
+        )
 
     ws = wb.create_sheet("Connectors")
-    ws.append(["Connector ID *", "First name *", "Last name *", "Email", "Phone", "Organization",
-               "Job title", "Sector", "Recruited via", "Orientation meeting date",
-               "Toolkit received *", "Withdrawn"])
+    ws.append(
+        [
+            "Connector ID *",
+            "First name *",
+            "Last name *",
+            "Email",
+            "Phone",
+            "Organization",
+            "Job title",
+            "Sector",
+            "Recruited via",
+            "Orientation meeting date",
+            "Toolkit received *",
+            "Withdrawn",
+        ]
+    )
     for i in range(1, rows + 1):
         first, last = rng.choice(FIRST), rng.choice(LAST)
-        ws.append([f"C{i:05d}", first, last, f"{first.lower()}.{last.lower()}{i}@example.org",
-                   _phone(rng), rng.choice(ORGS), rng.choice(TITLES), rng.choice(SECTORS),
-                   rng.choice(CHANNELS), _date(rng, dt.date(2015, 1, 1), dt.date(2025, 3, 1)),
-                   rng.choice(("Yes", "No")), "No"])
+        ws.append(
+            [
+                f"C{i:05d}",
+                first,
+                last,
+                f"{first.lower()}.{last.lower()}{i}@example.org",
+                _phone(rng),
+                rng.choice(ORGS),
+                rng.choice(TITLES),
+                rng.choice(SECTORS),
+                rng.choice(CHANNELS),
+                _date(rng, dt.date(2015, 1, 1), dt.date(2025, 3, 1)),
+                rng.choice(("Yes", "No")),
+                "No",
+            ]
+        )
 
     ws = wb.create_sheet("Introductions")
-    ws.append(["Connectee ID *", "Connector ID *", "Introduction date *", "Introduced by", "Outcome"])
+    ws.append(
+        ["Connectee ID *", "Connector ID *", "Introduction date *", "Introduced by", "Outcome"]
+    )
     for _ in range(1, rows + 1):
-        ws.append([f"E{rng.randint(1, rows):05d}", f"C{rng.randint(1, rows):05d}",
-                   _date(rng, dt.date(2019, 5, 1), dt.date(2025, 3, 31)),
-                   rng.choice(("Coordinator", "Connector")), rng.choice(OUTCOMES)])
+        ws.append(
+            [
+                f"E{rng.randint(1, rows):05d}",
+                f"C{rng.randint(1, rows):05d}",
+                _date(rng, dt.date(2019, 5, 1), dt.date(2025, 3, 31)),
+                rng.choice(("Coordinator", "Connector")),
+                rng.choice(OUTCOMES),
+            ]
+        )
 
     ws = wb.create_sheet("Jobs")
-    ws.append(["Connectee ID *", "Employer *", "Job title *", "Job NOC", "Start date *",
-               "Employment type", "In field *", "Matches experience *", "Withdrawn"])
+    ws.append(
+        [
+            "Connectee ID *",
+            "Employer *",
+            "Job title *",
+            "Job NOC",
+            "Start date *",
+            "Employment type",
+            "In field *",
+            "Matches experience *",
+            "Withdrawn",
+        ]
+    )
     for i in range(1, rows + 1):
-        ws.append([f"E{i:05d}", rng.choice(ORGS), rng.choice(TITLES), rng.choice(NOCS),
-                   _date(rng, dt.date(2019, 6, 1), dt.date(2025, 3, 31)), rng.choice(EMPLOYMENT),
-                   rng.choice(("Yes", "No")), rng.choice(("Yes", "No")), "No"])
+        ws.append(
+            [
+                f"E{i:05d}",
+                rng.choice(ORGS),
+                rng.choice(TITLES),
+                rng.choice(NOCS),
+                _date(rng, dt.date(2019, 6, 1), dt.date(2025, 3, 31)),
+                rng.choice(EMPLOYMENT),
+                rng.choice(("Yes", "No")),
+                rng.choice(("Yes", "No")),
+                "No",
+            ]
+        )
     path = Path(path)
     wb.save(path)
     return path
 
 
-_INLINE = re.compile(rb'<c r="([A-Z]+[0-9]+)"((?: [a-z]+="[^"]*")*?) t="inlineStr"><is><t(?: [^>]*)?>(.*?)</t></is></c>')
+_INLINE = re.compile(
+    rb'<c r="([A-Z]+[0-9]+)"((?: [a-z]+="[^"]*")*?) t="inlineStr"><is><t(?: [^>]*)?>(.*?)</t></is></c>'
+)
 
 
 def to_shared_strings(src: Path, dst: Path) -> Path:
@@ -132,13 +297,23 @@ def to_shared_strings(src: Path, dst: Path) -> Path:
     items = b"".join(b"<si><t>%s</t></si>" % text for text in table)
     parts["xl/sharedStrings.xml"] = (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats.org/'
-        b'spreadsheetml/2006/main" count="%d" uniqueCount="%d">%s</sst>' % (len(table), len(table), items))
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
-        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
-        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
-    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
-        b'<Relationship Id="rIdShared" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'))
+        b'spreadsheetml/2006/main" count="%d" uniqueCount="%d">%s</sst>'
+        % (len(table), len(table), items)
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        (
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+            b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+        ),
+    )
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        (
+            b'<Relationship Id="rIdShared" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+        ),
+    )
     with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in parts.items():
             archive.writestr(name, content)
@@ -157,8 +332,11 @@ def read_calamine(path: Path) -> int:
     import python_calamine
 
     book = python_calamine.load_workbook(path)
-    return sum(len(row) for name in book.sheet_names
-               for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+    return sum(
+        len(row)
+        for name in book.sheet_names
+        for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    )
 
 
 def read_fastexcel(path: Path) -> int:
@@ -204,15 +382,19 @@ def time_readers(path: Path, repeat: int = 5, readers=READERS) -> dict[str, tupl
 def bench_workbooks(folder: Path, rows: int = 5000) -> dict[str, Path]:
     """The benchmark workbook as openpyxl writes it (inline strings) and as Excel would (shared strings)."""
     inline = write_bench_workbook(folder / "bench-inline.xlsx", rows)
-    return {"inline strings (openpyxl)": inline,
-            "shared strings (Excel)": to_shared_strings(inline, folder / "bench-shared.xlsx")}
+    return {
+        "inline strings (openpyxl)": inline,
+        "shared strings (Excel)": to_shared_strings(inline, folder / "bench-shared.xlsx"),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--keep", type=Path, default=None, help="Write the workbooks in this folder and keep them.")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="Write the workbooks in this folder and keep them."
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
@@ -224,9 +406,13 @@ def main(argv: list[str] | None = None) -> None:
             results = time_readers(path, args.repeat)
             fastest = min(t for t, _ in results.values())
             print(f"\n{label}: {path.name}, {path.stat().st_size / 1e6:.2f} MB")
-            print(f"{'reader':<16} {'best of ' + str(args.repeat):>10} {'cells':>8} {'vs fastest':>11}")
+            print(
+                f"{'reader':<16} {'best of ' + str(args.repeat):>10} {'cells':>8} {'vs fastest':>11}"
+            )
             for name, (seconds, cells) in sorted(results.items(), key=lambda kv: kv[1][0]):
-                print(f"{name:<16} {seconds * 1000:>8.1f} ms {cells:>8} {seconds / fastest:>10.1f}x")
+                print(
+                    f"{name:<16} {seconds * 1000:>8.1f} ms {cells:>8} {seconds / fastest:>10.1f}x"
+                )
 
 
 if __name__ == "__main__":

@@ -123,8 +123,12 @@ EMPTY_FLOW = "from prefect import flow\n@flow\ndef empty():\n    return 1\nempty
 
 
 def _env(home: Path) -> dict[str, str]:
-    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="90",
-               PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env = dict(
+        os.environ,
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="90",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
     env.pop("PREFECT_API_URL", None)
     return env
 
@@ -135,7 +139,9 @@ def _timed(cmd: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - t
 
 
-def bench(scale: float, root: Path, repeat: int = 2, prefect_runs: int = 2, dask: str | None = None) -> None:
+def bench(
+    scale: float, root: Path, repeat: int = 2, prefect_runs: int = 2, dask: str | None = None
+) -> None:
     raw, work = root / f"raw-{scale:g}", root / f"work-{scale:g}"
     work.mkdir(parents=True, exist_ok=True)
     python = sys.executable
@@ -148,21 +154,35 @@ def bench(scale: float, root: Path, repeat: int = 2, prefect_runs: int = 2, dask
         t = time.perf_counter()
         write_sample(raw, seed=2026, scale=scale)
         marker.write_text("")
-        print(f"\n== scale {scale:g}x: sample written in {time.perf_counter() - t:.1f} s", flush=True)
+        print(
+            f"\n== scale {scale:g}x: sample written in {time.perf_counter() - t:.1f} s", flush=True
+        )
     runs = []
     for _ in range(repeat):  # best of `repeat` for each stage, highest peak memory
-        out = subprocess.run([python, "-c", STAGES, str(raw), str(work), "3" if repeat > 1 else "1"],
-                             check=True, stdout=subprocess.PIPE, text=True)
+        out = subprocess.run(
+            [python, "-c", STAGES, str(raw), str(work), "3" if repeat > 1 else "1"],
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(json.dumps(runs[-1]), flush=True)  # the raw figures, for the record
-    result = dict(runs[0], timings={k: min(r["timings"][k] for r in runs) for k in runs[0]["timings"]},
-                  peak_mb=max(r["peak_mb"] for r in runs))
-    print(f"{result['files']} workbooks, {result['cells']:,} cells, {result['rows_read']:,} rows read; "
-          f"history {result['history_rows']}")
+    result = dict(
+        runs[0],
+        timings={k: min(r["timings"][k] for r in runs) for k in runs[0]["timings"]},
+        peak_mb=max(r["peak_mb"] for r in runs),
+    )
+    print(
+        f"{result['files']} workbooks, {result['cells']:,} cells, {result['rows_read']:,} rows read; "
+        f"history {result['history_rows']}"
+    )
     read = result["timings"]["read every cell (calamine)"]
     for stage, seconds in result["timings"].items():
-        print(f"  {stage:<28} {seconds:7.2f} s" + (f"   ({seconds / read:.1f}x read)" if stage != "read every cell (calamine)" else "")
-              + f"   peak so far {max(r['peaks_mb'][stage] for r in runs):.0f} MB")
+        print(
+            f"  {stage:<28} {seconds:7.2f} s"
+            + (f"   ({seconds / read:.1f}x read)" if stage != "read every cell (calamine)" else "")
+            + f"   peak so far {max(r['peaks_mb'][stage] for r in runs):.0f} MB"
+        )
     work_total = sum(v for k, v in result["timings"].items() if k != "read every cell (calamine)")
     print(f"  {'stages total':<28} {work_total:7.2f} s   ({work_total / read:.1f}x read)")
     print(f"  peak memory (stages, one process): {result['peak_mb']:.0f} MB", flush=True)
@@ -174,37 +194,76 @@ def bench(scale: float, root: Path, repeat: int = 2, prefect_runs: int = 2, dask
     # The first flow on a new Prefect home also creates its database: not part of any run after.
     _timed([python, "-c", EMPTY_FLOW], env)
     empty = min(_timed([python, "-c", EMPTY_FLOW], env) for _ in range(prefect_runs))
-    def cli(clean: str) -> list[str]:
-        return [str(Path(python).parent / "connector-rollup"), "run", "--quarter", SAMPLE_QUARTER.label,
-                "--raw", str(raw), "--clean", str(work / clean), "--warehouse", str(work / "wh.duckdb"),
-                "--reports", str(work / "rep")]
 
-    cold = min(_timed(cli(f"clean-{n}"), env) for n in range(prefect_runs))  # each on an empty clean cache
+    def cli(clean: str) -> list[str]:
+        return [
+            str(Path(python).parent / "connector-rollup"),
+            "run",
+            "--quarter",
+            SAMPLE_QUARTER.label,
+            "--raw",
+            str(raw),
+            "--clean",
+            str(work / clean),
+            "--warehouse",
+            str(work / "wh.duckdb"),
+            "--reports",
+            str(work / "rep"),
+        ]
+
+    cold = min(
+        _timed(cli(f"clean-{n}"), env) for n in range(prefect_runs)
+    )  # each on an empty clean cache
     warm = min(_timed(cli(f"clean-{prefect_runs - 1}"), env) for _ in range(prefect_runs))
     # The largest resident set of any process waited for so far (the runs, Prefect's server).
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"  Prefect empty flow {empty:.1f} s; roll-up cold {cold:.1f} s (+{cold - empty:.1f} s, "
-          f"{(cold - empty) / read:.1f}x read); warm {warm:.1f} s (+{warm - empty:.1f} s); "
-          f"peak memory of a process so far {peak:.0f} MB", flush=True)
+    print(
+        f"  Prefect empty flow {empty:.1f} s; roll-up cold {cold:.1f} s (+{cold - empty:.1f} s, "
+        f"{(cold - empty) / read:.1f}x read); warm {warm:.1f} s (+{warm - empty:.1f} s); "
+        f"peak memory of a process so far {peak:.0f} MB",
+        flush=True,
+    )
     if dask:  # the same cold run with the intake on Dask (`run --dask`), for comparison
-        on_dask = min(_timed(cli(f"clean-dask-{n}") + ["--dask", dask], env) for n in range(prefect_runs))
-        print(f"  roll-up cold with --dask {dask}: {on_dask:.1f} s (+{on_dask - empty:.1f} s; "
-              f"threads {cold:.1f} s)", flush=True)
+        on_dask = min(
+            _timed(cli(f"clean-dask-{n}") + ["--dask", dask], env) for n in range(prefect_runs)
+        )
+        print(
+            f"  roll-up cold with --dask {dask}: {on_dask:.1f} s (+{on_dask - empty:.1f} s; "
+            f"threads {cold:.1f} s)",
+            flush=True,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=float, nargs="+", default=[1, 10])
-    parser.add_argument("--repeat", type=int, default=2, help="runs of the stages per scale (best of)")
-    parser.add_argument("--prefect-runs", type=int, default=2,
-                        help="cold and warm runs through Prefect per scale (best of); 0 skips them")
-    parser.add_argument("--root", type=Path, default=None,
-                        help="keep samples and outputs here (a finished sample is reused); default a temporary folder")
-    parser.add_argument("--dask", default=None, metavar="SETTING",
-                        help="also time a cold run with `run --dask SETTING` (e.g. local)")
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="runs of the stages per scale (best of)"
+    )
+    parser.add_argument(
+        "--prefect-runs",
+        type=int,
+        default=2,
+        help="cold and warm runs through Prefect per scale (best of); 0 skips them",
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="keep samples and outputs here (a finished sample is reused); default a temporary folder",
+    )
+    parser.add_argument(
+        "--dask",
+        default=None,
+        metavar="SETTING",
+        help="also time a cold run with `run --dask SETTING` (e.g. local)",
+    )
     args = parser.parse_args()
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    print(f"machine: {os.cpu_count()} cores, {mem:.0f} GiB; python {sys.version.split()[0]}", flush=True)
+    print(
+        f"machine: {os.cpu_count()} cores, {mem:.0f} GiB; python {sys.version.split()[0]}",
+        flush=True,
+    )
     if args.root:
         args.root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-rollup-") as tmp:

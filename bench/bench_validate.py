@@ -44,7 +44,12 @@ from connector_rollup.values import fold  # noqa: E402
 GROUPS = {
     "parse values": ("parse_distinct", "_parse_column", "_Column.parse", "parse"),
     "Pandera models": ("_check_model", "_pandera_failures"),
-    "context rules": ("_check_dates", "_check_eligibility", "_check_references", "_check_duplicates"),
+    "context rules": (
+        "_check_dates",
+        "_check_eligibility",
+        "_check_references",
+        "_check_duplicates",
+    ),
     "typed output": ("_keep_valid_rows", "_typed"),
 }
 
@@ -68,7 +73,12 @@ def reader_phases(path: Path, repeat: int) -> dict[str, float]:
     book = read._open(data)
     names = list(book.sheet_names)
     cells = read._read_sheets(container, book, names)
-    sheets = [(sheet, name) for sheet in DATA_SHEETS for name in names if fold(name) == fold(sheet.english)]
+    sheets = [
+        (sheet, name)
+        for sheet in DATA_SHEETS
+        for name in names
+        if fold(name) == fold(sheet.english)
+    ]
 
     def raw_cells():
         read._read_submission_fields(cells["Submission"])
@@ -77,9 +87,13 @@ def reader_phases(path: Path, repeat: int) -> dict[str, float]:
         read.sha256_of(data)
 
     return {
-        "reader: container checks (inflate, scans)": best_of(lambda: read._check_container(data), repeat),
+        "reader: container checks (inflate, scans)": best_of(
+            lambda: read._check_container(data), repeat
+        ),
         "reader: open the workbook": best_of(lambda: read._open(data), repeat),
-        "reader: calamine, sheets in threads": best_of(lambda: read._read_sheets(container, book, names), repeat),
+        "reader: calamine, sheets in threads": best_of(
+            lambda: read._read_sheets(container, book, names), repeat
+        ),
         "reader: headers, blank rows, raw columns": best_of(raw_cells, repeat),
         "read_workbook": best_of(lambda: read.read_workbook(path, data), repeat),
     }
@@ -94,7 +108,9 @@ def _cumulative(stats: pstats.Stats, names: tuple[str, ...]) -> float:
     return best
 
 
-def validation_breakdown(path: Path, registry, validate_seconds: float, read_seconds: float) -> dict[str, float]:
+def validation_breakdown(
+    path: Path, registry, validate_seconds: float, read_seconds: float
+) -> dict[str, float]:
     """Validation's time beyond the read, apportioned by one cProfile run."""
     profile = cProfile.Profile()
     profile.runcall(validate_workbook, path, registry)
@@ -110,8 +126,13 @@ def validation_breakdown(path: Path, registry, validate_seconds: float, read_sec
 
 
 def cold_run(path: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", COLD, str(path)], capture_output=True, text=True, cwd=ROOT,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", COLD, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -119,7 +140,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--keep", type=Path, default=None, help="Write the workbooks in this folder and keep them.")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="Write the workbooks in this folder and keep them."
+    )
     args = parser.parse_args(argv)
     registry = load_registry()
     with tempfile.TemporaryDirectory() as tmp:
@@ -129,34 +152,53 @@ def main(argv: list[str] | None = None) -> None:
             readers = time_readers(path, args.repeat, READERS)
             submission = validate_workbook(path, registry)  # warm-up
             assert submission.status == "accepted" and not submission.errors, submission.reason
-            validate_seconds, validate_cpu, validate_median = timed(lambda path=path: validate_workbook(path, registry),
-                                                                    args.repeat)
+            validate_seconds, validate_cpu, validate_median = timed(
+                lambda path=path: validate_workbook(path, registry), args.repeat
+            )
             phases = reader_phases(path, args.repeat)
             fastest_name, (fastest, _) = min(readers.items(), key=lambda kv: kv[1][0])
             calamine_alone = readers["python-calamine"][0]
 
-            print(f"\n{label}: {path.name}, {path.stat().st_size / 1e6:.2f} MB, "
-                  f"{submission.rows_read} rows validated")
+            print(
+                f"\n{label}: {path.name}, {path.stat().st_size / 1e6:.2f} MB, "
+                f"{submission.rows_read} rows validated"
+            )
             for name, (seconds, _) in sorted(readers.items(), key=lambda kv: kv[1][0]):
                 print(f"  read every cell, {name:<16} {seconds * 1000:8.1f} ms")
-            print(f"  validate_workbook (best of {args.repeat})     {validate_seconds * 1000:8.1f} ms"
-                  f"   (CPU {validate_cpu * 1000:.0f} ms, median {validate_median * 1000:.0f} ms)")
-            print(f"  ratio to the fastest reader ({fastest_name})  {validate_seconds / fastest:6.2f}x   (target 2x)")
-            print(f"  ratio to python-calamine reading alone      {validate_seconds / calamine_alone:6.2f}x")
+            print(
+                f"  validate_workbook (best of {args.repeat})     {validate_seconds * 1000:8.1f} ms"
+                f"   (CPU {validate_cpu * 1000:.0f} ms, median {validate_median * 1000:.0f} ms)"
+            )
+            print(
+                f"  ratio to the fastest reader ({fastest_name})  {validate_seconds / fastest:6.2f}x   (target 2x)"
+            )
+            print(
+                f"  ratio to python-calamine reading alone      {validate_seconds / calamine_alone:6.2f}x"
+            )
 
-            print("  breakdown (each phase timed alone, best of N; validation's share from cProfile):")
+            print(
+                "  breakdown (each phase timed alone, best of N; validation's share from cProfile):"
+            )
             read_total = phases.pop("read_workbook")
             rows = list(phases.items())
-            rows += [(f"validate: {k}", v) for k, v in
-                     validation_breakdown(path, registry, validate_seconds, read_total).items()]
+            rows += [
+                (f"validate: {k}", v)
+                for k, v in validation_breakdown(
+                    path, registry, validate_seconds, read_total
+                ).items()
+            ]
             for name, seconds in rows:
                 print(f"    {name:<44} {seconds * 1000:8.1f} ms  {seconds / validate_seconds:6.1%}")
-            print(f"    {'(read_workbook as a whole)':<44} {read_total * 1000:8.1f} ms  "
-                  f"{read_total / validate_seconds:6.1%}")
+            print(
+                f"    {'(read_workbook as a whole)':<44} {read_total * 1000:8.1f} ms  "
+                f"{read_total / validate_seconds:6.1%}"
+            )
 
             cold = cold_run(path)
-            print(f"  fresh process: imports {cold['imports'] * 1000:.0f} ms, "
-                  f"first validation {cold['first'] * 1000:.0f} ms ({cold['status']})")
+            print(
+                f"  fresh process: imports {cold['imports'] * 1000:.0f} ms, "
+                f"first validation {cold['first'] * 1000:.0f} ms ({cold['status']})"
+            )
 
 
 if __name__ == "__main__":

@@ -41,7 +41,10 @@ PRIVATE_FILE = 0o600  # inside a 0700 folder: no other user sees a file even bef
 
 def registry_fingerprint(registry: dict[str, Community]) -> str:
     text = json.dumps(
-        [[c.code, sorted(c.eligible_categories), c.joined_on.isoformat()] for c in registry.values()],
+        [
+            [c.code, sorted(c.eligible_categories), c.joined_on.isoformat()]
+            for c in registry.values()
+        ],
         sort_keys=True,
     )
     return hashlib.sha256(f"{__version__}/{FORMAT}/{text}".encode()).hexdigest()[:12]
@@ -86,7 +89,9 @@ def save(submission: Submission, folder: Path) -> Path:
         _write_entry(submission, staging, folder)
         try:
             os.replace(staging, folder)
-        except OSError:  # a folder is there: another run's (as good as ours) or one that failed load
+        except (
+            OSError
+        ):  # a folder is there: another run's (as good as ours) or one that failed load
             if _verified_meta(folder) is not None:
                 return folder
             aside = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=folder.parent))
@@ -105,18 +110,28 @@ def _write_entry(submission: Submission, staging: Path, folder: Path) -> None:
         frame.to_parquet(staging / f"{key}.parquet", index=False)
         os.chmod(staging / f"{key}.parquet", PRIVATE_FILE)
         files[f"{key}.parquet"] = _sha256_file(staging / f"{key}.parquet")
-    meta = {"format": FORMAT, "key": folder.name, "files": files,
-        "file_name": submission.file_name, "sha256": submission.sha256, "status": submission.status,
-        "language": submission.language, "reason": submission.reason,
+    meta = {
+        "format": FORMAT,
+        "key": folder.name,
+        "files": files,
+        "file_name": submission.file_name,
+        "sha256": submission.sha256,
+        "status": submission.status,
+        "language": submission.language,
+        "reason": submission.reason,
         "community_code": submission.community_code,
         "period": submission.period.label if submission.period else None,
         "submitted_on": submission.submitted_on.isoformat() if submission.submitted_on else None,
-        "tracks_jobs": submission.tracks_jobs, "rows_read": submission.rows_read,
-        "rows_rejected": submission.rows_rejected, "sheets": sorted(submission.rows),
+        "tracks_jobs": submission.tracks_jobs,
+        "rows_read": submission.rows_read,
+        "rows_rejected": submission.rows_rejected,
+        "sheets": sorted(submission.rows),
         "issues": [dataclasses.asdict(i) for i in submission.issues],
     }
     meta["seal"] = _seal(meta)
-    (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    (staging / "meta.json").write_text(
+        json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     os.chmod(staging / "meta.json", PRIVATE_FILE)  # its issues quote the values as typed
 
 
@@ -186,21 +201,36 @@ def load(folder: Path) -> Submission | None:
         meta = verify(folder)
         rows = {key: _read_parquet(folder / f"{key}.parquet") for key in meta["sheets"]}
         return Submission(
-            file_name=meta["file_name"], sha256=meta["sha256"], status=meta["status"],
-            language=meta["language"], reason=meta["reason"], community_code=meta["community_code"],
+            file_name=meta["file_name"],
+            sha256=meta["sha256"],
+            status=meta["status"],
+            language=meta["language"],
+            reason=meta["reason"],
+            community_code=meta["community_code"],
             period=Period.parse(meta["period"]) if meta["period"] else None,
-            submitted_on=dt.date.fromisoformat(meta["submitted_on"]) if meta["submitted_on"] else None,
-            tracks_jobs=meta["tracks_jobs"], rows=rows, issues=[Issue(**i) for i in meta["issues"]],
-            rows_read=meta["rows_read"], rows_rejected=meta["rows_rejected"],
+            submitted_on=dt.date.fromisoformat(meta["submitted_on"])
+            if meta["submitted_on"]
+            else None,
+            tracks_jobs=meta["tracks_jobs"],
+            rows=rows,
+            issues=[Issue(**i) for i in meta["issues"]],
+            rows_read=meta["rows_read"],
+            rows_rejected=meta["rows_rejected"],
         )
     except (CorruptEntry, OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("The clean cache entry %s is not what its key says (%s): the workbook is read again "
-                    "and the entry rebuilt.", folder, exc)
+        log.warning(
+            "The clean cache entry %s is not what its key says (%s): the workbook is read again "
+            "and the entry rebuilt.",
+            folder,
+            exc,
+        )
         return None
 
 
 _STAGING = re.compile(r"\.tmp-(?:(\d+)-)?[a-z0-9_]+")
-LEGACY_STAGING_AGE = 600  # seconds: a staging folder without a process id (older versions) that old is dead
+LEGACY_STAGING_AGE = (
+    600  # seconds: a staging folder without a process id (older versions) that old is dead
+)
 
 
 def leftovers(clean_root: str | os.PathLike[str]) -> list[Path]:

@@ -11,7 +11,10 @@ import click
 from connector_rollup.registry import RegistryError, load_registry
 
 communities_option = click.option(
-    "--communities", "communities", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--communities",
+    "communities",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Community registry CSV (default: the registry shipped with connector-rollup).",
 )
 
@@ -31,8 +34,13 @@ def main() -> None:
 
 @main.command()
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
-              help="Language of the sheets, headers, lists and instructions.")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "fr"]),
+    default="en",
+    show_default=True,
+    help="Language of the sheets, headers, lists and instructions.",
+)
 def template(out: Path, lang: str) -> None:
     """Write the blank submission workbook communities fill in.
 
@@ -48,14 +56,34 @@ def template(out: Path, lang: str) -> None:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @communities_option
-@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of the community's earlier submissions: check IDs against them too.")
-@click.option("--report", "report", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the feedback as Markdown to this file.")
-@click.option("--annotated", "annotated", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write a copy of the workbook with problem cells marked and a Problems sheet.")
-def validate(file: Path, communities: Path | None, raw_dir: Path | None, report: Path | None,
-             annotated: Path | None) -> None:
+@click.option(
+    "--raw",
+    "raw_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the community's earlier submissions: check IDs against them too.",
+)
+@click.option(
+    "--report",
+    "report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the feedback as Markdown to this file.",
+)
+@click.option(
+    "--annotated",
+    "annotated",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a copy of the workbook with problem cells marked and a Problems sheet.",
+)
+def validate(
+    file: Path,
+    communities: Path | None,
+    raw_dir: Path | None,
+    report: Path | None,
+    annotated: Path | None,
+) -> None:
     """Check one workbook the way the roll-up will, and say what to fix.
 
     Exit status: 0 no errors (warnings allowed), 1 row errors, 2 file rejected.
@@ -89,29 +117,70 @@ def validate(file: Path, communities: Path | None, raw_dir: Path | None, report:
             try:
                 feedback.write_annotated(file, submission, annotated)
                 click.echo(f"\nAnnotated copy written to {annotated}")
-            except feedback.AnnotatedCopyError as exc:  # the feedback above stands; only the copy failed
-                click.echo(f"\nNo annotated copy was written: {for_terminal(exc)}. "
-                           "The feedback above lists every problem.", err=True)
+            except (
+                feedback.AnnotatedCopyError
+            ) as exc:  # the feedback above stands; only the copy failed
+                click.echo(
+                    f"\nNo annotated copy was written: {for_terminal(exc)}. "
+                    "The feedback above lists every problem.",
+                    err=True,
+                )
     sys.exit(feedback.exit_status(submission))
 
 
 @main.command()
 @click.option("--quarter", required=True, help="The roll-up quarter, e.g. 2024-25-Q4.")
-@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/raw"),
-              show_default=True, help="Folder read for *.xlsx submissions, at any depth.")
-@click.option("--clean", "clean_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("data/clean"), show_default=True, help="Folder for clean Parquet output.")
-@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("data/warehouse.duckdb"), show_default=True, help="DuckDB warehouse file.")
-@click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("reports"), show_default=True, help="Folder for the Markdown reports.")
+@click.option(
+    "--raw",
+    "raw_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/raw"),
+    show_default=True,
+    help="Folder read for *.xlsx submissions, at any depth.",
+)
+@click.option(
+    "--clean",
+    "clean_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/clean"),
+    show_default=True,
+    help="Folder for clean Parquet output.",
+)
+@click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("data/warehouse.duckdb"),
+    show_default=True,
+    help="DuckDB warehouse file.",
+)
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder for the Markdown reports.",
+)
 @communities_option
-@click.option("--dask", "dask", envvar="CONNECTOR_ROLLUP_DASK", default=None, metavar="ADDRESS",
-              help="Run the per-community intake on a Dask cluster: a scheduler address (tcp://HOST:8786), "
-                   "or 'local' (local:N) for N worker processes on this machine. "
-                   "Default: this process's threads. [env: CONNECTOR_ROLLUP_DASK]")
-def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_dir: Path,
-        communities: Path | None, dask: str | None) -> None:
+@click.option(
+    "--dask",
+    "dask",
+    envvar="CONNECTOR_ROLLUP_DASK",
+    default=None,
+    metavar="ADDRESS",
+    help="Run the per-community intake on a Dask cluster: a scheduler address (tcp://HOST:8786), "
+    "or 'local' (local:N) for N worker processes on this machine. "
+    "Default: this process's threads. [env: CONNECTOR_ROLLUP_DASK]",
+)
+def run(
+    quarter: str,
+    raw_dir: Path,
+    clean_dir: Path,
+    warehouse: Path,
+    reports_dir: Path,
+    communities: Path | None,
+    dask: str | None,
+) -> None:
     """Run the quarterly national roll-up (a Prefect flow).
 
     Ctrl-C or SIGTERM stops it within seconds (exit status 130 or 143); the
@@ -126,7 +195,9 @@ def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_d
     if period is None:
         raise click.ClickException(f"'{quarter}' is not a quarter: write it like 2024-25-Q4.")
     if not raw_dir.is_dir():
-        raise click.ClickException(f"There is no folder {raw_dir}: give the submissions folder with --raw.")
+        raise click.ClickException(
+            f"There is no folder {raw_dir}: give the submissions folder with --raw."
+        )
     _registry(communities)  # a bad registry is said now, before Prefect starts
     from flows.runners import RunnerSettingError, check_reachable, task_runner
 
@@ -147,24 +218,36 @@ def run(quarter: str, raw_dir: Path, clean_dir: Path, warehouse: Path, reports_d
     reports = reports_dir / period.label
     before = _published(warehouse)
     try:
-        with signals_stop_the_run():  # from here on, Ctrl-C and SIGTERM unwind through every clean-up
+        with (
+            signals_stop_the_run()
+        ):  # from here on, Ctrl-C and SIGTERM unwind through every clean-up
             from flows.rollup import rollup
 
             with temporary_prefect_server():
                 result = rollup.with_options(task_runner=task_runner(dask))(
-                                quarter=period.label, raw_dir=str(raw_dir), clean_dir=str(clean_dir),
-                                warehouse=str(warehouse), reports_dir=str(reports_dir),
-                                communities=str(communities) if communities else None)
+                    quarter=period.label,
+                    raw_dir=str(raw_dir),
+                    clean_dir=str(clean_dir),
+                    warehouse=str(warehouse),
+                    reports_dir=str(reports_dir),
+                    communities=str(communities) if communities else None,
+                )
     except BaseException as exc:
         stop = stopped_by(exc)
         if stop is None:
             if not isinstance(exc, Exception):
                 raise
             # the flow's log above has the details for whoever maintains it
-            click.echo(f"\nThe roll-up could not finish ({exc}): {_outputs_state(before, warehouse, reports)} "
-                       "The log above says where it stopped.", err=True)
+            click.echo(
+                f"\nThe roll-up could not finish ({exc}): {_outputs_state(before, warehouse, reports)} "
+                "The log above says where it stopped.",
+                err=True,
+            )
             sys.exit(1)
-        click.echo(f"\nStopped by {stop.signal_name}: {_outputs_state(before, warehouse, reports)}", err=True)
+        click.echo(
+            f"\nStopped by {stop.signal_name}: {_outputs_state(before, warehouse, reports)}",
+            err=True,
+        )
         sys.exit(stop.exit_status)
     click.echo(result.summary())
     if key_warning:  # again at the end, where the person who ran it reads
@@ -187,12 +270,16 @@ def _outputs_state(before: tuple[int, int] | None, warehouse: Path, reports: Pat
     the warehouse file having changed says the reports did too.
     """
     if _published(warehouse) != before:
-        return (f"the warehouse ({warehouse}) and the reports ({reports}) are this run's, published before it "
-                "stopped; only the review list or the run's summary may be missing.")
+        return (
+            f"the warehouse ({warehouse}) and the reports ({reports}) are this run's, published before it "
+            "stopped; only the review list or the run's summary may be missing."
+        )
     if before is None:
         return f"no warehouse ({warehouse}) and no reports ({reports}) were published."
-    return (f"the warehouse ({warehouse}) and the reports ({reports}) are the previous run's, unchanged "
-            "(nothing of this run was published).")
+    return (
+        f"the warehouse ({warehouse}) and the reports ({reports}) are the previous run's, unchanged "
+        "(nothing of this run was published)."
+    )
 
 
 def _decisions_preflight(path: Path) -> None:
@@ -220,11 +307,23 @@ def _key_preflight() -> str | None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("data/raw"),
-              show_default=True, help="Folder to write the sample submissions into.")
-@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed: same seed, same files.")
-@click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
-              help="Multiply every community's rows by this (same communities, same quarters), to measure growth.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/raw"),
+    show_default=True,
+    help="Folder to write the sample submissions into.",
+)
+@click.option(
+    "--seed", type=int, default=2026, show_default=True, help="Random seed: same seed, same files."
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Multiply every community's rows by this (same communities, same quarters), to measure growth.",
+)
 @communities_option
 def sample(out: Path, seed: int, scale: float, communities: Path | None) -> None:
     """Write a synthetic set of submissions for every registered community.
@@ -234,7 +333,9 @@ def sample(out: Path, seed: int, scale: float, communities: Path | None) -> None
     from connector_rollup.sample import SAMPLE_QUARTER, write_sample
 
     paths = write_sample(out, seed=seed, registry=_registry(communities), scale=scale)
-    click.echo(f"Wrote {len(paths)} sample submissions under {out} (latest quarter {SAMPLE_QUARTER}).")
+    click.echo(
+        f"Wrote {len(paths)} sample submissions under {out} (latest quarter {SAMPLE_QUARTER})."
+    )
     click.echo(f"Next: connector-rollup run --quarter {SAMPLE_QUARTER} --raw {out}")
 
 

@@ -45,8 +45,12 @@ JOB_EXCLUSION_REASONS = (
     "noc_other_field",
     "noc_lower_teer",
 )
-CONNECTEE_NOT_ONBOARDED_REASONS = ("withdrawn", "not_accepted", "no_intake_meeting",
-                                   "no_introduction")
+CONNECTEE_NOT_ONBOARDED_REASONS = (
+    "withdrawn",
+    "not_accepted",
+    "no_intake_meeting",
+    "no_introduction",
+)
 CONNECTOR_NOT_COUNTED_REASONS = ("withdrawn", "no_toolkit", "no_introduction")
 MEASURES = ("connectees", "connectors", "jobs")
 SCOPES = ("national", "community")
@@ -90,7 +94,8 @@ def count(
     onboarded = connectee_facts[connectee_facts["onboarded_on"].notna()]
     counted = connector_status[connector_status["counted_on"].notna()]
     qualifying = job_outcomes[job_outcomes["qualifies"]].merge(
-        connectee_facts[CONNECTEE_KEY + ["national_person_id"]], on=CONNECTEE_KEY, how="left")
+        connectee_facts[CONNECTEE_KEY + ["national_person_id"]], on=CONNECTEE_KEY, how="left"
+    )
     parts = [
         _once(onboarded, "connectees", "national", "national_person_id", "onboarded_on"),
         _once(onboarded, "connectees", "community", "person_id", "onboarded_on"),
@@ -105,8 +110,15 @@ def count(
     events = events[events["event_date"] <= through_ts]
     events = events.sort_values(EVENT_COLUMNS, ignore_index=True)
 
-    connectee_status = connectee_facts[["community_code", "connectee_id", "national_person_id",
-                                        "onboarded_on", "not_onboarded_reason"]]
+    connectee_status = connectee_facts[
+        [
+            "community_code",
+            "connectee_id",
+            "national_person_id",
+            "onboarded_on",
+            "not_onboarded_reason",
+        ]
+    ]
     return Counts(events, connectee_status.reset_index(drop=True), connector_status, job_outcomes)
 
 
@@ -134,18 +146,22 @@ def onboard_connectees(
     Also carries intake_meeting_date and home_occupation_noc, which the job rules read.
     """
     first = _earliest(valid, CONNECTEE_KEY, "introduction_date", "first_introduction")
-    facts = connectees[CONNECTEE_KEY + ["email", "accepted", "withdrawn", "intake_meeting_date",
-                                        "home_occupation_noc"]].merge(
-        first, on=CONNECTEE_KEY, how="left")
+    facts = connectees[
+        CONNECTEE_KEY
+        + ["email", "accepted", "withdrawn", "intake_meeting_date", "home_occupation_noc"]
+    ].merge(first, on=CONNECTEE_KEY, how="left")
     facts["person_id"] = _community_person(facts["community_code"], facts["connectee_id"])
     facts["national_person_id"] = _national_connectee(facts)
     held_intake = facts["intake_meeting_date"] <= through  # NaT compares False
-    reason = _first_reason(facts.index, [
-        ("withdrawn", _yes(facts["withdrawn"])),
-        ("not_accepted", ~_yes(facts["accepted"])),
-        ("no_intake_meeting", ~held_intake),
-        ("no_introduction", facts["first_introduction"].isna()),
-    ])
+    reason = _first_reason(
+        facts.index,
+        [
+            ("withdrawn", _yes(facts["withdrawn"])),
+            ("not_accepted", ~_yes(facts["accepted"])),
+            ("no_intake_meeting", ~held_intake),
+            ("no_introduction", facts["first_introduction"].isna()),
+        ],
+    )
     facts["not_onboarded_reason"] = reason.fillna("")
     facts["onboarded_on"] = facts["first_introduction"].where(reason.isna())
     return facts.drop(columns=["email", "accepted", "withdrawn", "first_introduction"])
@@ -157,53 +173,66 @@ def count_connectors(
     """Each Connector record with its person id, counting date (NaT if not) and reason."""
     first = _earliest(valid, CONNECTOR_KEY, "introduction_date", "first_introduction")
     status = connectors[CONNECTOR_KEY + ["toolkit_received", "withdrawn"]].merge(
-        first, on=CONNECTOR_KEY, how="left")
+        first, on=CONNECTOR_KEY, how="left"
+    )
     people = connector_person[CONNECTOR_KEY + ["person_id"]]
     status = status.merge(people, on=CONNECTOR_KEY, how="left", validate="many_to_one")
     unmapped = status[status["person_id"].isna()]
     if len(unmapped):
         examples = ", ".join(f"{c}:{i}" for c, i in unmapped[CONNECTOR_KEY].head(5).to_numpy())
-        raise ValueError(f"connector_person has no person for {len(unmapped)} Connector "
-                         f"record(s), e.g. {examples}")
+        raise ValueError(
+            f"connector_person has no person for {len(unmapped)} Connector "
+            f"record(s), e.g. {examples}"
+        )
     status["person_id"] = status["person_id"].astype("str")
-    reason = _first_reason(status.index, [
-        ("withdrawn", _yes(status["withdrawn"])),
-        ("no_toolkit", ~_yes(status["toolkit_received"])),
-        ("no_introduction", status["first_introduction"].isna()),
-    ])
+    reason = _first_reason(
+        status.index,
+        [
+            ("withdrawn", _yes(status["withdrawn"])),
+            ("no_toolkit", ~_yes(status["toolkit_received"])),
+            ("no_introduction", status["first_introduction"].isna()),
+        ],
+    )
     status["counted_on"] = status["first_introduction"].where(reason.isna())
     status["not_counted_reason"] = reason.fillna("")
     return status[CONNECTOR_KEY + ["person_id", "counted_on", "not_counted_reason"]]
 
 
-def judge_jobs(jobs: pd.DataFrame, connectee_facts: pd.DataFrame,
-               through: pd.Timestamp) -> pd.DataFrame:
+def judge_jobs(
+    jobs: pd.DataFrame, connectee_facts: pd.DataFrame, through: pd.Timestamp
+) -> pd.DataFrame:
     """Each job started by ``through``, whether it qualifies, and else the first reason why not."""
     started = jobs[jobs["start_date"] <= through]
-    facts = connectee_facts[CONNECTEE_KEY + ["onboarded_on", "intake_meeting_date",
-                                             "home_occupation_noc"]]
+    facts = connectee_facts[
+        CONNECTEE_KEY + ["onboarded_on", "intake_meeting_date", "home_occupation_noc"]
+    ]
     j = started.merge(facts, on=CONNECTEE_KEY, how="left", validate="many_to_one")
     job_noc, home_noc = _noc(j["job_noc"]), _noc(j["home_occupation_noc"])
     both_noc = job_noc.notna() & home_noc.notna()
-    reason = _first_reason(j.index, [
-        ("withdrawn", _yes(j["withdrawn"])),
-        ("connectee_not_onboarded", j["onboarded_on"].isna()),
-        ("before_program", j["start_date"] < j["intake_meeting_date"]),
-        ("not_in_field", ~_yes(j["in_field"])),
-        ("below_experience", ~_yes(j["matches_experience"])),
-        ("noc_other_field", both_noc & (job_noc.str[0] != home_noc.str[0])),
-        # TEER is the second digit; 0 is the highest level, so a larger digit is lower.
-        ("noc_lower_teer", both_noc & (job_noc.str[1] > home_noc.str[1])),
-    ])
-    return pd.DataFrame({
-        "community_code": j["community_code"],
-        "connectee_id": j["connectee_id"],
-        "person_id": _community_person(j["community_code"], j["connectee_id"]),
-        "employer": j["employer"],
-        "start_date": j["start_date"],
-        "qualifies": reason.isna().to_numpy(dtype=bool),
-        "reason": reason,
-    }).reset_index(drop=True)
+    reason = _first_reason(
+        j.index,
+        [
+            ("withdrawn", _yes(j["withdrawn"])),
+            ("connectee_not_onboarded", j["onboarded_on"].isna()),
+            ("before_program", j["start_date"] < j["intake_meeting_date"]),
+            ("not_in_field", ~_yes(j["in_field"])),
+            ("below_experience", ~_yes(j["matches_experience"])),
+            ("noc_other_field", both_noc & (job_noc.str[0] != home_noc.str[0])),
+            # TEER is the second digit; 0 is the highest level, so a larger digit is lower.
+            ("noc_lower_teer", both_noc & (job_noc.str[1] > home_noc.str[1])),
+        ],
+    )
+    return pd.DataFrame(
+        {
+            "community_code": j["community_code"],
+            "connectee_id": j["connectee_id"],
+            "person_id": _community_person(j["community_code"], j["connectee_id"]),
+            "employer": j["employer"],
+            "start_date": j["start_date"],
+            "qualifies": reason.isna().to_numpy(dtype=bool),
+            "reason": reason,
+        }
+    ).reset_index(drop=True)
 
 
 def summarise(counts: Counts) -> dict:
@@ -223,14 +252,16 @@ def summarise(counts: Counts) -> dict:
         "connectee_records": len(connectees),
         "connectees_onboarded": int(connectees["onboarded_on"].notna().sum()),
         "connectees_onboarded_national": n_people("connectees", "national"),
-        "connectees_not_onboarded": by_reason(connectees["not_onboarded_reason"],
-                                              CONNECTEE_NOT_ONBOARDED_REASONS),
+        "connectees_not_onboarded": by_reason(
+            connectees["not_onboarded_reason"], CONNECTEE_NOT_ONBOARDED_REASONS
+        ),
         "connector_records": len(connectors),
         "connector_records_counted": int(connectors["counted_on"].notna().sum()),
         "connectors_counted_national": n_people("connectors", "national"),
         "connectors_counted_community": n_people("connectors", "community"),
-        "connectors_not_counted": by_reason(connectors["not_counted_reason"],
-                                            CONNECTOR_NOT_COUNTED_REASONS),
+        "connectors_not_counted": by_reason(
+            connectors["not_counted_reason"], CONNECTOR_NOT_COUNTED_REASONS
+        ),
         "job_records": len(jobs),
         "jobs_qualifying": int(jobs["qualifies"].sum()),
         "jobs_excluded": by_reason(jobs["reason"], JOB_EXCLUSION_REASONS),
@@ -263,8 +294,9 @@ def _earliest(frame: pd.DataFrame, keys: list[str], date: str, name: str) -> pd.
 
 def _first_reason(index: pd.Index, rules: list[tuple[str, pd.Series]]) -> pd.Series:
     """The name of the first rule that holds on each row; NA where none does."""
-    picked = np.select([np.asarray(held, dtype=bool) for _, held in rules],
-                       [name for name, _ in rules], default="")
+    picked = np.select(
+        [np.asarray(held, dtype=bool) for _, held in rules], [name for name, _ in rules], default=""
+    )
     reason = pd.Series(picked, index=index, dtype="str")
     return reason.where(reason != "")
 
@@ -289,5 +321,7 @@ def _require_unique(frame: pd.DataFrame, key: list[str], name: str) -> None:
     """Fail when a history frame holds more than one version of a record."""
     repeated = frame.duplicated(key)
     if repeated.any():
-        raise ValueError(f"{name} holds {int(repeated.sum())} repeated record(s) on {key}: "
-                         "the history should keep only each record's latest version")
+        raise ValueError(
+            f"{name} holds {int(repeated.sum())} repeated record(s) on {key}: "
+            "the history should keep only each record's latest version"
+        )

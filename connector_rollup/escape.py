@@ -95,7 +95,9 @@ def for_markdown(value: object) -> str:
             out.append(char)
     text = "".join(out)
     marker = _MD_LINE_START.match(text)
-    if marker:  # "# x" -> "\# x", "1. x" -> "1\. x": the backslash goes before the marker's last character
+    if (
+        marker
+    ):  # "# x" -> "\# x", "1. x" -> "1\. x": the backslash goes before the marker's last character
         cut = marker.end() - 1
         text = f"{text[:cut]}\\{text[cut:]}"
     return text

@@ -26,35 +26,72 @@ from connector_rollup.validate import ERROR, WARNING, Issue, Submission
 WORDS = {
     "en": {
         "title": "Validation of {file}",
-        "community": "Community", "quarter": "Reporting quarter", "submitted_on": "Submitted on",
-        "status": "Status", "accepted": "accepted", "rejected": "rejected",
+        "community": "Community",
+        "quarter": "Reporting quarter",
+        "submitted_on": "Submitted on",
+        "status": "Status",
+        "accepted": "accepted",
+        "rejected": "rejected",
         "rows": "Rows read: {read}; rows rejected: {rejected}.",
-        "summary": "Summary", "errors": "errors", "warnings": "warnings", "error": "error", "warning": "warning",
+        "summary": "Summary",
+        "errors": "errors",
+        "warnings": "warnings",
+        "error": "error",
+        "warning": "warning",
         "none": "No problems found: the workbook is ready to send.",
         "only_warnings": "No errors: the workbook can be sent. Please read the warnings.",
         "has_errors": "Rows with errors are left out of the national figures until they are fixed.",
         "file_rejected": "The whole file was rejected and nothing in it is counted:",
-        "problems": "Problems", "sheet": "Sheet", "file": "File", "cell": "Cell", "row": "Row", "column": "Column",
-        "severity": "Severity", "code": "Code", "value": "Value found", "problem": "Problem", "fix": "How to fix",
-        "link": "Go to cell", "by_code": "By kind", "meaning": "Meaning",
+        "problems": "Problems",
+        "sheet": "Sheet",
+        "file": "File",
+        "cell": "Cell",
+        "row": "Row",
+        "column": "Column",
+        "severity": "Severity",
+        "code": "Code",
+        "value": "Value found",
+        "problem": "Problem",
+        "fix": "How to fix",
+        "link": "Go to cell",
+        "by_code": "By kind",
+        "meaning": "Meaning",
         "merged": "{cell} (in the merged range {range}):",
         "colon": ":",
     },
     "fr": {
         "title": "Validation de {file}",
-        "community": "Communauté", "quarter": "Trimestre", "submitted_on": "Soumis le",
-        "status": "Statut", "accepted": "accepté", "rejected": "rejeté",
+        "community": "Communauté",
+        "quarter": "Trimestre",
+        "submitted_on": "Soumis le",
+        "status": "Statut",
+        "accepted": "accepté",
+        "rejected": "rejeté",
         "rows": "Lignes lues : {read}; lignes rejetées : {rejected}.",
-        "summary": "Résumé", "errors": "erreurs", "warnings": "avertissements", "error": "erreur",
+        "summary": "Résumé",
+        "errors": "erreurs",
+        "warnings": "avertissements",
+        "error": "erreur",
         "warning": "avertissement",
         "none": "Aucun problème : le classeur est prêt à envoyer.",
         "only_warnings": "Aucune erreur : le classeur peut être envoyé. Lisez les avertissements.",
         "has_errors": "Les lignes en erreur sont exclues des chiffres nationaux tant qu'elles ne sont pas corrigées.",
         "file_rejected": "Le fichier entier a été rejeté et rien n'y est compté :",
-        "problems": "Problèmes", "sheet": "Feuille", "file": "Fichier", "cell": "Cellule", "row": "Ligne",
-        "column": "Colonne", "severity": "Gravité", "code": "Code", "value": "Valeur trouvée",
-        "problem": "Problème", "fix": "Correction", "link": "Aller à la cellule", "by_code": "Par type",
-        "meaning": "Signification", "merged": "{cell} (dans la plage fusionnée {range}) :",
+        "problems": "Problèmes",
+        "sheet": "Feuille",
+        "file": "Fichier",
+        "cell": "Cellule",
+        "row": "Ligne",
+        "column": "Colonne",
+        "severity": "Gravité",
+        "code": "Code",
+        "value": "Valeur trouvée",
+        "problem": "Problème",
+        "fix": "Correction",
+        "link": "Aller à la cellule",
+        "by_code": "Par type",
+        "meaning": "Signification",
+        "merged": "{cell} (dans la plage fusionnée {range}) :",
         "colon": "\u00a0:",  # French sets a (no-break) space before a colon
     },
 }
@@ -74,7 +111,9 @@ def exit_status(submission: Submission) -> int:
 def counts_by_code(issues: list[Issue]) -> list[tuple[str, str, int]]:
     """(severity, code, count), errors first, then by count."""
     counter = Counter((i.severity, i.code) for i in issues)
-    return sorted(((s, c, n) for (s, c), n in counter.items()), key=lambda t: (t[0] != ERROR, -t[2], t[1]))
+    return sorted(
+        ((s, c, n) for (s, c), n in counter.items()), key=lambda t: (t[0] != ERROR, -t[2], t[1])
+    )
 
 
 def by_sheet(issues: list[Issue]) -> dict[str, list[Issue]]:
@@ -95,8 +134,11 @@ def _verdict(submission: Submission, w: dict[str, str]) -> str:
 def _header_lines(submission: Submission, w: dict[str, str]) -> list[tuple[str, str]]:
     lines = [(w["status"], w[submission.status] if submission.status in w else submission.status)]
     # A rejected workbook may name its community but not a readable quarter or date: show what is known.
-    for label, value in ((w["community"], submission.community_code), (w["quarter"], submission.period),
-                         (w["submitted_on"], submission.submitted_on)):
+    for label, value in (
+        (w["community"], submission.community_code),
+        (w["quarter"], submission.period),
+        (w["submitted_on"], submission.submitted_on),
+    ):
         if value is not None:
             lines.append((label, str(value)))
     return lines
@@ -120,13 +162,20 @@ def format_text(submission: Submission) -> str:
     out = [w["title"].format(file=t(submission.file_name)), ""]
     out += [f"  {label}{w['colon']} {t(value)}" for label, value in _header_lines(submission, w)]
     if submission.status != "rejected":
-        out.append("  " + w["rows"].format(read=submission.rows_read, rejected=submission.rows_rejected))
+        out.append(
+            "  " + w["rows"].format(read=submission.rows_read, rejected=submission.rows_rejected)
+        )
     out += ["", t(_verdict(submission, w))]
     if submission.status == "rejected" or not submission.issues:
         return "\n".join(out) + "\n"
     errors, warnings = len(submission.errors), len(submission.warnings)
-    out += ["", f"{w['summary']}{w['colon']} {_count(errors, 'error', w)}, {_count(warnings, 'warning', w)}"]
-    out += [f"  {n:>5}  {w[sev]:<13} {t(code)}" for sev, code, n in counts_by_code(submission.issues)]
+    out += [
+        "",
+        f"{w['summary']}{w['colon']} {_count(errors, 'error', w)}, {_count(warnings, 'warning', w)}",
+    ]
+    out += [
+        f"  {n:>5}  {w[sev]:<13} {t(code)}" for sev, code, n in counts_by_code(submission.issues)
+    ]
     for sheet, issues in by_sheet(submission.issues).items():
         out += ["", f"{w['sheet']} {t(sheet)}" if sheet else w["file"]]
         for i in issues:
@@ -137,7 +186,9 @@ def format_text(submission: Submission) -> str:
     return "\n".join(out) + "\n"
 
 
-def format_markdown(submission: Submission, heading_level: int = 1, title: str | None = None) -> str:
+def format_markdown(
+    submission: Submission, heading_level: int = 1, title: str | None = None
+) -> str:
     """The same feedback as Markdown: summary table, then a table of problems per sheet.
 
     Everything that comes from the workbook goes through ``for_markdown``: a
@@ -147,9 +198,13 @@ def format_markdown(submission: Submission, heading_level: int = 1, title: str |
     w = words(submission.language)
     h = "#" * heading_level
     out = [f"{h} {m(title) if title else w['title'].format(file=m(submission.file_name))}", ""]
-    out += [f"- **{label}**{w['colon']} {m(value)}" for label, value in _header_lines(submission, w)]
+    out += [
+        f"- **{label}**{w['colon']} {m(value)}" for label, value in _header_lines(submission, w)
+    ]
     if submission.status != "rejected":
-        out.append("- " + w["rows"].format(read=submission.rows_read, rejected=submission.rows_rejected))
+        out.append(
+            "- " + w["rows"].format(read=submission.rows_read, rejected=submission.rows_rejected)
+        )
     out += ["", m(_verdict(submission, w)), ""]
     if submission.status == "rejected" or not submission.issues:
         return "\n".join(out)
@@ -158,11 +213,16 @@ def format_markdown(submission: Submission, heading_level: int = 1, title: str |
     out += [f"| {w[sev]} | `{code}` | {n} |" for sev, code, n in counts_by_code(submission.issues)]
     for sheet, issues in by_sheet(submission.issues).items():
         out += ["", f"{h}# {w['sheet']} {m(sheet)}" if sheet else f"{h}# {w['file']}", ""]
-        out += [f"| {w['cell']} | {w['column']} | {w['severity']} | {w['code']} | {w['value']} | "
-                f"{w['problem']} | {w['fix']} |", "|---|---|---|---|---|---|---|"]
+        out += [
+            f"| {w['cell']} | {w['column']} | {w['severity']} | {w['code']} | {w['value']} | "
+            f"{w['problem']} | {w['fix']} |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for i in issues:
-            out.append(f"| {m(i.cell or i.row or '')} | {m(i.column)} | {w[i.severity]} | `{i.code}` | "
-                       f"{m(i.value)} | {m(i.message)} | {m(i.fix)} |")
+            out.append(
+                f"| {m(i.cell or i.row or '')} | {m(i.column)} | {w[i.severity]} | `{i.code}` | "
+                f"{m(i.value)} | {m(i.message)} | {m(i.fix)} |"
+            )
     return "\n".join(out) + "\n"
 
 
@@ -171,8 +231,17 @@ class AnnotatedCopyError(ValueError):
 
 
 # Problems sheet columns: (word key, width). Long texts wrap in the wide ones.
-_PROBLEM_COLUMNS = (("sheet", 16), ("cell", 9), ("severity", 14), ("code", 22), ("meaning", 36),
-                    ("column", 20), ("value", 24), ("problem", 50), ("fix", 50))
+_PROBLEM_COLUMNS = (
+    ("sheet", 16),
+    ("cell", 9),
+    ("severity", 14),
+    ("code", 22),
+    ("meaning", 36),
+    ("column", 20),
+    ("value", 24),
+    ("problem", 50),
+    ("fix", 50),
+)
 
 
 def write_annotated(source: str | Path, submission: Submission, out: str | Path) -> Path:
@@ -190,17 +259,23 @@ def write_annotated(source: str | Path, submission: Submission, out: str | Path)
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     if submission.status == "rejected":
-        raise AnnotatedCopyError("the workbook was rejected as a whole; there are no cells to annotate")
+        raise AnnotatedCopyError(
+            "the workbook was rejected as a whole; there are no cells to annotate"
+        )
     w = words(submission.language)
     source, out = Path(source), Path(out)
     try:
         original = _sheet_names(source)
         prepared = _prepared_for_openpyxl(source)
-        with warnings.catch_warnings():  # openpyxl warns about parts it drops (e.g. unknown extensions)
+        with (
+            warnings.catch_warnings()
+        ):  # openpyxl warns about parts it drops (e.g. unknown extensions)
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(prepared)
     except Exception as exc:  # openpyxl raises many kinds; any of them means no copy
-        raise AnnotatedCopyError(f"openpyxl could not open the workbook ({type(exc).__name__}: {exc})") from exc
+        raise AnnotatedCopyError(
+            f"openpyxl could not open the workbook ({type(exc).__name__}: {exc})"
+        ) from exc
     lost = [name for name in original if name not in book.sheetnames]
     if lost:
         raise AnnotatedCopyError(f"the copy would lack the sheet(s) {', '.join(lost)}")
@@ -213,8 +288,17 @@ def write_annotated(source: str | Path, submission: Submission, out: str | Path)
         write_excel_text(problems.cell(1, c), header).font = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     for r, i in enumerate(_problem_order(submission.issues, book.sheetnames), start=2):
-        row = [i.sheet, i.cell or (str(i.row) if i.row else ""), w[i.severity], i.code,
-               code_meaning(i.code, submission.language), i.column, i.value, i.message, i.fix]
+        row = [
+            i.sheet,
+            i.cell or (str(i.row) if i.row else ""),
+            w[i.severity],
+            i.code,
+            code_meaning(i.code, submission.language),
+            i.column,
+            i.value,
+            i.message,
+            i.fix,
+        ]
         for c, value in enumerate(row, start=1):
             write_excel_text(problems.cell(r, c), value).alignment = wrap
         if i.cell and i.sheet in book.sheetnames:
@@ -236,7 +320,9 @@ def write_annotated(source: str | Path, submission: Submission, out: str | Path)
         written = _sheet_names(out)
     except Exception as exc:
         out.unlink(missing_ok=True)
-        raise AnnotatedCopyError(f"the copy could not be saved ({type(exc).__name__}: {exc})") from exc
+        raise AnnotatedCopyError(
+            f"the copy could not be saved ({type(exc).__name__}: {exc})"
+        ) from exc
     missing = [sheet for sheet in [name, *original] if sheet not in written]
     if missing:
         out.unlink(missing_ok=True)
@@ -254,7 +340,10 @@ def _mark_cells(book, issues: list[Issue], w: dict[str, str]) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    fills = {ERROR: PatternFill("solid", fgColor="FFC7CE"), WARNING: PatternFill("solid", fgColor="FFEB9C")}
+    fills = {
+        ERROR: PatternFill("solid", fgColor="FFC7CE"),
+        WARNING: PatternFill("solid", fgColor="FFEB9C"),
+    }
     notes: dict[tuple[str, str], list[str]] = {}
     worst: dict[tuple[str, str], str] = {}
     for i in issues:
@@ -263,7 +352,9 @@ def _mark_cells(book, issues: list[Issue], w: dict[str, str]) -> None:
         anchor, merged = _merged_anchor(book[i.sheet], i.cell)
         where = w["merged"].format(cell=i.cell, range=merged) + " " if merged else ""
         key = (i.sheet, anchor)
-        notes.setdefault(key, []).append(f"{where}{w[i.severity]} ({i.code}): {i.message} {i.fix}".strip())
+        notes.setdefault(key, []).append(
+            f"{where}{w[i.severity]} ({i.code}): {i.message} {i.fix}".strip()
+        )
         if worst.get(key) != ERROR:
             worst[key] = i.severity
     for (sheet, cell), lines in notes.items():
@@ -324,12 +415,16 @@ def _sheet_names(workbook: Path | io.BytesIO) -> list[str]:
         workbook.seek(0)
     with zipfile.ZipFile(workbook) as archive:
         rels = ET.fromstring(archive.read("_rels/.rels"))
-        target = next((r.get("Target") for r in rels if (r.get("Type") or "").endswith("/officeDocument")),
-                      "xl/workbook.xml")
+        target = next(
+            (r.get("Target") for r in rels if (r.get("Type") or "").endswith("/officeDocument")),
+            "xl/workbook.xml",
+        )
         root = ET.fromstring(archive.read(target.lstrip("/")))
     if isinstance(workbook, io.BytesIO):
         workbook.seek(0)
-    return [e.get("name") for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "sheet" and e.get("name")]
+    return [
+        e.get("name") for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "sheet" and e.get("name")
+    ]
 
 
 # A worksheet part's blank tail is trimmed from the copy only when it is this large:
@@ -343,12 +438,16 @@ _PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:sheetData|row|c|v|f|is)[\s/>]")
 # Strict Open XML names its parts' namespaces and relationship types under
 # purl.oclc.org; openpyxl knows only the transitional names, and without them
 # finds no sheet at all. Same vocabulary, other names (ECMA-376 Part 1, 2016).
-_STRICT = re.compile(rb"http://purl\.oclc\.org/ooxml/(spreadsheetml|drawingml|officeDocument|wordprocessingml|"
-                     rb"presentationml)/")
-_STRICT_RENAMED = ((b"relationships/extendedProperties", b"relationships/extended-properties"),
-                   (b"relationships/customProperties", b"relationships/custom-properties"),
-                   (b"2006/extendedProperties", b"2006/extended-properties"),
-                   (b"2006/customProperties", b"2006/custom-properties"))
+_STRICT = re.compile(
+    rb"http://purl\.oclc\.org/ooxml/(spreadsheetml|drawingml|officeDocument|wordprocessingml|"
+    rb"presentationml)/"
+)
+_STRICT_RENAMED = (
+    (b"relationships/extendedProperties", b"relationships/extended-properties"),
+    (b"relationships/customProperties", b"relationships/custom-properties"),
+    (b"2006/extendedProperties", b"2006/extended-properties"),
+    (b"2006/customProperties", b"2006/custom-properties"),
+)
 _UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00?\x00", b"\x00<\x00?")
 _ENCODING_DECLARED = re.compile(rb"""(<\?xml[^>]*?encoding\s*=\s*["'])[^"']*(["'])""")
 
@@ -390,8 +489,13 @@ def _as_utf8(xml: bytes) -> bytes:
     if not xml.startswith(_UTF16_STARTS):
         return xml
     # The BOM says the byte order; without one, where the zero bytes of "<?" fall does.
-    codec = "utf-16" if xml.startswith((b"\xff\xfe", b"\xfe\xff")) else \
-        "utf-16-le" if xml.startswith(b"<") else "utf-16-be"
+    codec = (
+        "utf-16"
+        if xml.startswith((b"\xff\xfe", b"\xfe\xff"))
+        else "utf-16-le"
+        if xml.startswith(b"<")
+        else "utf-16-be"
+    )
     text = xml.decode(codec)
     return _ENCODING_DECLARED.sub(rb"\1UTF-8\2", text.lstrip("\ufeff").encode("utf-8"), count=1)
 

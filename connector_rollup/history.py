@@ -24,7 +24,9 @@ from connector_rollup.validate import ERROR, REFERENCES, UNRESOLVED_ID_CODES, Is
 from connector_rollup.values import fold_letters
 
 
-def supersede(submissions: list[Submission], modified: dict[str, float] | None = None) -> list[Submission]:
+def supersede(
+    submissions: list[Submission], modified: dict[str, float] | None = None
+) -> list[Submission]:
     """Mark replaced submissions ``superseded``; return the effective (accepted) ones.
 
     ``modified`` maps a submission's sha256 to its file modification time (the
@@ -39,7 +41,11 @@ def supersede(submissions: list[Submission], modified: dict[str, float] | None =
         key = (s.community_code, s.period)
         rank = (s.submitted_on, modified.get(s.sha256, 0.0), s.sha256)
         current = latest.get(key)
-        if current is None or rank > (current.submitted_on, modified.get(current.sha256, 0.0), current.sha256):
+        if current is None or rank > (
+            current.submitted_on,
+            modified.get(current.sha256, 0.0),
+            current.sha256,
+        ):
             latest[key] = s
     effective = {id(s) for s in latest.values()}
     for s in submissions:
@@ -107,15 +113,21 @@ class History:
     jobs: pd.DataFrame
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        return {"connectees": self.connectees, "connectors": self.connectors,
-                "introductions": self.introductions, "jobs": self.jobs}
+        return {
+            "connectees": self.connectees,
+            "connectors": self.connectors,
+            "introductions": self.introductions,
+            "jobs": self.jobs,
+        }
 
 
 def build_history(effective: list[Submission]) -> History:
     """Each community's records, each at its version from the latest reporting quarter."""
     frames = {}
     for sheet in DATA_SHEETS:
-        sources = [s for s in effective if s.rows.get(sheet.key) is not None and len(s.rows[sheet.key])]
+        sources = [
+            s for s in effective if s.rows.get(sheet.key) is not None and len(s.rows[sheet.key])
+        ]
         columns = ["community_code", *[c.key for c in sheet.columns], "source_period"]
         if not sources:
             frames[sheet.key] = _empty(sheet, columns)
@@ -123,19 +135,27 @@ def build_history(effective: list[Submission]) -> History:
         # One concat, then per-row provenance from the lengths: far cheaper than a copy per workbook.
         history = pd.concat([s.rows[sheet.key] for s in sources], ignore_index=True)
         lengths = [len(s.rows[sheet.key]) for s in sources]
-        history["community_code"] = pd.array(np.repeat([s.community_code for s in sources], lengths), dtype="str")
-        history["source_period"] = pd.array(np.repeat([s.period.label for s in sources], lengths), dtype="str")
-        history["_order"] = np.repeat([s.period.start_year * 10 + s.period.quarter for s in sources], lengths)
+        history["community_code"] = pd.array(
+            np.repeat([s.community_code for s in sources], lengths), dtype="str"
+        )
+        history["source_period"] = pd.array(
+            np.repeat([s.period.label for s in sources], lengths), dtype="str"
+        )
+        history["_order"] = np.repeat(
+            [s.period.start_year * 10 + s.period.quarter for s in sources], lengths
+        )
         key = ["community_code", *sheet.record_key]
         if sheet.key == "jobs":
             employers = history["employer"]
             folded = {e: employer_key(e) for e in employers.dropna().unique()}
             history["_employer"] = employers.map(folded).fillna("")
             key = ["community_code", "connectee_id", "_employer", "start_date"]
-        history = (history.sort_values("_order", kind="stable")
-                   .drop_duplicates(subset=key, keep="last")
-                   .sort_values(key, kind="stable")
-                   .reset_index(drop=True))
+        history = (
+            history.sort_values("_order", kind="stable")
+            .drop_duplicates(subset=key, keep="last")
+            .sort_values(key, kind="stable")
+            .reset_index(drop=True)
+        )
         frames[sheet.key] = history[columns]
     return History(**frames)
 
@@ -143,6 +163,8 @@ def build_history(effective: list[Submission]) -> History:
 def _empty(sheet, columns) -> pd.DataFrame:
     from connector_rollup.contract import DATE, YES_NO
 
-    dtypes = {c.key: ("datetime64[s]" if c.type == DATE else "bool" if c.type == YES_NO else "str")
-              for c in sheet.columns}
+    dtypes = {
+        c.key: ("datetime64[s]" if c.type == DATE else "bool" if c.type == YES_NO else "str")
+        for c in sheet.columns
+    }
     return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "str")) for c in columns})

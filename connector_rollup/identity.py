@@ -53,7 +53,13 @@ from connector_rollup.registry import CODE_PATTERN
 from connector_rollup.values import fold_letters
 
 REQUIRED_COLUMNS = (
-    "community_code", "connector_id", "first_name", "last_name", "email", "phone", "organization",
+    "community_code",
+    "connector_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "organization",
 )
 
 # Link names, as `linked_by` shows them, in the order they are applied.
@@ -96,22 +102,48 @@ _NOT_DIGIT = re.compile(r"[^0-9]")
 # The same deletions as _PUNCTUATION, as a table: the fast path for ASCII text.
 _ASCII_PUNCTUATION = str.maketrans({c: None for c in map(chr, range(128)) if _PUNCTUATION.match(c)})
 # Letters NFKD does not split into a base letter and an accent.
-_LETTERS = str.maketrans({
-    "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o", "ł": "l",
-    "Ł": "l", "đ": "d", "Đ": "d", "ı": "i", "þ": "th", "Þ": "th",
-})
+_LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "ø": "o",
+        "Ø": "o",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ı": "i",
+        "þ": "th",
+        "Þ": "th",
+    }
+)
 _ORG_SUFFIXES = frozenset({"inc", "ltd", "limited", "corp", "corporation", "co", "llc", "ltee"})
 # Common English/French short forms, to suggest (never to merge) similar first names.
 _NICKNAMES = {
     nick: full
     for full, nicks in {
-        "robert": "bob bobby rob robbie bert", "william": "bill billy will willy liam",
-        "james": "jim jimmy jamie", "michael": "mike mikey mick", "richard": "rick ricky rich dick",
-        "elizabeth": "liz lizzie beth betty eliza", "katherine": "kate katie kathy cathy catherine",
-        "margaret": "maggie meg peggy", "thomas": "tom tommy", "joseph": "joe joey",
-        "edward": "ed eddie ted", "anthony": "tony", "patricia": "pat patty trish",
-        "jennifer": "jen jenny", "steven": "steve stephen", "susan": "sue susie suzanne",
-        "charles": "charlie chuck", "francois": "frank", "guillaume": "will",
+        "robert": "bob bobby rob robbie bert",
+        "william": "bill billy will willy liam",
+        "james": "jim jimmy jamie",
+        "michael": "mike mikey mick",
+        "richard": "rick ricky rich dick",
+        "elizabeth": "liz lizzie beth betty eliza",
+        "katherine": "kate katie kathy cathy catherine",
+        "margaret": "maggie meg peggy",
+        "thomas": "tom tommy",
+        "joseph": "joe joey",
+        "edward": "ed eddie ted",
+        "anthony": "tony",
+        "patricia": "pat patty trish",
+        "jennifer": "jen jenny",
+        "steven": "steve stephen",
+        "susan": "sue susie suzanne",
+        "charles": "charlie chuck",
+        "francois": "frank",
+        "guillaume": "will",
         "alexander": "sasha alexandre alexandra",
     }.items()
     for nick in [full, *nicks.split()]
@@ -297,7 +329,7 @@ def write_decisions_template(path: str | Path, *, overwrite: bool = False) -> Pa
         "# (COMMUNITY:connector_id), decision same (one person) or different (two people), note",
         "# optional (in double quotes if it holds a comma). Every later roll-up applies every",
         "# line. Lines starting with # are ignored. Example, without its leading #:",
-        "# NS-HFX:C001,ON-TOR:C042,same,\"Moved from Halifax to Toronto, confirmed by phone\"",
+        '# NS-HFX:C001,ON-TOR:C042,same,"Moved from Halifax to Toronto, confirmed by phone"',
     ]
     try:
         write_private_text(path, "\n".join(lines) + "\n", overwrite=overwrite)
@@ -571,8 +603,9 @@ class _Review:
     def status(self, a: int, b: int) -> str:
         return "merged by a decision" if self.final[a] == self.final[b] else "not merged"
 
-    def add(self, a: int, b: int, reason: str, detail: str,
-            decision: tuple[str, str] | None = None) -> None:
+    def add(
+        self, a: int, b: int, reason: str, detail: str, decision: tuple[str, str] | None = None
+    ) -> None:
         self.rows.append((min(a, b), max(a, b), reason, detail, decision))
 
     def pairs(self, members: list[int]) -> Iterator[tuple[int, int, str]]:
@@ -607,29 +640,52 @@ class _Review:
                 if not lasts_a or not lasts_b:
                     self.add(a, b, "shared_email", "Same email address, a last name missing" + end)
                     continue
-                la, lb = min(((x, y) for x in lasts_a for y in lasts_b),
-                             key=lambda p: (_letters_apart(*p), p))
+                la, lb = min(
+                    ((x, y) for x in lasts_a for y in lasts_b),
+                    key=lambda p: (_letters_apart(*p), p),
+                )
                 apart = _letters_apart(la, lb)
                 if apart == 0:
-                    self.add(a, b, "email_last_name_typo", "Same email address; last names differ "
-                             "only in spaces or punctuation" + end)
+                    self.add(
+                        a,
+                        b,
+                        "email_last_name_typo",
+                        "Same email address; last names differ only in spaces or punctuation" + end,
+                    )
                 elif _typo(apart, la, lb):
-                    self.add(a, b, "email_last_name_typo", f"Same email address; last names "
-                             f"{apart} letter{'s' if apart > 1 else ''} apart (a typo?)" + end)
+                    self.add(
+                        a,
+                        b,
+                        "email_last_name_typo",
+                        f"Same email address; last names "
+                        f"{apart} letter{'s' if apart > 1 else ''} apart (a typo?)" + end,
+                    )
                 elif _last_names_alike(la, lb):
-                    self.add(a, b, "shared_email", "Same email address; one last name contains "
-                             "the other (a double-barrelled or married name?)" + end)
+                    self.add(
+                        a,
+                        b,
+                        "shared_email",
+                        "Same email address; one last name contains "
+                        "the other (a double-barrelled or married name?)" + end,
+                    )
                 else:
-                    self.add(a, b, "shared_email", "Same email address but different last names "
-                             "(a shared mailbox?)" + end)
+                    self.add(
+                        a,
+                        b,
+                        "shared_email",
+                        "Same email address but different last names (a shared mailbox?)" + end,
+                    )
 
     def same_name(self, groups: list[list[int]]) -> None:
         recs = self.recs
         for members in groups:
             for a, b, note in self.pairs(members):
                 parts = []
-                for label, column in (("email", recs.email), ("phone", recs.phone),
-                                      ("organization", recs.org)):
+                for label, column in (
+                    ("email", recs.email),
+                    ("phone", recs.phone),
+                    ("organization", recs.org),
+                ):
                     va, vb = recs.values(a, column), recs.values(b, column)
                     if va & vb:
                         parts.append(f"{label} the same")
@@ -639,8 +695,12 @@ class _Review:
                         parts.append(f"{label} missing on one side")
                     else:
                         parts.append(f"{label} missing on both")
-                self.add(a, b, "same_name_no_link", "Same full name; " + ", ".join(parts)
-                         + f"; {self.status(a, b)}{note}.")
+                self.add(
+                    a,
+                    b,
+                    "same_name_no_link",
+                    "Same full name; " + ", ".join(parts) + f"; {self.status(a, b)}{note}.",
+                )
 
     def similar_name(self, groups: list[list[int]], same_part: str, shared: str) -> None:
         recs = self.recs
@@ -653,9 +713,14 @@ class _Review:
                 if va & vb:
                     continue  # same full name: the rules or same_name_no_link cover it
                 if any(alike(x, y) for x in sorted(va) for y in sorted(vb)):
-                    self.add(a, b, "similar_name", f"Same {same_part} name and {shared}; "
-                             f"{other_label} names look alike (a short form, initial or typo?)"
-                             f"; {self.status(a, b)}{note}.")
+                    self.add(
+                        a,
+                        b,
+                        "similar_name",
+                        f"Same {same_part} name and {shared}; "
+                        f"{other_label} names look alike (a short form, initial or typo?)"
+                        f"; {self.status(a, b)}{note}.",
+                    )
 
     def frame(self, decided: dict[tuple[str, str], str]) -> pd.DataFrame:
         names = self.recs.names
@@ -670,7 +735,10 @@ class _Review:
             # A skipped link says most; then the pair the secretariat decided, if listed.
             rank = (reason != "blocked_by_decision", word == "", _PRIORITY[reason], a, b)
             if key not in best or rank < best[key][0]:
-                best[key] = (rank, (names[a], names[b], reason, detail, word, *(decision or ("", ""))))
+                best[key] = (
+                    rank,
+                    (names[a], names[b], reason, detail, word, *(decision or ("", ""))),
+                )
         rows = sorted(row for _, row in best.values())
         columns = list(REVIEW_COLUMNS)
         frame = pd.DataFrame(rows, columns=columns)
@@ -717,30 +785,43 @@ def resolve_connectors(
     for a, b, link, (u, v) in final.blocked:
         # The detail names no record (analysts read it); the decision's records go in their own
         # columns, which the warehouse pseudonymises and the secretariat's review file spells out.
-        review.add(a, b, "blocked_by_decision", f"Would be linked by {LINK_TEXT[link]}, but "
-                   f"{_BLOCKING_DECISION} keeps them apart; not merged.",
-                   (names[min(u, v)], names[max(u, v)]))
+        review.add(
+            a,
+            b,
+            "blocked_by_decision",
+            f"Would be linked by {LINK_TEXT[link]}, but "
+            f"{_BLOCKING_DECISION} keeps them apart; not merged.",
+            (names[min(u, v)], names[max(u, v)]),
+        )
     review.shared_email(_blocks(recs.node, recs.email))
     review.same_name(_blocks(recs.node, recs.full))
     for same_part, shared, column in (
-        ("last", "phone number", recs.phone), ("last", "organization", recs.org),
-        ("first", "phone number", recs.phone), ("first", "organization", recs.org),
+        ("last", "phone number", recs.phone),
+        ("last", "organization", recs.org),
+        ("first", "phone number", recs.phone),
+        ("first", "organization", recs.org),
     ):
         part = recs.last if same_part == "last" else recs.first
         review.similar_name(_blocks(recs.node, part, column), same_part, shared)
     for a, b in sorted(same):
         if review.reviewable(a, b):
-            review.add(a, b, "decision_only", "Joined only by a 'same' decision: no rule links "
-                       f"them; {review.status(a, b)}.")
+            review.add(
+                a,
+                b,
+                "decision_only",
+                f"Joined only by a 'same' decision: no rule links them; {review.status(a, b)}.",
+            )
 
     person_of_row = final_person[recs.node]
-    people = pd.DataFrame({
-        "community_code": connectors["community_code"].astype("str").str.strip().to_numpy(),
-        "connector_id": connectors["connector_id"].astype("str").str.strip().to_numpy(),
-        "record": np.asarray(names, dtype=object)[recs.node],
-        "person_id": np.asarray(names, dtype=object)[person_of_row],
-        "linked_by": np.asarray(final.linked_by, dtype=object)[recs.node],
-    })
+    people = pd.DataFrame(
+        {
+            "community_code": connectors["community_code"].astype("str").str.strip().to_numpy(),
+            "connector_id": connectors["connector_id"].astype("str").str.strip().to_numpy(),
+            "record": np.asarray(names, dtype=object)[recs.node],
+            "person_id": np.asarray(names, dtype=object)[person_of_row],
+            "linked_by": np.asarray(final.linked_by, dtype=object)[recs.node],
+        }
+    )
     people = people.astype("str").sort_values(["record"], kind="stable").reset_index(drop=True)
 
     rows_per_person = np.bincount(person_of_row, minlength=len(names))
@@ -757,8 +838,19 @@ def resolve_connectors(
 # --- the secretariat's review file ---------------------------------------------------------------
 
 REVIEW_FILE_COLUMNS = (
-    "record_a", "record_b", "reason", "detail", "decided",
-    "name_a", "email_a", "phone_a", "organization_a", "name_b", "email_b", "phone_b", "organization_b",
+    "record_a",
+    "record_b",
+    "reason",
+    "detail",
+    "decided",
+    "name_a",
+    "email_a",
+    "phone_a",
+    "organization_a",
+    "name_b",
+    "email_b",
+    "phone_b",
+    "organization_b",
 )
 
 
@@ -776,8 +868,9 @@ def name_blocking_decision(detail: str, record_a: str, record_b: str) -> str:
     """
     if not (record_a and record_b):
         return detail
-    return detail.replace(_BLOCKING_DECISION,
-                          f"the decision that {record_a} and {record_b} are different people")
+    return detail.replace(
+        _BLOCKING_DECISION, f"the decision that {record_a} and {record_b} are different people"
+    )
 
 
 def write_review_file(path: str | Path, review: pd.DataFrame, connectors: pd.DataFrame) -> Path:
@@ -792,7 +885,9 @@ def write_review_file(path: str | Path, review: pd.DataFrame, connectors: pd.Dat
         record = f"{str(row.community_code).strip()}:{str(row.connector_id).strip()}"
         details[record] = (
             " ".join(str(v) for v in (row.first_name, row.last_name) if isinstance(v, str)),
-            row.email, row.phone, row.organization,
+            row.email,
+            row.phone,
+            row.organization,
         )
     blank = ("", "", "", "")
     out = io.StringIO()
@@ -800,9 +895,22 @@ def write_review_file(path: str | Path, review: pd.DataFrame, connectors: pd.Dat
     writer.writerow(REVIEW_FILE_COLUMNS)
     for row in review.itertuples(index=False):
         side_a, side_b = details.get(row.record_a, blank), details.get(row.record_b, blank)
-        detail = name_blocking_decision(row.detail, getattr(row, "decision_a", ""),
-                                        getattr(row, "decision_b", ""))
-        writer.writerow([_spreadsheet_safe(v) for v in
-                         (row.record_a, row.record_b, row.reason, detail, row.decided, *side_a, *side_b)])
+        detail = name_blocking_decision(
+            row.detail, getattr(row, "decision_a", ""), getattr(row, "decision_b", "")
+        )
+        writer.writerow(
+            [
+                _spreadsheet_safe(v)
+                for v in (
+                    row.record_a,
+                    row.record_b,
+                    row.reason,
+                    detail,
+                    row.decided,
+                    *side_a,
+                    *side_b,
+                )
+            ]
+        )
     # Names and contacts: the owner's alone from the first byte on (docs/operations.md).
     return write_private_text(path, out.getvalue())

@@ -28,19 +28,30 @@ def find_not_read(raw_dir: str | Path) -> list[Path]:
 
 
 def _files_under(raw_dir: str | Path, suffixes: tuple[str, ...]) -> list[Path]:
-    found = [p for p in Path(raw_dir).rglob("*") if p.suffix.lower() in suffixes and p.is_file()
-             and not p.name.startswith("~$")]
+    found = [
+        p
+        for p in Path(raw_dir).rglob("*")
+        if p.suffix.lower() in suffixes and p.is_file() and not p.name.startswith("~$")
+    ]
     return sorted(found)
 
 
-def intake_workbook(path: Path, registry: dict[str, Community], clean_dir: Path | None = None,
-                    fingerprint: str | None = None) -> tuple[Submission, bool]:
+def intake_workbook(
+    path: Path,
+    registry: dict[str, Community],
+    clean_dir: Path | None = None,
+    fingerprint: str | None = None,
+) -> tuple[Submission, bool]:
     """Validate one workbook, or load its saved result; see ``intake_workbooks``."""
     return intake_workbooks([path], registry, clean_dir, fingerprint)[0]
 
 
-def intake_workbooks(paths: list[Path], registry: dict[str, Community], clean_dir: Path | None = None,
-                     fingerprint: str | None = None) -> list[tuple[Submission, bool]]:
+def intake_workbooks(
+    paths: list[Path],
+    registry: dict[str, Community],
+    clean_dir: Path | None = None,
+    fingerprint: str | None = None,
+) -> list[tuple[Submission, bool]]:
     """Validate workbooks, or load the saved result of those whose bytes were seen before.
 
     Returns, in the order given, each submission and whether it came from the
@@ -56,7 +67,11 @@ def intake_workbooks(paths: list[Path], registry: dict[str, Community], clean_di
         except FileRejected as rejected:
             results.append((_rejected(path.name, b"", rejected, "en"), False))
             continue
-        folder = clean.cache_dir(clean_dir, sha256_of(data), fingerprint) if clean_dir is not None else None
+        folder = (
+            clean.cache_dir(clean_dir, sha256_of(data), fingerprint)
+            if clean_dir is not None
+            else None
+        )
         cached = clean.load(folder) if folder is not None and folder.exists() else None
         if cached is not None:
             cached.file_name = path.name  # the same bytes may arrive under another name
@@ -74,7 +89,9 @@ def intake_workbooks(paths: list[Path], registry: dict[str, Community], clean_di
     return results
 
 
-def validate_against_earlier(submission: Submission, raw_dir: Path, registry: dict[str, Community]) -> None:
+def validate_against_earlier(
+    submission: Submission, raw_dir: Path, registry: dict[str, Community]
+) -> None:
     """Check ``submission``'s IDs as the roll-up will, against its community's workbooks in ``raw_dir``.
 
     Only what the roll-up of ``submission``'s quarter would use counts: the
@@ -85,7 +102,10 @@ def validate_against_earlier(submission: Submission, raw_dir: Path, registry: di
     others = []
     for path in find_workbooks(raw_dir):
         other, _ = intake_workbook(path, registry)
-        if (other.status == "accepted" and other.community_code == submission.community_code
-                and other.period < submission.period):
+        if (
+            other.status == "accepted"
+            and other.community_code == submission.community_code
+            and other.period < submission.period
+        ):
             others.append(copy.copy(other))
     resolve_references([*supersede(others), submission])

@@ -41,12 +41,15 @@ def fit_row_heights(sheet, widths: dict[str, float], first_row: int = 1) -> None
     spans = {}  # top-left cell of a one-row merged range -> the letters it covers
     for merged in sheet.merged_cells.ranges:
         if merged.min_row == merged.max_row:
-            spans[merged.start_cell.coordinate] = [get_column_letter(c)
-                                                   for c in range(merged.min_col, merged.max_col + 1)]
+            spans[merged.start_cell.coordinate] = [
+                get_column_letter(c) for c in range(merged.min_col, merged.max_col + 1)
+            ]
     for row in sheet.iter_rows(min_row=first_row):
         points = 0.0
         for cell in row:
-            if cell.value is None or not hasattr(cell, "column_letter"):  # merged-over cells have no letter
+            if cell.value is None or not hasattr(
+                cell, "column_letter"
+            ):  # merged-over cells have no letter
                 continue
             letters = spans.get(cell.coordinate, [cell.column_letter])
             if not all(letter in widths for letter in letters):

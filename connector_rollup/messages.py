@@ -111,120 +111,193 @@ FILE_MESSAGES: dict[str, tuple[str, str]] = {
 # Row and cell messages: (English, French) for the problem, then the fix.
 CELL_MESSAGES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     "required": (
-        ("{column} is required but the cell is empty.", "{column} est obligatoire, mais la cellule est vide."),
-        ("Fill it in; the row is not counted until then.", "Remplissez-la; la ligne n'est pas comptée d'ici là."),
+        (
+            "{column} is required but the cell is empty.",
+            "{column} est obligatoire, mais la cellule est vide.",
+        ),
+        (
+            "Fill it in; the row is not counted until then.",
+            "Remplissez-la; la ligne n'est pas comptée d'ici là.",
+        ),
     ),
     "required_when_accepted": (
-        ("{column} is required when Accepted is Yes, but the cell is empty.",
-         "{column} est obligatoire quand Accepté est Oui, mais la cellule est vide."),
-        ("Write the date of the intake meeting, or set Accepted to No.",
-         "Écrivez la date de la rencontre d'accueil, ou mettez Accepté à Non."),
+        (
+            "{column} is required when Accepted is Yes, but the cell is empty.",
+            "{column} est obligatoire quand Accepté est Oui, mais la cellule est vide.",
+        ),
+        (
+            "Write the date of the intake meeting, or set Accepted to No.",
+            "Écrivez la date de la rencontre d'accueil, ou mettez Accepté à Non.",
+        ),
     ),
     "bad_date": (
-        ("'{value}' is not a date the roll-up can read.", "« {value} » n'est pas une date lisible."),
-        ("Write the date as YYYY-MM-DD (for example 2024-05-03) or use an Excel date cell; 03/05/2024 could be March or May.",
-         "Écrivez la date sous la forme AAAA-MM-JJ (p. ex. 2024-05-03) ou utilisez une cellule de date Excel; 03/05/2024 peut être mars ou mai."),
+        (
+            "'{value}' is not a date the roll-up can read.",
+            "« {value} » n'est pas une date lisible.",
+        ),
+        (
+            "Write the date as YYYY-MM-DD (for example 2024-05-03) or use an Excel date cell; 03/05/2024 could be March or May.",
+            "Écrivez la date sous la forme AAAA-MM-JJ (p. ex. 2024-05-03) ou utilisez une cellule de date Excel; 03/05/2024 peut être mars ou mai.",
+        ),
     ),
     "date_out_of_range": (
-        ("{value} is outside the dates this submission may hold ({min} to {max}).",
-         "{value} est hors des dates permises dans cette soumission ({min} au {max})."),
-        (f"Check the year: dates go from the program's start ({PROGRAM_START}) to the end of the reporting quarter.",
-         f"Vérifiez l'année : les dates vont du début du programme ({PROGRAM_START}) à la fin du trimestre déclaré."),
+        (
+            "{value} is outside the dates this submission may hold ({min} to {max}).",
+            "{value} est hors des dates permises dans cette soumission ({min} au {max}).",
+        ),
+        (
+            f"Check the year: dates go from the program's start ({PROGRAM_START}) to the end of the reporting quarter.",
+            f"Vérifiez l'année : les dates vont du début du programme ({PROGRAM_START}) à la fin du trimestre déclaré.",
+        ),
     ),
     "bad_yes_no": (
         ("'{value}' is not Yes or No.", "« {value} » n'est ni Oui ni Non."),
         ("Choose Yes or No from the list.", "Choisissez Oui ou Non dans la liste."),
     ),
     "bad_choice": (
-        ("'{value}' is not one of the choices for {column}.", "« {value} » n'est pas un choix permis pour {column}."),
+        (
+            "'{value}' is not one of the choices for {column}.",
+            "« {value} » n'est pas un choix permis pour {column}.",
+        ),
         ("Choose one of: {choices}.", "Choisissez parmi : {choices}."),
     ),
     "bad_email": (
-        ("'{value}' is not a valid email address.", "« {value} » n'est pas une adresse courriel valide."),
-        ("Write one address like name@example.ca, or leave the cell empty.",
-         "Écrivez une seule adresse comme nom@exemple.ca, ou laissez la cellule vide."),
+        (
+            "'{value}' is not a valid email address.",
+            "« {value} » n'est pas une adresse courriel valide.",
+        ),
+        (
+            "Write one address like name@example.ca, or leave the cell empty.",
+            "Écrivez une seule adresse comme nom@exemple.ca, ou laissez la cellule vide.",
+        ),
     ),
     "bad_noc": (
         ("'{value}' is not a NOC 2021 code.", "« {value} » n'est pas un code CNP 2021."),
         ("{noc_fix}", "{noc_fix}"),  # chosen by what the value looks like: see NOC_FIXES
     ),
     "duplicate_id": (
-        ("The ID {value} appears more than once in this sheet (rows {rows}); every copy is rejected.",
-         "L'identifiant {value} apparaît plus d'une fois dans cette feuille (lignes {rows}); chaque copie est rejetée."),
-        ("Keep one row per person, or give each person their own ID.",
-         "Gardez une ligne par personne, ou donnez à chacune son propre identifiant."),
+        (
+            "The ID {value} appears more than once in this sheet (rows {rows}); every copy is rejected.",
+            "L'identifiant {value} apparaît plus d'une fois dans cette feuille (lignes {rows}); chaque copie est rejetée.",
+        ),
+        (
+            "Keep one row per person, or give each person their own ID.",
+            "Gardez une ligne par personne, ou donnez à chacune son propre identifiant.",
+        ),
     ),
     "unknown_connectee": (
-        ("No Connectee has the ID {value} in this workbook or in the community's earlier submissions.",
-         "Aucun connecté n'a l'identifiant {value} dans ce classeur ni dans les soumissions précédentes de la communauté."),
-        ("Correct the ID, or add the Connectee to the Connectees sheet.",
-         "Corrigez l'identifiant, ou ajoutez le connecté à la feuille Connectés."),
+        (
+            "No Connectee has the ID {value} in this workbook or in the community's earlier submissions.",
+            "Aucun connecté n'a l'identifiant {value} dans ce classeur ni dans les soumissions précédentes de la communauté.",
+        ),
+        (
+            "Correct the ID, or add the Connectee to the Connectees sheet.",
+            "Corrigez l'identifiant, ou ajoutez le connecté à la feuille Connectés.",
+        ),
     ),
     "unknown_connector": (
-        ("No Connector has the ID {value} in this workbook or in the community's earlier submissions.",
-         "Aucun connecteur n'a l'identifiant {value} dans ce classeur ni dans les soumissions précédentes de la communauté."),
-        ("Correct the ID, or add the Connector to the Connectors sheet.",
-         "Corrigez l'identifiant, ou ajoutez le connecteur à la feuille Connecteurs."),
+        (
+            "No Connector has the ID {value} in this workbook or in the community's earlier submissions.",
+            "Aucun connecteur n'a l'identifiant {value} dans ce classeur ni dans les soumissions précédentes de la communauté.",
+        ),
+        (
+            "Correct the ID, or add the Connector to the Connectors sheet.",
+            "Corrigez l'identifiant, ou ajoutez le connecteur à la feuille Connecteurs.",
+        ),
     ),
     "id_not_in_workbook": (
-        ("The ID {value} is not defined in this workbook's {target} sheet; the roll-up will look for it in your earlier submissions.",
-         "L'identifiant {value} n'est pas défini dans la feuille {target} de ce classeur; la consolidation le cherchera dans vos soumissions précédentes."),
-        ("If it was never submitted, add it or correct the ID; to check now, run validate with --raw and the folder of your earlier submissions.",
-         "S'il n'a jamais été soumis, ajoutez-le ou corrigez l'identifiant; pour vérifier maintenant, lancez validate avec --raw et le dossier de vos soumissions précédentes."),
+        (
+            "The ID {value} is not defined in this workbook's {target} sheet; the roll-up will look for it in your earlier submissions.",
+            "L'identifiant {value} n'est pas défini dans la feuille {target} de ce classeur; la consolidation le cherchera dans vos soumissions précédentes.",
+        ),
+        (
+            "If it was never submitted, add it or correct the ID; to check now, run validate with --raw and the folder of your earlier submissions.",
+            "S'il n'a jamais été soumis, ajoutez-le ou corrigez l'identifiant; pour vérifier maintenant, lancez validate avec --raw et le dossier de vos soumissions précédentes.",
+        ),
     ),
     "id_in_rejected_row": (
-        ("The ID {value} is in this workbook's {target} sheet (row {rows}), but that row has errors and is not counted; unless an earlier submission holds this ID, this row is not counted either.",
-         "L'identifiant {value} est dans la feuille {target} de ce classeur (ligne {rows}), mais cette ligne a des erreurs et n'est pas comptée; à moins qu'une soumission précédente contienne cet identifiant, cette ligne-ci n'est pas comptée non plus."),
-        ("Fix the errors of that row in {target}; this row then counts too.",
-         "Corrigez les erreurs de cette ligne dans {target}; cette ligne-ci comptera alors aussi."),
+        (
+            "The ID {value} is in this workbook's {target} sheet (row {rows}), but that row has errors and is not counted; unless an earlier submission holds this ID, this row is not counted either.",
+            "L'identifiant {value} est dans la feuille {target} de ce classeur (ligne {rows}), mais cette ligne a des erreurs et n'est pas comptée; à moins qu'une soumission précédente contienne cet identifiant, cette ligne-ci n'est pas comptée non plus.",
+        ),
+        (
+            "Fix the errors of that row in {target}; this row then counts too.",
+            "Corrigez les erreurs de cette ligne dans {target}; cette ligne-ci comptera alors aussi.",
+        ),
     ),
     "category_not_eligible": (
-        ("The category '{value}' is not one your program may accept.",
-         "La catégorie « {value} » n'est pas admise par votre programme."),
-        ("Your program accepts: {choices}. Check the category, or ask the secretariat to update the registry.",
-         "Votre programme accepte : {choices}. Vérifiez la catégorie, ou demandez au secrétariat de mettre à jour le registre."),
+        (
+            "The category '{value}' is not one your program may accept.",
+            "La catégorie « {value} » n'est pas admise par votre programme.",
+        ),
+        (
+            "Your program accepts: {choices}. Check the category, or ask the secretariat to update the registry.",
+            "Votre programme accepte : {choices}. Vérifiez la catégorie, ou demandez au secrétariat de mettre à jour le registre.",
+        ),
     ),
     "unknown_column": (
-        ("This sheet has columns that are not part of the template, and they are ignored: {value}.",
-         "Cette feuille a des colonnes qui ne font pas partie du modèle, et elles sont ignorées : {value}."),
-        ("Nothing to do if they hold your own notes; if one should be a template column, rename it as in the template.",
-         "Rien à faire si elles contiennent vos notes; si l'une devrait être une colonne du modèle, renommez-la comme dans le modèle."),
+        (
+            "This sheet has columns that are not part of the template, and they are ignored: {value}.",
+            "Cette feuille a des colonnes qui ne font pas partie du modèle, et elles sont ignorées : {value}.",
+        ),
+        (
+            "Nothing to do if they hold your own notes; if one should be a template column, rename it as in the template.",
+            "Rien à faire si elles contiennent vos notes; si l'une devrait être une colonne du modèle, renommez-la comme dans le modèle.",
+        ),
     ),
     "duplicate_column": (
-        ("The column '{value}' appears twice; only the first one is read.",
-         "La colonne « {value} » apparaît deux fois; seule la première est lue."),
+        (
+            "The column '{value}' appears twice; only the first one is read.",
+            "La colonne « {value} » apparaît deux fois; seule la première est lue.",
+        ),
         ("Delete or rename the second one.", "Supprimez ou renommez la seconde."),
     ),
     "submission_field_blank": (
-        ("{column} in the Submission sheet is required but the cell is empty.",
-         "{column} dans la feuille Soumission est obligatoire, mais la cellule est vide."),
+        (
+            "{column} in the Submission sheet is required but the cell is empty.",
+            "{column} dans la feuille Soumission est obligatoire, mais la cellule est vide.",
+        ),
         ("{expected}", "{expected}"),
     ),
     "submission_field": (
-        ("{column} in the Submission sheet: '{value}' is not valid.",
-         "{column} dans la feuille Soumission : « {value} » n'est pas valide."),
+        (
+            "{column} in the Submission sheet: '{value}' is not valid.",
+            "{column} dans la feuille Soumission : « {value} » n'est pas valide.",
+        ),
         ("{expected}", "{expected}"),
     ),
     "excel_error": (
-        ("{column} holds the Excel error value '{value}' (a formula that failed), not a value.",
-         "{column} contient la valeur d'erreur Excel « {value} » (une formule qui a échoué), pas une valeur."),
-        ("Correct the formula or what it looks up (#N/A: the lookup found nothing), or type the value itself; "
-         "leave the cell empty only if the column is optional. The row is not counted until then.",
-         "Corrigez la formule ou ce qu'elle recherche (#N/A : la recherche n'a rien trouvé), ou tapez la valeur "
-         "elle-même; ne laissez la cellule vide que si la colonne est facultative. La ligne n'est pas comptée d'ici là."),
+        (
+            "{column} holds the Excel error value '{value}' (a formula that failed), not a value.",
+            "{column} contient la valeur d'erreur Excel « {value} » (une formule qui a échoué), pas une valeur.",
+        ),
+        (
+            "Correct the formula or what it looks up (#N/A: the lookup found nothing), or type the value itself; "
+            "leave the cell empty only if the column is optional. The row is not counted until then.",
+            "Corrigez la formule ou ce qu'elle recherche (#N/A : la recherche n'a rien trouvé), ou tapez la valeur "
+            "elle-même; ne laissez la cellule vide que si la colonne est facultative. La ligne n'est pas comptée d'ici là.",
+        ),
     ),
     "jobs_sheet_empty": (
-        ("{column} is Yes, but the {sheet} sheet is empty or missing: no job is counted for this quarter.",
-         "{column} est Oui, mais la feuille {sheet} est vide ou absente : aucun emploi n'est compté pour ce trimestre."),
-        ("Fill in the {sheet} sheet, one row per job found, or set {column} to No if your program does not track jobs.",
-         "Remplissez la feuille {sheet}, une ligne par emploi obtenu, ou mettez {column} à Non si votre programme ne suit pas les emplois."),
+        (
+            "{column} is Yes, but the {sheet} sheet is empty or missing: no job is counted for this quarter.",
+            "{column} est Oui, mais la feuille {sheet} est vide ou absente : aucun emploi n'est compté pour ce trimestre.",
+        ),
+        (
+            "Fill in the {sheet} sheet, one row per job found, or set {column} to No if your program does not track jobs.",
+            "Remplissez la feuille {sheet}, une ligne par emploi obtenu, ou mettez {column} à Non si votre programme ne suit pas les emplois.",
+        ),
     ),
     # Not a code of its own: added to the message of a cell that lies in a merged range.
     "merged_cell": (
-        ("The cell is part of the merged range {range}, whose value only its first cell ({first}) holds.",
-         "La cellule fait partie de la plage fusionnée {range}, dont seule la première cellule ({first}) contient la valeur."),
-        ("Unmerge the range (Home > Merge & Center > Unmerge Cells) and type the value in each row.",
-         "Annulez la fusion (Accueil > Fusionner et centrer > Annuler Fusionner cellules) et tapez la valeur dans chaque ligne."),
+        (
+            "The cell is part of the merged range {range}, whose value only its first cell ({first}) holds.",
+            "La cellule fait partie de la plage fusionnée {range}, dont seule la première cellule ({first}) contient la valeur.",
+        ),
+        (
+            "Unmerge the range (Home > Merge & Center > Unmerge Cells) and type the value in each row.",
+            "Annulez la fusion (Accueil > Fusionner et centrer > Annuler Fusionner cellules) et tapez la valeur dans chaque ligne.",
+        ),
     ),
 }
 
@@ -248,12 +321,18 @@ def _plain(value: object, lang: str) -> object:
 
 # The fix for a bad NOC code depends on what was written.
 NOC_FIXES = {
-    "teer": ("Its second digit is the TEER level, 0 to 5: check the code against NOC 2021.",
-             "Son deuxième chiffre est la catégorie FEER, de 0 à 5 : vérifiez le code dans la CNP 2021."),
-    "noc2016": ("Four digits make an older NOC 2016 code: write its 5-digit NOC 2021 code instead.",
-                "Quatre chiffres forment un ancien code CNP 2016 : écrivez plutôt son code CNP 2021 à 5 chiffres."),
-    "other": ("Write the 5-digit NOC 2021 code, for example 21300, with its leading zeros (00010).",
-              "Écrivez le code CNP 2021 à 5 chiffres, p. ex. 21300, avec ses zéros initiaux (00010)."),
+    "teer": (
+        "Its second digit is the TEER level, 0 to 5: check the code against NOC 2021.",
+        "Son deuxième chiffre est la catégorie FEER, de 0 à 5 : vérifiez le code dans la CNP 2021.",
+    ),
+    "noc2016": (
+        "Four digits make an older NOC 2016 code: write its 5-digit NOC 2021 code instead.",
+        "Quatre chiffres forment un ancien code CNP 2016 : écrivez plutôt son code CNP 2021 à 5 chiffres.",
+    ),
+    "other": (
+        "Write the 5-digit NOC 2021 code, for example 21300, with its leading zeros (00010).",
+        "Écrivez le code CNP 2021 à 5 chiffres, p. ex. 21300, avec ses zéros initiaux (00010).",
+    ),
 }
 
 
@@ -290,73 +369,145 @@ class _Blank(dict):
 # coordinator's full sentence with its fix is in FILE_MESSAGES / CELL_MESSAGES.
 CODE_MEANINGS: dict[str, tuple[str, str]] = {
     "required": ("a required cell is empty", "une cellule obligatoire est vide"),
-    "required_when_accepted": ("an accepted Connectee has no intake meeting date",
-                               "un connecté accepté n'a pas de date de rencontre d'accueil"),
+    "required_when_accepted": (
+        "an accepted Connectee has no intake meeting date",
+        "un connecté accepté n'a pas de date de rencontre d'accueil",
+    ),
     "bad_date": ("a date cannot be read", "une date ne peut pas être lue"),
-    "date_out_of_range": (f"a date is before {PROGRAM_START.year} or after the reporting quarter",
-                          f"une date est antérieure à {PROGRAM_START.year} ou postérieure au trimestre déclaré"),
-    "bad_yes_no": ("a Yes/No cell holds something else", "une cellule Oui/Non contient autre chose"),
-    "bad_choice": ("a value is not one of the column's choices",
-                   "une valeur ne fait pas partie des choix de la colonne"),
+    "date_out_of_range": (
+        f"a date is before {PROGRAM_START.year} or after the reporting quarter",
+        f"une date est antérieure à {PROGRAM_START.year} ou postérieure au trimestre déclaré",
+    ),
+    "bad_yes_no": (
+        "a Yes/No cell holds something else",
+        "une cellule Oui/Non contient autre chose",
+    ),
+    "bad_choice": (
+        "a value is not one of the column's choices",
+        "une valeur ne fait pas partie des choix de la colonne",
+    ),
     "bad_email": ("an email address is not valid", "une adresse courriel n'est pas valide"),
-    "bad_noc": ("a NOC code is not a valid NOC 2021 code", "un code CNP n'est pas un code CNP 2021 valide"),
-    "duplicate_id": ("an ID appears more than once in a sheet",
-                     "un identifiant apparaît plus d'une fois dans une feuille"),
-    "unknown_connectee": ("an introduction or job names a Connectee ID never submitted",
-                          "une présentation ou un emploi nomme un identifiant de connecté jamais soumis"),
-    "unknown_connector": ("an introduction names a Connector ID never submitted",
-                          "une présentation nomme un identifiant de connecteur jamais soumis"),
-    "id_in_rejected_row": ("an ID's own row has errors, so the rows naming it do not count either",
-                           "la ligne d'un identifiant a des erreurs : les lignes qui le nomment ne comptent pas non plus"),
-    "id_not_in_workbook": ("an ID is not in this workbook (looked up in earlier submissions)",
-                           "un identifiant n'est pas dans ce classeur (cherché dans les soumissions précédentes)"),
-    "category_not_eligible": ("a Connectee's category is not accepted by the community's program",
-                              "la catégorie d'un connecté n'est pas admise par le programme de la communauté"),
-    "unknown_column": ("a column is not part of the template (ignored)",
-                       "une colonne ne fait pas partie du modèle (ignorée)"),
-    "duplicate_column": ("a column appears twice (the second is ignored)",
-                         "une colonne apparaît deux fois (la seconde est ignorée)"),
-    "submission_field_blank": ("a required field of the Submission sheet is empty",
-                               "un champ obligatoire de la feuille Soumission est vide"),
-    "submission_field": ("a field of the Submission sheet is not valid",
-                         "un champ de la feuille Soumission n'est pas valide"),
+    "bad_noc": (
+        "a NOC code is not a valid NOC 2021 code",
+        "un code CNP n'est pas un code CNP 2021 valide",
+    ),
+    "duplicate_id": (
+        "an ID appears more than once in a sheet",
+        "un identifiant apparaît plus d'une fois dans une feuille",
+    ),
+    "unknown_connectee": (
+        "an introduction or job names a Connectee ID never submitted",
+        "une présentation ou un emploi nomme un identifiant de connecté jamais soumis",
+    ),
+    "unknown_connector": (
+        "an introduction names a Connector ID never submitted",
+        "une présentation nomme un identifiant de connecteur jamais soumis",
+    ),
+    "id_in_rejected_row": (
+        "an ID's own row has errors, so the rows naming it do not count either",
+        "la ligne d'un identifiant a des erreurs : les lignes qui le nomment ne comptent pas non plus",
+    ),
+    "id_not_in_workbook": (
+        "an ID is not in this workbook (looked up in earlier submissions)",
+        "un identifiant n'est pas dans ce classeur (cherché dans les soumissions précédentes)",
+    ),
+    "category_not_eligible": (
+        "a Connectee's category is not accepted by the community's program",
+        "la catégorie d'un connecté n'est pas admise par le programme de la communauté",
+    ),
+    "unknown_column": (
+        "a column is not part of the template (ignored)",
+        "une colonne ne fait pas partie du modèle (ignorée)",
+    ),
+    "duplicate_column": (
+        "a column appears twice (the second is ignored)",
+        "une colonne apparaît deux fois (la seconde est ignorée)",
+    ),
+    "submission_field_blank": (
+        "a required field of the Submission sheet is empty",
+        "un champ obligatoire de la feuille Soumission est vide",
+    ),
+    "submission_field": (
+        "a field of the Submission sheet is not valid",
+        "un champ de la feuille Soumission n'est pas valide",
+    ),
     "empty_file": ("the file is empty", "le fichier est vide"),
     "unreadable": ("the file cannot be opened", "le fichier ne peut pas être ouvert"),
-    "too_large": ("the file is far larger than any submission", "le fichier est bien plus gros qu'une soumission"),
-    "too_large_unpacked": ("the workbook unpacks to far more than any submission",
-                           "le classeur décompressé est bien plus gros qu'une soumission"),
-    "password_protected": ("the workbook is password-protected", "le classeur est protégé par un mot de passe"),
+    "too_large": (
+        "the file is far larger than any submission",
+        "le fichier est bien plus gros qu'une soumission",
+    ),
+    "too_large_unpacked": (
+        "the workbook unpacks to far more than any submission",
+        "le classeur décompressé est bien plus gros qu'une soumission",
+    ),
+    "password_protected": (
+        "the workbook is password-protected",
+        "le classeur est protégé par un mot de passe",
+    ),
     "old_xls": ("an old-format Excel file (.xls)", "un fichier Excel d'ancien format (.xls)"),
-    "not_xlsx_text": ("a text or CSV file with an Excel file name",
-                      "un fichier texte ou CSV qui porte un nom de fichier Excel"),
-    "not_xlsx_html": ("a web page with an Excel file name", "une page Web qui porte un nom de fichier Excel"),
+    "not_xlsx_text": (
+        "a text or CSV file with an Excel file name",
+        "un fichier texte ou CSV qui porte un nom de fichier Excel",
+    ),
+    "not_xlsx_html": (
+        "a web page with an Excel file name",
+        "une page Web qui porte un nom de fichier Excel",
+    ),
     "not_xlsx_zip": ("a zip archive, not a workbook", "une archive zip, pas un classeur"),
     "not_xlsx": ("not a readable .xlsx workbook", "pas un classeur .xlsx lisible"),
     "corrupt": ("the workbook is damaged or incomplete", "le classeur est endommagé ou incomplet"),
-    "unsafe_xml": ("the workbook holds XML Excel never writes (refused for safety)",
-                   "le classeur contient du XML qu'Excel n'écrit jamais (refusé par sécurité)"),
+    "unsafe_xml": (
+        "the workbook holds XML Excel never writes (refused for safety)",
+        "le classeur contient du XML qu'Excel n'écrit jamais (refusé par sécurité)",
+    ),
     "unreadable_sheet": ("a sheet cannot be read", "une feuille ne peut pas être lue"),
-    "sheet_too_large": ("a sheet reaches far beyond any submission's data",
-                        "une feuille s'étend bien au-delà des données d'une soumission"),
+    "sheet_too_large": (
+        "a sheet reaches far beyond any submission's data",
+        "une feuille s'étend bien au-delà des données d'une soumission",
+    ),
     "missing_sheet": ("a required sheet is missing", "une feuille obligatoire manque"),
     "missing_column": ("a required column is missing", "une colonne obligatoire manque"),
-    "missing_community": ("the Submission sheet has no community code",
-                          "la feuille Soumission n'a pas de code de communauté"),
-    "unknown_community": ("the community code is not in the registry",
-                          "le code de communauté n'est pas dans le registre"),
-    "bad_quarter": ("the reporting quarter cannot be read", "le trimestre déclaré ne peut pas être lu"),
-    "bad_submitted_on": ("the Submitted on date cannot be read", "la date Soumis le ne peut pas être lue"),
-    "excel_error": ("a cell holds an Excel error value such as #N/A (a failed formula)",
-                    "une cellule contient une valeur d'erreur Excel comme #N/A (une formule qui a échoué)"),
-    "submission_excel_error": ("a required field of the Submission sheet holds an Excel error value",
-                               "un champ obligatoire de la feuille Soumission contient une valeur d'erreur Excel"),
-    "jobs_sheet_empty": ("Tracks jobs is Yes but the Jobs sheet is empty or missing",
-                         "Suivi des emplois est Oui mais la feuille Emplois est vide ou absente"),
-    "ods_file": ("an OpenDocument spreadsheet (.ods), not an .xlsx workbook",
-                 "un classeur OpenDocument (.ods), pas un classeur .xlsx"),
-    "numbers_file": ("an Apple Numbers spreadsheet, not an .xlsx workbook",
-                     "une feuille de calcul Apple Numbers, pas un classeur .xlsx"),
-    "csv_file": ("a CSV text file, not an .xlsx workbook", "un fichier texte CSV, pas un classeur .xlsx"),
+    "missing_community": (
+        "the Submission sheet has no community code",
+        "la feuille Soumission n'a pas de code de communauté",
+    ),
+    "unknown_community": (
+        "the community code is not in the registry",
+        "le code de communauté n'est pas dans le registre",
+    ),
+    "bad_quarter": (
+        "the reporting quarter cannot be read",
+        "le trimestre déclaré ne peut pas être lu",
+    ),
+    "bad_submitted_on": (
+        "the Submitted on date cannot be read",
+        "la date Soumis le ne peut pas être lue",
+    ),
+    "excel_error": (
+        "a cell holds an Excel error value such as #N/A (a failed formula)",
+        "une cellule contient une valeur d'erreur Excel comme #N/A (une formule qui a échoué)",
+    ),
+    "submission_excel_error": (
+        "a required field of the Submission sheet holds an Excel error value",
+        "un champ obligatoire de la feuille Soumission contient une valeur d'erreur Excel",
+    ),
+    "jobs_sheet_empty": (
+        "Tracks jobs is Yes but the Jobs sheet is empty or missing",
+        "Suivi des emplois est Oui mais la feuille Emplois est vide ou absente",
+    ),
+    "ods_file": (
+        "an OpenDocument spreadsheet (.ods), not an .xlsx workbook",
+        "un classeur OpenDocument (.ods), pas un classeur .xlsx",
+    ),
+    "numbers_file": (
+        "an Apple Numbers spreadsheet, not an .xlsx workbook",
+        "une feuille de calcul Apple Numbers, pas un classeur .xlsx",
+    ),
+    "csv_file": (
+        "a CSV text file, not an .xlsx workbook",
+        "un fichier texte CSV, pas un classeur .xlsx",
+    ),
 }
 
 
@@ -371,24 +522,49 @@ def code_meaning(code: str, lang: str = "en") -> str:
 # counting-rules.md, Jobs: why a job does not count, in the order the reasons
 # are tried. code -> ((English label, English sentence), (French label, French sentence)).
 JOB_REASONS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
-    "withdrawn": (("Withdrawn", "the community withdrew the job record"),
-                  ("Retiré", "la communauté a retiré la fiche de l'emploi")),
-    "connectee_not_onboarded": (("Connectee not onboarded", "the Connectee was not onboarded in that community"),
-                                ("Connecté non intégré", "le connecté n'a pas été intégré dans cette communauté")),
-    "before_program": (("Started before intake", "the job started before the Connectee's intake meeting"),
-                       ("Commencé avant l'accueil", "l'emploi a commencé avant la rencontre d'accueil du connecté")),
-    "not_in_field": (("Not in field", "the job is not in the Connectee's field"),
-                     ("Hors du domaine", "l'emploi n'est pas dans le domaine du connecté")),
-    "below_experience": (("Below experience", "the job is below the level of the Connectee's experience"),
-                         ("Sous l'expérience", "l'emploi est sous le niveau de l'expérience du connecté")),
-    "noc_other_field": (("NOC: other field",
-                         "the job's occupation (NOC) is in another broad category than the Connectee's home occupation"),
-                        ("CNP : autre domaine",
-                         "la profession de l'emploi (CNP) est dans une autre grande catégorie que la profession d'origine du connecté")),
-    "noc_lower_teer": (("NOC: lower TEER",
-                        "the job's occupation (NOC) is at a lower skill level (TEER) than the Connectee's home occupation"),
-                       ("CNP : FEER inférieure",
-                        "la profession de l'emploi (CNP) est d'un niveau de compétence (FEER) inférieur à la profession d'origine du connecté")),
+    "withdrawn": (
+        ("Withdrawn", "the community withdrew the job record"),
+        ("Retiré", "la communauté a retiré la fiche de l'emploi"),
+    ),
+    "connectee_not_onboarded": (
+        ("Connectee not onboarded", "the Connectee was not onboarded in that community"),
+        ("Connecté non intégré", "le connecté n'a pas été intégré dans cette communauté"),
+    ),
+    "before_program": (
+        ("Started before intake", "the job started before the Connectee's intake meeting"),
+        (
+            "Commencé avant l'accueil",
+            "l'emploi a commencé avant la rencontre d'accueil du connecté",
+        ),
+    ),
+    "not_in_field": (
+        ("Not in field", "the job is not in the Connectee's field"),
+        ("Hors du domaine", "l'emploi n'est pas dans le domaine du connecté"),
+    ),
+    "below_experience": (
+        ("Below experience", "the job is below the level of the Connectee's experience"),
+        ("Sous l'expérience", "l'emploi est sous le niveau de l'expérience du connecté"),
+    ),
+    "noc_other_field": (
+        (
+            "NOC: other field",
+            "the job's occupation (NOC) is in another broad category than the Connectee's home occupation",
+        ),
+        (
+            "CNP : autre domaine",
+            "la profession de l'emploi (CNP) est dans une autre grande catégorie que la profession d'origine du connecté",
+        ),
+    ),
+    "noc_lower_teer": (
+        (
+            "NOC: lower TEER",
+            "the job's occupation (NOC) is at a lower skill level (TEER) than the Connectee's home occupation",
+        ),
+        (
+            "CNP : FEER inférieure",
+            "la profession de l'emploi (CNP) est d'un niveau de compétence (FEER) inférieur à la profession d'origine du connecté",
+        ),
+    ),
 }
 
 

@@ -121,8 +121,9 @@ def key_file_warning(env: Mapping[str, str] | None = None) -> str | None:
     if not mode & 0o077:
         return None
     who = "every local user" if mode & 0o007 else "its group"
-    can = " or ".join(verb for bits, verb in ((0o044, "read"), (0o022, "changed"), (0o011, "run"))
-                      if mode & bits)
+    can = " or ".join(
+        verb for bits, verb in ((0o044, "read"), (0o022, "changed"), (0o011, "run")) if mode & bits
+    )
     return (
         f"The key file {file_name} can be {can} by {who} (mode {mode:04o}), who could then "
         f"recompute person keys: make it yours alone with chmod 600 {file_name}"

@@ -34,8 +34,12 @@ def journal_path(warehouse_path: str | os.PathLike[str]) -> Path:
     return path.with_name(f".{path.name}.publish.json")
 
 
-def publish(staged_warehouse: Path, warehouse_path: str | os.PathLike[str], staged_reports: Path,
-            reports_final: Path) -> None:
+def publish(
+    staged_warehouse: Path,
+    warehouse_path: str | os.PathLike[str],
+    staged_reports: Path,
+    reports_final: Path,
+) -> None:
     """Swap the staged warehouse and reports in, both or neither (see the module's steps).
 
     Returns once both are in place. On any exception, signals included, the
@@ -46,11 +50,16 @@ def publish(staged_warehouse: Path, warehouse_path: str | os.PathLike[str], stag
     previous = report.sibling(reports_final, "prev")
     journal = journal_path(warehouse_path)
     with warehouse.exclusive_lock(warehouse_path):
-        _write_journal(journal, {
-            "staged_warehouse": str(staged_warehouse.resolve()), "warehouse": str(warehouse_path.resolve()),
-            "staged_reports": str(staged_reports.resolve()), "reports": str(reports_final.resolve()),
-            "previous_reports": str(previous.resolve()),
-        })
+        _write_journal(
+            journal,
+            {
+                "staged_warehouse": str(staged_warehouse.resolve()),
+                "warehouse": str(warehouse_path.resolve()),
+                "staged_reports": str(staged_reports.resolve()),
+                "reports": str(reports_final.resolve()),
+                "previous_reports": str(previous.resolve()),
+            },
+        )
         try:
             report.swap_reports(staged_reports, reports_final, previous)
             warehouse.swap_in(staged_warehouse, warehouse_path)
@@ -62,7 +71,9 @@ def publish(staged_warehouse: Path, warehouse_path: str | os.PathLike[str], stag
         journal.unlink(missing_ok=True)
 
 
-def _settle(staged_warehouse: Path, staged_reports: Path, reports_final: Path, previous: Path) -> str:
+def _settle(
+    staged_warehouse: Path, staged_reports: Path, reports_final: Path, previous: Path
+) -> str:
     """Finish an interrupted publication one way or the other; return ``"new"`` or ``"previous"``.
 
     The staged warehouse is gone only once it replaced the warehouse (the
@@ -84,7 +95,9 @@ def _write_journal(journal: Path, entries: dict[str, str]) -> None:
     os.replace(temp, journal)
 
 
-def recover(warehouse_path: str | os.PathLike[str], reports_dir: str | os.PathLike[str]) -> list[str]:
+def recover(
+    warehouse_path: str | os.PathLike[str], reports_dir: str | os.PathLike[str]
+) -> list[str]:
     """Finish or undo a publication a killed run left, and remove its staged files; say what was done.
 
     Run before a roll-up starts. Removes the staged warehouse files
@@ -107,12 +120,17 @@ def recover(warehouse_path: str | os.PathLike[str], reports_dir: str | os.PathLi
             entries = None
             journal.unlink(missing_ok=True)
         if entries is not None:
-            outcome = _settle(Path(entries["staged_warehouse"]), Path(entries["staged_reports"]),
-                              Path(entries["reports"]), Path(entries["previous_reports"]))
+            outcome = _settle(
+                Path(entries["staged_warehouse"]),
+                Path(entries["staged_reports"]),
+                Path(entries["reports"]),
+                Path(entries["previous_reports"]),
+            )
             journal.unlink(missing_ok=True)
             done.append(
                 f"A stopped run had begun publishing; its warehouse and reports are now both "
-                f"{'that run' if outcome == 'new' else 'the run before it'}'s ({entries['reports']}).")
+                f"{'that run' if outcome == 'new' else 'the run before it'}'s ({entries['reports']})."
+            )
         for leftover in warehouse.leftovers(warehouse_path):
             leftover.unlink(missing_ok=True)
             done.append(f"Removed {leftover.name}, a warehouse a stopped run left unfinished.")
@@ -120,7 +138,9 @@ def recover(warehouse_path: str | os.PathLike[str], reports_dir: str | os.PathLi
             final = leftover.with_name(_REPORT_SIBLING.fullmatch(leftover.name).group(1))
             if leftover.name.endswith(".prev") and not final.exists():
                 os.rename(leftover, final)  # not reached through a journal, but never lose a report
-                done.append(f"Put back {final}, the previous reports a stopped run had moved aside.")
+                done.append(
+                    f"Put back {final}, the previous reports a stopped run had moved aside."
+                )
             else:
                 shutil.rmtree(leftover, ignore_errors=True)
                 done.append(f"Removed {leftover}, reports a stopped run left unfinished.")

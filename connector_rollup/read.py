@@ -75,9 +75,16 @@ WORKSHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
 _MEDIA = re.compile(r"^xl/media/[^/]+\.(?:png|jpe?g|gif|bmp|tiff?|emf|wmf|svg)$", re.IGNORECASE)
 _XML_DECLARATION = re.compile(rb"!(?i:doctype|entity)")
 # How a part in UTF-16 or UTF-32 begins: a byte-order mark, or the '<' of its declaration.
-_WIDE_STARTS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-                (b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
-                (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"))
+_WIDE_STARTS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"<\x00", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
+)
 _ENCODING_DECLARED = re.compile(r"""^(<\?xml\s[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
 # A cell holding an Excel error value is typed t="e" (any quoting, spaces around '=').
 _ERROR_TYPE = re.compile(rb"""\st\s*=\s*(?:"e"|'e')""")
@@ -105,9 +112,15 @@ _LT_IN_VALUE = re.compile(rb"""=\s*(?:"[^"<]*<|'[^'<]*<)""")
 #    the contract however far it lies, and is dropped before calamine reads
 #    the sheet (``_without_empty_cells``).
 _IN_TAG = rb"""(?>[^<>"']++|"[^"]*+"|'[^']*+')*+"""  # a start tag's attributes, quotes respected
-_EMPTY_VALUE = (rb"\s*(?:<f\b" + _IN_TAG + rb"(?:(?<=/)>|(?<!/)>[^<]*</f>)\s*)?"
-                rb"(?:<v\s*/>\s*|<v\s*>\s*</v>\s*|<is>\s*<t\b" + _IN_TAG + rb"(?:(?<=/)>|(?<!/)>\s*</t>)\s*</is>\s*)?</c>")
-_VALUED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"' + _IN_TAG + rb"(?<!/)>(?!" + _EMPTY_VALUE + rb")")
+_EMPTY_VALUE = (
+    rb"\s*(?:<f\b" + _IN_TAG + rb"(?:(?<=/)>|(?<!/)>[^<]*</f>)\s*)?"
+    rb"(?:<v\s*/>\s*|<v\s*>\s*</v>\s*|<is>\s*<t\b"
+    + _IN_TAG
+    + rb"(?:(?<=/)>|(?<!/)>\s*</t>)\s*</is>\s*)?</c>"
+)
+_VALUED_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"' + _IN_TAG + rb"(?<!/)>(?!" + _EMPTY_VALUE + rb")"
+)
 _EMPTY_CELL = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{1,7}"' + _IN_TAG + rb"(?<!/)>" + _EMPTY_VALUE)
 _EMPTY_ROW = re.compile(rb"<row\b" + _IN_TAG + rb"(?:(?<=/)>|(?<!/)>\s*</row>)")
 # 3. otherwise parse it (expat, streaming) and follow calamine's counters.
@@ -210,7 +223,10 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> RawWorkbook:
     by_fold = {fold(name): name for name in reversed(book.sheet_names)}
     votes = {"en": 0, "fr": 0}
     found: dict[str, str] = {}  # sheet key -> its name in the workbook
-    pairs = [("submission", SUBMISSION_SHEET), *((s.key, (s.english, s.french)) for s in DATA_SHEETS)]
+    pairs = [
+        ("submission", SUBMISSION_SHEET),
+        *((s.key, (s.english, s.french)) for s in DATA_SHEETS),
+    ]
     for key, names in pairs:
         if (name := _find_sheet(by_fold, names, votes)) is not None:
             found[key] = name
@@ -218,12 +234,16 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> RawWorkbook:
     fields: dict[str, RawField] = {}
     try:
         if "submission" not in found:
-            raise FileRejected("missing_sheet", sheet=SUBMISSION_SHEET[0], sheet_fr=SUBMISSION_SHEET[1])
+            raise FileRejected(
+                "missing_sheet", sheet=SUBMISSION_SHEET[0], sheet_fr=SUBMISSION_SHEET[1]
+            )
         for sheet in DATA_SHEETS:
             if sheet.required and sheet.key not in found:
                 # Still read the Submission sheet, so the rejection names its community and quarter.
                 name = found["submission"]
-                fields = _read_submission_fields(_read_sheets(container, book, [name], {}, set())[name])
+                fields = _read_submission_fields(
+                    _read_sheets(container, book, [name], {}, set())[name]
+                )
                 raise FileRejected("missing_sheet", sheet=sheet.english, sheet_fr=sheet.french)
         merged: dict[str, list[str]] = {}
         errors: set[str] = set()
@@ -240,11 +260,14 @@ def read_workbook(path: str | Path, data: bytes | None = None) -> RawWorkbook:
         for sheet in DATA_SHEETS:
             if (name := found.get(sheet.key)) is None:
                 continue
-            if not sheet.required and all(map(_blank_row, cells[name])):  # stops at the first filled row
+            if not sheet.required and all(
+                map(_blank_row, cells[name])
+            ):  # stops at the first filled row
                 workbook.empty_sheets[sheet.key] = name  # not a cell filled: as good as absent
                 continue
-            workbook.sheets[sheet.key] = _read_data_sheet(sheet, name, cells[name], merged.get(name, ()),
-                                                          name in errors)
+            workbook.sheets[sheet.key] = _read_data_sheet(
+                sheet, name, cells[name], merged.get(name, ()), name in errors
+            )
     except FileRejected as rejected:
         rejected.language = language  # the workbook was opened: its sheet names tell its language
         rejected.fields = fields
@@ -272,7 +295,11 @@ def peek_community(data: bytes) -> str | None:
         found = _read_submission_fields(cells).get("community_code")
     except Exception:  # anything wrong is found and explained by the full read
         return None
-    if found is None or not isinstance(found.value, (str, int, float)) or isinstance(found.value, bool):
+    if (
+        found is None
+        or not isinstance(found.value, (str, int, float))
+        or isinstance(found.value, bool)
+    ):
         return None
     code = str(found.value).strip().upper()
     return code if CODE_PATTERN.match(code) else None
@@ -337,9 +364,9 @@ def _sniff_not_zip(data: bytes, name: str = "") -> FileRejected:
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     lowered = head.lstrip().lower()
-    if lowered.startswith((b"<!doctype html", b"<html", b"<table", b"<head", b"<meta", b"<body")) or (
-        lowered.startswith(b"<") and b"<html" in lowered
-    ):
+    if lowered.startswith(
+        (b"<!doctype html", b"<html", b"<table", b"<head", b"<meta", b"<body")
+    ) or (lowered.startswith(b"<") and b"<html" in lowered):
         return FileRejected("not_xlsx_html")
     if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
         return FileRejected("not_xlsx", detail="it is an Excel 2003 XML spreadsheet")
@@ -375,8 +402,9 @@ def _other_zip(data: bytes, members: list[zipfile.ZipInfo]) -> FileRejected:
     return FileRejected("not_xlsx_zip")
 
 
-def _check_container(data: bytes, worksheets: bool = True, name: str = "",
-                     transcoded: bool = False) -> _Container:
+def _check_container(
+    data: bytes, worksheets: bool = True, name: str = "", transcoded: bool = False
+) -> _Container:
     """Refuse anything but a plain, reasonably sized, entity-free .xlsx zip.
 
     ``worksheets=False`` leaves the worksheet parts unscanned, for a caller
@@ -437,10 +465,17 @@ def _check_container(data: bytes, worksheets: bool = True, name: str = "",
     if any(part.wide for part in parts.values()):
         if transcoded:  # cannot happen: every wide part was rewritten in UTF-8
             raise FileRejected("unsafe_xml", part=next(n for n, p in parts.items() if p.wide))
-        return _check_container(_rewritten(data, parts, to_utf8=True), worksheets, name, transcoded=True)
-    return _Container(data, parts, _sheet_parts(data, parts),
-                      sum(p.inflated for p in parts.values()), budget,
-                      _date1904(_part_text(data, parts, "xl/workbook.xml")))
+        return _check_container(
+            _rewritten(data, parts, to_utf8=True), worksheets, name, transcoded=True
+        )
+    return _Container(
+        data,
+        parts,
+        _sheet_parts(data, parts),
+        sum(p.inflated for p in parts.values()),
+        budget,
+        _date1904(_part_text(data, parts, "xl/workbook.xml")),
+    )
 
 
 def _check_worksheet(container: _Container, name: str) -> bool:
@@ -466,7 +501,7 @@ def _too_large_unpacked() -> FileRejected:
 def _data_start(data: bytes, member: zipfile.ZipInfo) -> int:
     """Where a member's compressed bytes begin, from its local header."""
     offset = member.header_offset
-    header = data[offset: offset + 30]
+    header = data[offset : offset + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
         raise FileRejected("corrupt")
     name_length, extra_length = struct.unpack("<HH", header[26:30])
@@ -484,10 +519,10 @@ def _inflate(data: bytes, part: _Part) -> Iterator[bytes]:
     member that declares 1 KB and inflates to 10 GB must be measured for real.
     """
     info = part.info
-    compressed = memoryview(data)[part.start: part.start + info.compress_size]
+    compressed = memoryview(data)[part.start : part.start + info.compress_size]
     if info.compress_type == zipfile.ZIP_STORED:
         for offset in range(0, len(compressed), _CHUNK):
-            yield bytes(compressed[offset: offset + _CHUNK])
+            yield bytes(compressed[offset : offset + _CHUNK])
         return
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     position = 0
@@ -496,7 +531,7 @@ def _inflate(data: bytes, part: _Part) -> Iterator[bytes]:
             if inflater.unconsumed_tail:
                 feed = inflater.unconsumed_tail
             elif position < len(compressed):
-                feed = compressed[position: position + _INPUT_CHUNK]
+                feed = compressed[position : position + _INPUT_CHUNK]
                 position += _INPUT_CHUNK
             else:
                 break
@@ -566,13 +601,19 @@ def _scan_part(data: bytes, part: _Part, budget: int) -> int:
         end = abs(end)
         # Every error value starts with '#', rare in sheets: a one-byte search (memchr) spares
         # most windows the slower searches for "e" (about 0.7 ms a MB).
-        if worksheet and not part.errors and b"#" in window and (
-                b'"e"' in window or (b"'" in window and b"'e'" in window)):
+        if (
+            worksheet
+            and not part.errors
+            and b"#" in window
+            and (b'"e"' in window or (b"'" in window and b"'e'" in window))
+        ):
             part.errors = _ERROR_TYPE.search(window) is not None
         # A DOCTYPE may follow any amount of prolog: look everywhere, not at the start only.
         if b"!" in window and _XML_DECLARATION.search(window):
             raise FileRejected("unsafe_xml", part=name)
-        if not part.odd and (_PREFIXED_CELL.search(window, 0, end) or _OTHER_R.search(window, 0, end)):
+        if not part.odd and (
+            _PREFIXED_CELL.search(window, 0, end) or _OTHER_R.search(window, 0, end)
+        ):
             part.simple, part.odd = False, True
         if part.simple and _UNPLAIN_CELL.search(window, 0, end):
             part.simple = False
@@ -602,13 +643,19 @@ def _to_utf8(name: str, content: bytes) -> bytes | None:
     try:
         text = content.decode(encoding)
     except UnicodeDecodeError:
-        raise FileRejected("not_xlsx", detail=f"its part {name} is not valid {encoding.upper()} text") from None
+        raise FileRejected(
+            "not_xlsx", detail=f"its part {name} is not valid {encoding.upper()} text"
+        ) from None
     text = _ENCODING_DECLARED.sub(r'\1"UTF-8"', text.lstrip("\ufeff"), count=1)
     return text.encode("utf-8")
 
 
-def _rewritten(data: bytes, parts: dict[str, _Part], replaced: dict[str, bytes] | None = None,
-               to_utf8: bool = False) -> bytes:
+def _rewritten(
+    data: bytes,
+    parts: dict[str, _Part],
+    replaced: dict[str, bytes] | None = None,
+    to_utf8: bool = False,
+) -> bytes:
     """The zip rebuilt in memory: the ``replaced`` parts' new content, the others' own (in UTF-8 if ``to_utf8``).
 
     The other parts are inflated again within the whole budget (the sizes
@@ -643,8 +690,13 @@ def _date1904(workbook_xml: bytes) -> bool:
     tag = _WORKBOOK_PR.search(workbook_xml)
     if tag is None:
         return False
-    value = next((v for k, v in _attributes(tag[1]).items() if k.rpartition(":")[2] == "date1904"), "")
-    return value in ("1", "true")  # as calamine reads it for date cells (xsd:boolean, no other spelling)
+    value = next(
+        (v for k, v in _attributes(tag[1]).items() if k.rpartition(":")[2] == "date1904"), ""
+    )
+    return value in (
+        "1",
+        "true",
+    )  # as calamine reads it for date cells (xsd:boolean, no other spelling)
 
 
 def _check_string_table_tag(head: bytes) -> None:
@@ -658,8 +710,10 @@ def _check_string_table_tag(head: bytes) -> None:
 
 
 def _too_many_strings(count: int) -> FileRejected:
-    return FileRejected("not_xlsx", detail=f"its table of texts declares {count:,} entries, "
-                                           f"far more than any submission")
+    return FileRejected(
+        "not_xlsx",
+        detail=f"its table of texts declares {count:,} entries, far more than any submission",
+    )
 
 
 def _part_text(data: bytes, parts: dict[str, _Part], name: str) -> bytes:
@@ -692,7 +746,9 @@ def _sheet_parts(data: bytes, parts: dict[str, _Part]) -> dict[str, str]:
             target = attrs["Target"]
             if target.startswith("/"):
                 target = target[1:]
-            if not re.search(r"\.\.|\./|//|\\", target):  # else left unresolved: every part is checked
+            if not re.search(
+                r"\.\.|\./|//|\\", target
+            ):  # else left unresolved: every part is checked
                 targets[attrs["Id"]] = target if target.startswith("xl/") else "xl/" + target
     mapping = {}
     for tag in _SHEET_TAG.finditer(_part_text(data, parts, "xl/workbook.xml")):
@@ -728,7 +784,12 @@ def _guard_sheet(container: _Container, name: str) -> dict[str, bytes]:
         else:
             (rows, columns), empty = found
         if rows * columns > MAX_SHEET_CELLS:
-            raise FileRejected("sheet_too_large", sheet=name, cell=cell_ref(columns - 1, rows), cells=rows * columns)
+            raise FileRejected(
+                "sheet_too_large",
+                sheet=name,
+                cell=cell_ref(columns - 1, rows),
+                cells=rows * columns,
+            )
         if empty:
             stripped[part.info.filename] = _without_empty_cells(container.data, part)
     return stripped
@@ -839,8 +900,13 @@ def _walk_cells(data: bytes, part: _Part, sheet: str, visit, with_text: bool = F
             found_row, found_column = _ref(attrs.get("r"))
             if found_column:
                 column = max(column, found_column - 1)
-            cell = [found_row - 1 if found_row else row, found_column - 1 if found_column else column,
-                    attrs.get("t"), False, []]
+            cell = [
+                found_row - 1 if found_row else row,
+                found_column - 1 if found_column else column,
+                attrs.get("t"),
+                False,
+                [],
+            ]
 
     def text(data: str) -> None:
         if in_value and cell is not None:
@@ -870,8 +936,9 @@ def _walk_cells(data: bytes, part: _Part, sheet: str, visit, with_text: bool = F
     except _FarEnough:
         pass
     except pyexpat.ExpatError as exc:
-        raise FileRejected("unreadable_sheet", sheet=sheet,
-                           detail=f"its XML is malformed at line {exc.lineno}") from None
+        raise FileRejected(
+            "unreadable_sheet", sheet=sheet, detail=f"its XML is malformed at line {exc.lineno}"
+        ) from None
 
 
 def _extent(data: bytes, part: _Part, sheet: str) -> tuple[int, int]:
@@ -909,8 +976,13 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
-def _read_sheets(container: _Container, book, names: list[str], merged: dict[str, list[str]] | None = None,
-                 errors: set[str] | None = None) -> dict[str, list[list[object]]]:
+def _read_sheets(
+    container: _Container,
+    book,
+    names: list[str],
+    merged: dict[str, list[str]] | None = None,
+    errors: set[str] | None = None,
+) -> dict[str, list[list[object]]]:
     """Each named sheet's cells from A1, rows of equal length; in parallel when the file is small.
 
     A cell holding an Excel error value is a ``values.ExcelError``; the names
@@ -945,7 +1017,11 @@ def _read_sheets(container: _Container, book, names: list[str], merged: dict[str
         cells[name], ranges = read[name]
         if merged is not None:
             merged[name] = ranges
-        if found_errors.get(name) and _put_back_errors(cells[name], found_errors[name]) and errors is not None:
+        if (
+            found_errors.get(name)
+            and _put_back_errors(cells[name], found_errors[name])
+            and errors is not None
+        ):
             errors.add(name)
     return cells
 
@@ -961,15 +1037,23 @@ def _as_known_error(cell: re.Match) -> bytes:
     """
     if not _ERROR_TYPE.search(cell[2]):
         return cell[0]
-    return cell[0][: cell.start(3) - cell.start()] + _VALUE_TEXT.sub(rb"\1#N/A", cell[3]) + cell[0][cell.end(3) - cell.start():]
+    return (
+        cell[0][: cell.start(3) - cell.start()]
+        + _VALUE_TEXT.sub(rb"\1#N/A", cell[3])
+        + cell[0][cell.end(3) - cell.start() :]
+    )
 
 
-def _read_sheet_cells(container: _Container, book, names: list[str]
-                      ) -> dict[str, tuple[list[list[object]], list[str]]]:
+def _read_sheet_cells(
+    container: _Container, book, names: list[str]
+) -> dict[str, tuple[list[list[object]], list[str]]]:
     """calamine's cells and merged ranges of each named sheet, in threads when worth it."""
     workers = min(MAX_THREADS, _cores(), len(names))
-    if (workers < 2 or len(container.data) > PARALLEL_MAX_FILE_BYTES
-            or container.xml_bytes > PARALLEL_MAX_XML_BYTES):
+    if (
+        workers < 2
+        or len(container.data) > PARALLEL_MAX_FILE_BYTES
+        or container.xml_bytes > PARALLEL_MAX_XML_BYTES
+    ):
         return {name: _cells(book, name) for name in names}
 
     def size(name: str) -> int:
@@ -983,7 +1067,9 @@ def _read_sheet_cells(container: _Container, book, names: list[str]
         groups[emptiest].append(name)
         loads[emptiest] += size(name)
 
-    def read_group(group: list[str], opened=None) -> dict[str, tuple[list[list[object]], list[str]]]:
+    def read_group(
+        group: list[str], opened=None
+    ) -> dict[str, tuple[list[list[object]], list[str]]]:
         own = opened if opened is not None else _open(container.data)
         return {name: _cells(own, name) for name in group}
 
@@ -1011,7 +1097,9 @@ def _cells(book, name: str) -> tuple[list[list[object]], list[str]]:
         ranges = sheet.merged_cell_ranges or []
     except Exception as exc:
         raise FileRejected("unreadable_sheet", sheet=name, detail=_first_line(exc)) from None
-    return cells, [f"{cell_ref(c1, r1 + 1)}:{cell_ref(c2, r2 + 1)}" for (r1, c1), (r2, c2) in ranges]
+    return cells, [
+        f"{cell_ref(c1, r1 + 1)}:{cell_ref(c2, r2 + 1)}" for (r1, c1), (r2, c2) in ranges
+    ]
 
 
 def _error_cells(data: bytes, part: _Part, sheet: str) -> dict[tuple[int, int], str]:
@@ -1043,7 +1131,9 @@ def _put_back_errors(cells: list[list[object]], errors: dict[tuple[int, int], st
     return count
 
 
-def _find_sheet(by_fold: dict[str, str], names: tuple[str, str], votes: dict[str, int]) -> str | None:
+def _find_sheet(
+    by_fold: dict[str, str], names: tuple[str, str], votes: dict[str, int]
+) -> str | None:
     for lang, name in zip(("en", "fr"), names):
         if fold(name) in by_fold:
             votes[lang] += 1
@@ -1118,8 +1208,9 @@ def _blank_as_none(column: tuple[object, ...]) -> list[object]:
     return [None if v == "" else v for v in column]
 
 
-def _read_data_sheet(sheet: Sheet, name: str, cells: list[list[object]], merged=(),
-                     errors: bool = False) -> RawSheet:
+def _read_data_sheet(
+    sheet: Sheet, name: str, cells: list[list[object]], merged=(), errors: bool = False
+) -> RawSheet:
     """The sheet's header row, known columns and non-blank rows, or ``missing_column``.
 
     ``errors``: the sheet may hold error values (then ``RawSheet.errors`` says
@@ -1148,7 +1239,9 @@ def _read_data_sheet(sheet: Sheet, name: str, cells: list[list[object]], merged=
     columns: dict[str, RawColumn] = {}
     unknown: list[tuple[int, str]] = []
     for c, value in enumerate(cells[header_index]):
-        header = _shown(value) if isinstance(value, str) else ("" if is_blank(value) else str(value))
+        header = (
+            _shown(value) if isinstance(value, str) else ("" if is_blank(value) else str(value))
+        )
         key = lookup.get(fold(header)) if header else None
         if key and key not in columns:
             columns[key] = RawColumn(key, c, header)
@@ -1163,7 +1256,15 @@ def _read_data_sheet(sheet: Sheet, name: str, cells: list[list[object]], merged=
     if any(len(row) != width for row in body):  # to_python() gives equal rows; be safe anyway
         body = [list(row) + [""] * (width - len(row)) for row in body]
     by_index = list(zip(*body)) if body else []
-    values = {key: _blank_as_none(by_index[col.index]) if col.index < width else [None] * len(rows)
-              for key, col in columns.items()}
-    errors = any(v.__class__ is ExcelError for column in values.values() for v in column) if errors else False
-    return RawSheet(sheet, name, header_index + 1, columns, unknown, rows, values, list(merged), errors)
+    values = {
+        key: _blank_as_none(by_index[col.index]) if col.index < width else [None] * len(rows)
+        for key, col in columns.items()
+    }
+    errors = (
+        any(v.__class__ is ExcelError for column in values.values() for v in column)
+        if errors
+        else False
+    )
+    return RawSheet(
+        sheet, name, header_index + 1, columns, unknown, rows, values, list(merged), errors
+    )

@@ -67,7 +67,9 @@ def load_registry(path: str | Path | None = None) -> dict[str, Community]:
             raise RegistryError(f"{where}: the code {code!r} is not like NS-HFX.")
         if code in registry:
             raise RegistryError(f"{where}: the code {code} appears twice.")
-        eligible = frozenset(c.strip() for c in (row["eligible_categories"] or "").split(";") if c.strip())
+        eligible = frozenset(
+            c.strip() for c in (row["eligible_categories"] or "").split(";") if c.strip()
+        )
         unknown = eligible - categories
         if unknown:
             raise RegistryError(f"{where}: unknown categories {', '.join(sorted(unknown))}.")

@@ -46,22 +46,32 @@ WORDS: dict[str, tuple[str, str]] = {
     "status.superseded": ("superseded", "remplacé"),
     "status.rejected": ("rejected", "rejeté"),
     "meaning.accepted": ("used for the roll-up", "utilisé pour le bilan"),
-    "meaning.superseded": ("replaced by a later workbook for the same quarter; not used",
-                           "remplacé par un classeur plus récent pour le même trimestre; non utilisé"),
-    "meaning.rejected": ("could not be used at all (a file error); nothing in it was counted",
-                         "n'a pas pu être utilisé du tout (erreur de fichier); rien n'y a été compté"),
+    "meaning.superseded": (
+        "replaced by a later workbook for the same quarter; not used",
+        "remplacé par un classeur plus récent pour le même trimestre; non utilisé",
+    ),
+    "meaning.rejected": (
+        "could not be used at all (a file error); nothing in it was counted",
+        "n'a pas pu être utilisé du tout (erreur de fichier); rien n'y a été compté",
+    ),
     "severity.error": ("error", "erreur"),
     "severity.warning": ("warning", "avertissement"),
     "workbook": ("{file} ({period}, submitted on {date})", "{file} ({period}, soumis le {date})"),
     "workbook.undated": ("{file} ({period})", "{file} ({period})"),
     "quarter_unreadable": ("quarter unreadable", "trimestre illisible"),
-    "replaced_by": ("Replaced by {file}, submitted on {date}.", "Remplacé par {file}, soumis le {date}."),
+    "replaced_by": (
+        "Replaced by {file}, submitted on {date}.",
+        "Remplacé par {file}, soumis le {date}.",
+    ),
     "not_tracked": ("not tracked", "non suivi"),
     "share": ("{n} ({percent} of {whole})", "{n} ({percent} de {whole})"),
     "share.no_whole": ("{n} (national: 0)", "{n} (national : 0)"),
     "percent": ("{value}%", "{value}\u202f%"),
     "percent.tiny": ("under 0.1%", "moins de 0,1\u202f%"),
-    "page.title": ("{name} ({code}): roll-up for {period}", "{name} ({code}) : bilan national de {period}"),
+    "page.title": (
+        "{name} ({code}): roll-up for {period}",
+        "{name} ({code}) : bilan national de {period}",
+    ),
     "page.intro": (
         "This page is for the {name} Connector Program team and the national secretariat. It shows what "
         "the national roll-up counted for {name}, what became of each workbook you sent, and any problems "
@@ -69,38 +79,59 @@ WORDS: dict[str, tuple[str, str]] = {
         "Cette page s'adresse à l'équipe du Programme de connecteurs à {name} et au secrétariat national. "
         "Elle montre ce que le bilan national a compté pour {name}, ce qu'il est advenu de chaque classeur "
         "que vous avez envoyé, et les problèmes trouvés, avec la façon de les corriger. Le trimestre "
-        "{period} va du {first} au {last}."),
-    "page.used": ("Your workbook {file} was received and used.",
-                  "Votre classeur {file} a été reçu et utilisé."),
-    "page.rows_left_out": ("Rows left out because of an error: {n} (see the problems below).",
-                           "Lignes exclues à cause d'une erreur : {n} (voir les problèmes plus bas)."),
-    "page.rejected": ("Your workbook {file} could not be used. {reason}",
-                      "Votre classeur {file} n'a pas pu être utilisé. {reason}"),
-    "page.none_usable": ("No workbook for {period} could be used.",
-                         "Aucun classeur pour {period} n'a pu être utilisé."),
-    "page.none": ("No workbook for {period} was received.", "Aucun classeur pour {period} n'a été reçu."),
-    "page.joins": ("Your community joins the program on {date}.",
-                   "Votre communauté se joint au programme le {date}."),
+        "{period} va du {first} au {last}.",
+    ),
+    "page.used": (
+        "Your workbook {file} was received and used.",
+        "Votre classeur {file} a été reçu et utilisé.",
+    ),
+    "page.rows_left_out": (
+        "Rows left out because of an error: {n} (see the problems below).",
+        "Lignes exclues à cause d'une erreur : {n} (voir les problèmes plus bas).",
+    ),
+    "page.rejected": (
+        "Your workbook {file} could not be used. {reason}",
+        "Votre classeur {file} n'a pas pu être utilisé. {reason}",
+    ),
+    "page.none_usable": (
+        "No workbook for {period} could be used.",
+        "Aucun classeur pour {period} n'a pu être utilisé.",
+    ),
+    "page.none": (
+        "No workbook for {period} was received.",
+        "Aucun classeur pour {period} n'a été reçu.",
+    ),
+    "page.joins": (
+        "Your community joins the program on {date}.",
+        "Votre communauté se joint au programme le {date}.",
+    ),
     "figures.heading": ("Your figures", "Vos chiffres"),
     "figures.intro": (
         "Each person counts once in {name}, at the first date they qualify here. In brackets: your share "
         "of the national figure, where each person counts once across all communities.",
         "Chaque personne compte une fois à {name}, à la première date où elle se qualifie ici. Entre "
         "parenthèses : votre part du chiffre national, où chaque personne compte une fois pour toutes "
-        "les communautés."),
+        "les communautés.",
+    ),
     "figures.not_tracked": (
-        "Your workbook says that you do not track jobs, so the jobs figure reads \"not tracked\" where "
+        'Your workbook says that you do not track jobs, so the jobs figure reads "not tracked" where '
         "nothing was reported.",
         "Votre classeur indique que vous ne suivez pas les emplois : le chiffre des emplois indique "
-        "« non suivi » là où rien n'a été déclaré."),
+        "« non suivi » là où rien n'a été déclaré.",
+    ),
     "col.figure": ("Figure", "Chiffre"),
     "col.this_quarter": ("This quarter ({period})", "Ce trimestre ({period})"),
     "col.fytd": ("Fiscal year to date ({fiscal_year})", "Exercice {fiscal_year} à ce jour"),
     "col.cumulative": ("Cumulative since 2009", "Cumul depuis 2009"),
     "workbooks.heading": ("Your workbooks", "Vos classeurs"),
-    "workbooks.intro": ("Every workbook received from you, newest quarter first.",
-                        "Chaque classeur reçu de vous, du trimestre le plus récent au plus ancien."),
-    "workbooks.none": ("No workbook has been received from you.", "Aucun classeur n'a été reçu de vous."),
+    "workbooks.intro": (
+        "Every workbook received from you, newest quarter first.",
+        "Chaque classeur reçu de vous, du trimestre le plus récent au plus ancien.",
+    ),
+    "workbooks.none": (
+        "No workbook has been received from you.",
+        "Aucun classeur n'a été reçu de vous.",
+    ),
     "col.quarter": ("Quarter", "Trimestre"),
     "col.file": ("File", "Fichier"),
     "col.submitted_on": ("Submitted on", "Soumis le"),
@@ -112,18 +143,25 @@ WORDS: dict[str, tuple[str, str]] = {
     "col.severity": ("Severity", "Gravité"),
     "col.code": ("Code", "Code"),
     "col.problem": ("Problem", "Problème"),
-    "problems.heading": ("Problems found and how to fix them", "Problèmes trouvés et comment les corriger"),
-    "problems.none": ("No problems were found in your workbooks.",
-                      "Aucun problème n'a été trouvé dans vos classeurs."),
+    "problems.heading": (
+        "Problems found and how to fix them",
+        "Problèmes trouvés et comment les corriger",
+    ),
+    "problems.none": (
+        "No problems were found in your workbooks.",
+        "Aucun problème n'a été trouvé dans vos classeurs.",
+    ),
     "problems.only_replaced": (
         "The workbooks in use have no problems. Rows rejected in a workbook that a later one replaced no "
         "longer count, so they are not listed.",
         "Les classeurs utilisés n'ont aucun problème. Les lignes rejetées d'un classeur remplacé par un "
-        "plus récent ne comptent plus; elles ne sont donc pas énumérées."),
+        "plus récent ne comptent plus; elles ne sont donc pas énumérées.",
+    ),
     "problems.replaced_not_listed": (
         "Problems in a workbook that a later one replaced are not listed: only the later one counts.",
         "Les problèmes d'un classeur remplacé par un plus récent ne sont pas énumérés : seul le plus "
-        "récent compte."),
+        "récent compte.",
+    ),
     "problems.intro": (
         "Each problem names the sheet and the cell. An **error** left the row out of the count (or, for "
         "the whole file, the workbook); a **warning** did not, but is worth a look. Fix the cells in your "
@@ -131,16 +169,41 @@ WORDS: dict[str, tuple[str, str]] = {
         "Chaque problème nomme la feuille et la cellule. Une **erreur** a exclu la ligne du compte (ou, "
         "pour le fichier entier, le classeur); un **avertissement** ne l'a pas exclue, mais mérite un coup "
         "d'œil. Corrigez les cellules dans votre propre fichier et renvoyez-le pour le même trimestre : le "
-        "classeur le plus récent remplace l'ancien."),
+        "classeur le plus récent remplace l'ancien.",
+    ),
     "problems.whole_file": ("The whole file", "Le fichier entier"),
     "problems.row": ("row {row}", "ligne {row}"),
     "legend": ("**{status}**: {meaning}.", "**{status}** : {meaning}."),
 }
 MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-           "octobre", "novembre", "décembre"),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
 }
 
 
@@ -151,8 +214,9 @@ def words(key: str, lang: str = "en", **params: object) -> str:
     return text.format(**params) if params else text
 
 
-def workbook_label(file_name: str, period: str | None, submitted_on: dt.date | None,
-                   lang: str = "en") -> str:
+def workbook_label(
+    file_name: str, period: str | None, submitted_on: dt.date | None, lang: str = "en"
+) -> str:
     """How the reports name a workbook, as plain text: its file name, quarter and Submitted-on date.
 
     ``file_name`` is the file as the community named it, with its folder
@@ -161,7 +225,9 @@ def workbook_label(file_name: str, period: str | None, submitted_on: dt.date | N
     period_text = period or words("quarter_unreadable", lang)
     if submitted_on is None:
         return words("workbook.undated", lang, file=file_name, period=period_text)
-    return words("workbook", lang, file=file_name, period=period_text, date=_day(submitted_on, lang))
+    return words(
+        "workbook", lang, file=file_name, period=period_text, date=_day(submitted_on, lang)
+    )
 
 
 # --- reading the warehouse ----------------------------------------------------
@@ -226,10 +292,13 @@ class _Warehouse:
     review_pending: int
 
 
-def _read(warehouse_path: str | os.PathLike[str], quarter: Period,
-          file_names: Mapping[tuple[str, str], Sequence[str]] | None = None) -> _Warehouse:
+def _read(
+    warehouse_path: str | os.PathLike[str],
+    quarter: Period,
+    file_names: Mapping[tuple[str, str], Sequence[str]] | None = None,
+) -> _Warehouse:
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        (built_for, demo_key), = con.execute("select quarter, demo_key from run_info").fetchall()
+        ((built_for, demo_key),) = con.execute("select quarter, demo_key from run_info").fetchall()
         if built_for != quarter.label:
             raise ValueError(
                 f"The warehouse {warehouse_path} holds the roll-up of {built_for}, "
@@ -251,7 +320,7 @@ def _read(warehouse_path: str | os.PathLike[str], quarter: Period,
             "order by sha256, status, file_name"
         ).fetchall()
         issues = con.execute(
-            "select sha256, status, community_code, period, sheet, \"row\", cell, severity, code, message "
+            'select sha256, status, community_code, period, sheet, "row", cell, severity, code, message '
             "from validation_issues join (select distinct file_name, sha256, status from stg_submissions "
             "where status <> 'superseded') using (file_name) "
             'order by period desc nulls last, sha256, sheet nulls first, "row" nulls first, cell, code, message'
@@ -282,8 +351,9 @@ def _read(warehouse_path: str | os.PathLike[str], quarter: Period,
         )
 
 
-def _workbooks(rows: list[tuple], file_names: Mapping[tuple[str, str], Sequence[str]]
-               ) -> tuple[list[_Workbook], dict[tuple[str, str], str]]:
+def _workbooks(
+    rows: list[tuple], file_names: Mapping[tuple[str, str], Sequence[str]]
+) -> tuple[list[_Workbook], dict[tuple[str, str], str]]:
     """The warehouse's submissions named by their files, in the order the pages list them.
 
     ``file_names[(sha256, status)]`` are the names the flow found; rows of the
@@ -292,12 +362,37 @@ def _workbooks(rows: list[tuple], file_names: Mapping[tuple[str, str], Sequence[
     """
     left = {key: list(found) for key, found in file_names.items()}
     workbooks, first = [], {}
-    for code, period, label, sha, submitted_on, status, read, rejected, reason, tracks, lang in rows:
+    for (
+        code,
+        period,
+        label,
+        sha,
+        submitted_on,
+        status,
+        read,
+        rejected,
+        reason,
+        tracks,
+        lang,
+    ) in rows:
         found = left.get((sha, status))
         name = found.pop(0) if found else label
         first.setdefault((sha, status), name)
-        workbooks.append(_Workbook(code, period, name, sha, submitted_on, status, int(read or 0),
-                                   int(rejected or 0), reason or None, tracks, lang or "en"))
+        workbooks.append(
+            _Workbook(
+                code,
+                period,
+                name,
+                sha,
+                submitted_on,
+                status,
+                int(read or 0),
+                int(rejected or 0),
+                reason or None,
+                tracks,
+                lang or "en",
+            )
+        )
     # By community (unattributed last), newest quarter first, latest submission first, then by name.
     workbooks.sort(key=lambda b: b.name)
     workbooks.sort(key=lambda b: b.submitted_on or dt.date.min, reverse=True)
@@ -356,7 +451,9 @@ def _percent(part: int, whole: int, lang: str = "en") -> str:
 def _share(part: int, whole: int, lang: str = "en") -> str:
     if whole == 0:
         return words("share.no_whole", lang, n=_n(part, lang))
-    return words("share", lang, n=_n(part, lang), percent=_percent(part, whole, lang), whole=_n(whole, lang))
+    return words(
+        "share", lang, n=_n(part, lang), percent=_percent(part, whole, lang), whole=_n(whole, lang)
+    )
 
 
 def _not_tracked(measure: str, value: int, tracks_jobs: bool | None) -> bool:
@@ -398,8 +495,14 @@ def _tracks_jobs(books: list[_Workbook], quarter: Period) -> bool | None:
 
 def _language(community: Community, books: list[_Workbook], quarter: Period) -> str:
     """The page's language: its latest readable workbook's up to ``quarter``, else the registry's."""
-    read = [b for b in books if b.status != "rejected" and b.period and b.period <= quarter.label
-            and b.language in LANGUAGES]
+    read = [
+        b
+        for b in books
+        if b.status != "rejected"
+        and b.period
+        and b.period <= quarter.label
+        and b.language in LANGUAGES
+    ]
     if not read:
         return community.language
     return max(read, key=lambda b: (b.period, b.submitted_on or dt.date.min, b.sha256)).language
@@ -437,7 +540,9 @@ def national_summary_markdown(
     (``{code: meaning}``); a code without one is shown as itself.
     ``file_names`` names the workbooks (see ``write_reports``).
     """
-    return _national(_read(warehouse_path, quarter, file_names), quarter, registry, code_meanings or {})
+    return _national(
+        _read(warehouse_path, quarter, file_names), quarter, registry, code_meanings or {}
+    )
 
 
 def _national(w: _Warehouse, quarter: Period, registry, code_meanings) -> str:
@@ -481,8 +586,16 @@ def _headline(w: _Warehouse, quarter: Period, year_earlier: Period) -> list[str]
     rows = []
     for m in MEASURES:
         f = w.national[m]
-        rows.append([words(f"measure.{m}"), _n(f.this_quarter), _n(f.year_earlier),
-                     _change(f.this_quarter, f.year_earlier), _n(f.fytd), _n(f.cumulative)])
+        rows.append(
+            [
+                words(f"measure.{m}"),
+                _n(f.this_quarter),
+                _n(f.year_earlier),
+                _change(f.this_quarter, f.year_earlier),
+                _n(f.fytd),
+                _n(f.cumulative),
+            ]
+        )
     return [
         "## Headline figures",
         "",
@@ -500,8 +613,14 @@ def _headline(w: _Warehouse, quarter: Period, year_earlier: Period) -> list[str]
         f"({year_earlier.label}); n/a means nobody was counted then, so there is no percentage.",
         "",
         *_table(
-            ["Figure", f"This quarter ({quarter.label})", f"A year earlier ({year_earlier.label})",
-             "Change", f"Fiscal year to date ({quarter.fiscal_year})", "Cumulative since 2009"],
+            [
+                "Figure",
+                f"This quarter ({quarter.label})",
+                f"A year earlier ({year_earlier.label})",
+                "Change",
+                f"Fiscal year to date ({quarter.fiscal_year})",
+                "Cumulative since 2009",
+            ],
             rows,
             "lrrrrr",
         ),
@@ -517,23 +636,28 @@ def _community_table(w: _Warehouse, quarter: Period, registry) -> list[str]:
         row = [code, _text(name)]
         for m in MEASURES:
             f = figures.get(m, _Figures(0, 0, 0, 0))
-            cells = [words("not_tracked") if _not_tracked(m, v, tracks_jobs) else f"{v:,}"
-                     for v in (f.this_quarter, f.fytd, f.cumulative)]
+            cells = [
+                words("not_tracked") if _not_tracked(m, v, tracks_jobs) else f"{v:,}"
+                for v in (f.this_quarter, f.fytd, f.cumulative)
+            ]
             row.append(cells[0] if set(cells) == {words("not_tracked")} else " / ".join(cells))
             for i, v in enumerate((f.this_quarter, f.fytd, f.cumulative)):
                 sums[m][i] += v
         rows.append(row)
-    rows.append(["", "Sum of the communities"]
-                + [f"{a:,} / {b:,} / {c:,}" for a, b, c in sums.values()])
+    rows.append(
+        ["", "Sum of the communities"] + [f"{a:,} / {b:,} / {c:,}" for a, b, c in sums.values()]
+    )
     national = [w.national[m] for m in MEASURES]
-    rows.append(["", "**National (each person once)**"]
-                + [f"**{f.this_quarter:,} / {f.fytd:,} / {f.cumulative:,}**" for f in national])
+    rows.append(
+        ["", "**National (each person once)**"]
+        + [f"**{f.this_quarter:,} / {f.fytd:,} / {f.cumulative:,}**" for f in national]
+    )
     return [
         "## Communities",
         "",
         f"Each cell reads: this quarter / fiscal year {quarter.fiscal_year} to date / "
         "cumulative since 2009. In a community's row each person counts once in that community. "
-        "A community whose latest workbook says it does not track jobs reads \"not tracked\" where it "
+        'A community whose latest workbook says it does not track jobs reads "not tracked" where it '
         "reported no jobs.",
         "",
         "The communities add up to more than the national figure when some people took part in "
@@ -552,12 +676,17 @@ def _coverage(w: _Warehouse, quarter: Period, registry) -> list[str]:
     tracking = [c[0] for c in active if c[3] and c[4]]
     not_tracking = [c[0] for c in active if c[3] and not c[4]]
     not_joined = [c for c in w.communities if not c[2]]
-    unused = {code: _unused_this_quarter([b for b in w.workbooks if b.community_code == code], quarter)
-              for code, *_ in active}
+    unused = {
+        code: _unused_this_quarter([b for b in w.workbooks if b.community_code == code], quarter)
+        for code, *_ in active
+    }
 
     def rejected_lines(codes: list[str]) -> list[str]:
-        return [f"  - {_name(code, registry)}: {b.label('en')} was rejected. {_text(b.reason or 'No reason given.')}"
-                for code in codes for b in unused[code]]
+        return [
+            f"  - {_name(code, registry)}: {b.label('en')} was rejected. {_text(b.reason or 'No reason given.')}"
+            for code in codes
+            for b in unused[code]
+        ]
 
     out = [
         "## Who reported this quarter",
@@ -573,8 +702,10 @@ def _coverage(w: _Warehouse, quarter: Period, registry) -> list[str]:
     ]
     also = [code for code in submitted if unused[code]]
     if also:
-        out += [f"- **Rejected besides the workbook used ({sum(len(unused[c]) for c in also)})**:",
-                *rejected_lines(also)]
+        out += [
+            f"- **Rejected besides the workbook used ({sum(len(unused[c]) for c in also)})**:",
+            *rejected_lines(also),
+        ]
     out += [
         f"- **Tracking jobs ({len(tracking)})**: {_names(tracking, registry)}.",
         f"- **Submitted but not tracking jobs ({len(not_tracking)})**: "
@@ -583,8 +714,11 @@ def _coverage(w: _Warehouse, quarter: Period, registry) -> list[str]:
     if not_joined:
         out.append(
             "- **Not yet in the program**: "
-            + ", ".join(f"{_text(name)} ({code}, joins {joined})"
-                        for code, name, _, _, _, joined in not_joined) + "."
+            + ", ".join(
+                f"{_text(name)} ({code}, joins {joined})"
+                for code, name, _, _, _, joined in not_joined
+            )
+            + "."
         )
     out += [
         "",
@@ -596,12 +730,16 @@ def _coverage(w: _Warehouse, quarter: Period, registry) -> list[str]:
 
 def _by_code(counts: dict[str, int], code_meanings: Mapping[str, str]) -> list[list[object]]:
     """Rows (code, plain meaning, count), the most frequent first."""
-    def meaning(code: str) -> str:
-        return code_meanings.get(code) or (messages.code_meaning(code) if code in messages.CODE_MEANINGS
-                                           else _humanise(code))
 
-    return [[code, meaning(code), _n(n)]
-            for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    def meaning(code: str) -> str:
+        return code_meanings.get(code) or (
+            messages.code_meaning(code) if code in messages.CODE_MEANINGS else _humanise(code)
+        )
+
+    return [
+        [code, meaning(code), _n(n)]
+        for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
 
 def _jobs_coverage(tracking: int) -> str:
@@ -610,17 +748,21 @@ def _jobs_coverage(tracking: int) -> str:
     elif tracking == 1:
         who = "only the one community that tracks jobs reported the jobs its Connectees found."
     else:
-        who = f"only the {tracking} communities that track jobs reported the jobs their " \
-              "Connectees found."
-    return (who + " Communities that do not track jobs, or did not submit, report none, so the "
-            "national jobs figure is a floor: more people found work in their field than it shows.")
+        who = (
+            f"only the {tracking} communities that track jobs reported the jobs their "
+            "Connectees found."
+        )
+    return (
+        who + " Communities that do not track jobs, or did not submit, report none, so the "
+        "national jobs figure is a floor: more people found work in their field than it shows."
+    )
 
 
 def _data_quality(w: _Warehouse, code_meanings: Mapping[str, str], registry) -> list[str]:
     q = w.quality
 
     def group(prefix: str) -> dict[str, int]:
-        return {k[len(prefix) + 1:]: v for k, v in sorted(q.items()) if k.startswith(prefix + ".")}
+        return {k[len(prefix) + 1 :]: v for k, v in sorted(q.items()) if k.startswith(prefix + ".")}
 
     rejected_by_code = group("rows_rejected_by_code")
     rows_read = q.get("rows_read", 0)
@@ -642,8 +784,11 @@ def _data_quality(w: _Warehouse, code_meanings: Mapping[str, str], registry) -> 
         out += [
             "Errors that left rows out, by kind (a row with several errors counts under each):",
             "",
-            *_table(["Code", "What it means", "Errors"],
-                    _by_code(rejected_by_code, code_meanings), "llr"),
+            *_table(
+                ["Code", "What it means", "Errors"],
+                _by_code(rejected_by_code, code_meanings),
+                "llr",
+            ),
             "",
         ]
     if "workbooks_found" in q:
@@ -658,8 +803,11 @@ def _data_quality(w: _Warehouse, code_meanings: Mapping[str, str], registry) -> 
         out += [
             "Workbooks rejected as a whole, by reason:",
             "",
-            *_table(["Code", "What it means", "Workbooks"],
-                    _by_code(rejected_files, code_meanings), "llr"),
+            *_table(
+                ["Code", "What it means", "Workbooks"],
+                _by_code(rejected_files, code_meanings),
+                "llr",
+            ),
             "",
         ]
     out += [
@@ -695,13 +843,22 @@ def _data_quality(w: _Warehouse, code_meanings: Mapping[str, str], registry) -> 
         "",
     ]
     outcomes = dict(w.jobs_by_outcome)
-    rows = [["Counts (qualifying)", "in the Connectee's field, at the level of their experience",
-             _n(outcomes.get(None, 0))]]
-    rows += [[reason, messages.job_reason(reason)[1], _n(outcomes.get(reason, 0))]
-             for reason in JOB_REASONS]
-    rows += [[r, _humanise(r), _n(n)]
-             for r, n in sorted(outcomes.items(), key=lambda kv: str(kv[0]))
-             if r is not None and r not in JOB_REASONS]
+    rows = [
+        [
+            "Counts (qualifying)",
+            "in the Connectee's field, at the level of their experience",
+            _n(outcomes.get(None, 0)),
+        ]
+    ]
+    rows += [
+        [reason, messages.job_reason(reason)[1], _n(outcomes.get(reason, 0))]
+        for reason in JOB_REASONS
+    ]
+    rows += [
+        [r, _humanise(r), _n(n)]
+        for r, n in sorted(outcomes.items(), key=lambda kv: str(kv[0]))
+        if r is not None and r not in JOB_REASONS
+    ]
     out += [*_table(["Outcome", "What it means", "Job records"], rows, "llr"), ""]
     # Attributed: a registered community was read from it (the flow takes it from the Submission
     # sheet even when the workbook is rejected later). The rest have no page to be listed on.
@@ -723,8 +880,7 @@ def _data_quality(w: _Warehouse, code_meanings: Mapping[str, str], registry) -> 
 # --- community reports ----------------------------------------------------------------
 
 
-def _community(w: _Warehouse, quarter: Period, community: Community,
-               feedback: str | None) -> str:
+def _community(w: _Warehouse, quarter: Period, community: Community, feedback: str | None) -> str:
     """A community's page, all of it in the community's language."""
     code = community.code
     books = [b for b in w.workbooks if b.community_code == code]
@@ -737,8 +893,13 @@ def _community(w: _Warehouse, quarter: Period, community: Community,
     out = [
         f"# {t('page.title', name=name, code=code, period=period)}",
         "",
-        t("page.intro", name=name, period=period, first=_day(quarter.first_day, lang),
-          last=_day(quarter.last_day, lang)),
+        t(
+            "page.intro",
+            name=name,
+            period=period,
+            first=_day(quarter.first_day, lang),
+            last=_day(quarter.last_day, lang),
+        ),
         "",
         *_status(books, quarter, community, lang),
         "## " + t("figures.heading"),
@@ -751,30 +912,67 @@ def _community(w: _Warehouse, quarter: Period, community: Community,
     rows = []
     for m in MEASURES:
         f, n = figures.get(m, _Figures(0, 0, 0, 0)), w.national[m]
-        rows.append([t(f"measure.{m}")] + [
-            t("not_tracked") if _not_tracked(m, mine, tracks_jobs) else _share(mine, whole, lang)
-            for mine, whole in ((f.this_quarter, n.this_quarter), (f.fytd, n.fytd),
-                                (f.cumulative, n.cumulative))
-        ])
-    out += _table([t("col.figure"), t("col.this_quarter", period=period),
-                   t("col.fytd", fiscal_year=quarter.fiscal_year), t("col.cumulative")], rows, "lrrr")
+        rows.append(
+            [t(f"measure.{m}")]
+            + [
+                t("not_tracked")
+                if _not_tracked(m, mine, tracks_jobs)
+                else _share(mine, whole, lang)
+                for mine, whole in (
+                    (f.this_quarter, n.this_quarter),
+                    (f.fytd, n.fytd),
+                    (f.cumulative, n.cumulative),
+                )
+            ]
+        )
+    out += _table(
+        [
+            t("col.figure"),
+            t("col.this_quarter", period=period),
+            t("col.fytd", fiscal_year=quarter.fiscal_year),
+            t("col.cumulative"),
+        ],
+        rows,
+        "lrrr",
+    )
     out += [""]
     if tracks_jobs is False:
         out += [t("figures.not_tracked"), ""]
     out += [
         "## " + t("workbooks.heading"),
         "",
-        " ".join([t("workbooks.intro")] + [t("legend", status=t(f"status.{s}"), meaning=t(f"meaning.{s}"))
-                                           for s in STATUSES]),
+        " ".join(
+            [t("workbooks.intro")]
+            + [t("legend", status=t(f"status.{s}"), meaning=t(f"meaning.{s}")) for s in STATUSES]
+        ),
         "",
     ]
     if books:
         out += _table(
-            [t(f"col.{c}") for c in ("quarter", "file", "submitted_on", "status", "rows_read",
-                                     "rows_rejected", "reason")],
-            [[b.period or t("quarter_unreadable"), _text(b.name),
-              _day(b.submitted_on, lang) if b.submitted_on else None, t(f"status.{b.status}"),
-              _n(b.rows_read, lang), _n(b.rows_rejected, lang), _why(b, books, lang)] for b in books],
+            [
+                t(f"col.{c}")
+                for c in (
+                    "quarter",
+                    "file",
+                    "submitted_on",
+                    "status",
+                    "rows_read",
+                    "rows_rejected",
+                    "reason",
+                )
+            ],
+            [
+                [
+                    b.period or t("quarter_unreadable"),
+                    _text(b.name),
+                    _day(b.submitted_on, lang) if b.submitted_on else None,
+                    t(f"status.{b.status}"),
+                    _n(b.rows_read, lang),
+                    _n(b.rows_rejected, lang),
+                    _why(b, books, lang),
+                ]
+                for b in books
+            ],
             "llllrrl",
         )
         out += [""]
@@ -802,12 +1000,15 @@ def _status(books: list[_Workbook], quarter: Period, community: Community, lang:
     elif all(b.period is None for b in unused):
         out.append(words("page.none_usable", lang, period=period))
     for b in unused:  # the label says when the quarter could not be read
-        out.append(words("page.rejected", lang, file=b.label(lang), reason=_text(b.reason or "")).rstrip())
+        out.append(
+            words("page.rejected", lang, file=b.label(lang), reason=_text(b.reason or "")).rstrip()
+        )
     return [line for text in out for line in (text, "")]
 
 
-def _problems(w: _Warehouse, books: list[_Workbook], feedback: str | None, code: str, lang: str
-              ) -> list[str]:
+def _problems(
+    w: _Warehouse, books: list[_Workbook], feedback: str | None, code: str, lang: str
+) -> list[str]:
     """The problems section: the flow's feedback, else the warehouse's issues, never "none" above rejected rows."""
     replaced = [b for b in books if b.status == "superseded" and b.rows_rejected]
     note = [words("problems.replaced_not_listed", lang), ""] if replaced else []
@@ -815,7 +1016,9 @@ def _problems(w: _Warehouse, books: list[_Workbook], feedback: str | None, code:
         return [feedback.strip(), "", *note]
     issues = [i for i in w.issues if i.community_code == code]
     if not issues:
-        if any(b.status == "rejected" or b.rows_rejected for b in books if b.status != "superseded"):
+        if any(
+            b.status == "rejected" or b.rows_rejected for b in books if b.status != "superseded"
+        ):
             return note  # the flow's feedback was not given; the workbooks table says what failed
         return [words("problems.only_replaced" if replaced else "problems.none", lang), ""]
     out = [words("problems.intro", lang), ""]
@@ -831,10 +1034,19 @@ def _problems(w: _Warehouse, books: list[_Workbook], feedback: str | None, code:
             out += [f"#### {_text(sheet) if sheet else words('problems.whole_file', lang)}", ""]
             out += _table(
                 [words(f"col.{c}", lang) for c in ("cell", "severity", "code", "problem")],
-                [[_text(i.cell) if i.cell else (words("problems.row", lang, row=i.row) if i.row is not None
-                                                 else None),
-                  words(f"severity.{i.severity}", lang), i.code, _text(i.message)]
-                 for i in sheet_issues],
+                [
+                    [
+                        _text(i.cell)
+                        if i.cell
+                        else (
+                            words("problems.row", lang, row=i.row) if i.row is not None else None
+                        ),
+                        words(f"severity.{i.severity}", lang),
+                        i.code,
+                        _text(i.message),
+                    ]
+                    for i in sheet_issues
+                ],
             )
             out.append("")
     return out + note
@@ -872,8 +1084,13 @@ def _figures_chart(w: _Warehouse, path: Path) -> None:
     ax = figure.add_subplot()
     x = list(range(len(w.quarterly)))
     for i, m in enumerate(MEASURES):
-        ax.plot(x, [r[3 + i] for r in w.quarterly], marker="o" if len(x) <= 12 else None,
-                markersize=3, label=words(f"measure.{m}"))
+        ax.plot(
+            x,
+            [r[3 + i] for r in w.quarterly],
+            marker="o" if len(x) <= 12 else None,
+            markersize=3,
+            label=words(f"measure.{m}"),
+        )
     ticks, labels, every = time_axis(w.quarterly)
     ax.set_xticks(every, minor=True)
     ax.set_xticks(ticks, labels, rotation=45, ha="right", fontsize=8)
@@ -902,8 +1119,9 @@ def _jobs_chart(w: _Warehouse, path: Path) -> None:
     ax.barh(y, values, color=["tab:green"] + ["tab:gray"] * (len(labels) - 1))
     ax.set_yticks(y, labels, fontsize=8)
     for yi, v in zip(y, values):
-        ax.annotate(f"{v:,}", (v, yi), xytext=(3, 0), textcoords="offset points",
-                    va="center", fontsize=8)
+        ax.annotate(
+            f"{v:,}", (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8
+        )
     ax.set_xlabel("Job records")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Job records by outcome (all quarters)")
@@ -944,9 +1162,15 @@ def write_reports(
     the warehouse (``publish.publish``).
     """
     final = reports_folder(reports_dir, quarter)
-    staged = stage_reports(warehouse_path, final, quarter=quarter, registry=registry,
-                           community_feedback=community_feedback, code_meanings=code_meanings,
-                           file_names=file_names)
+    staged = stage_reports(
+        warehouse_path,
+        final,
+        quarter=quarter,
+        registry=registry,
+        community_feedback=community_feedback,
+        code_meanings=code_meanings,
+        file_names=file_names,
+    )
     previous = sibling(final, "prev")
     try:
         swap_reports(staged, final, previous)
@@ -1008,7 +1232,9 @@ def unswap_reports(staged: Path, final: Path, previous: Path) -> None:
     Safe to call more than once, and after a crash (``publish.recover``).
     """
     if not staged.exists() and final.exists():
-        os.rename(final, staged)  # the new folder went in (only a swap consumes staged): take it out
+        os.rename(
+            final, staged
+        )  # the new folder went in (only a swap consumes staged): take it out
     if previous.exists():
         os.rename(previous, final)
     shutil.rmtree(staged, ignore_errors=True)

@@ -52,13 +52,50 @@ PILOT_CODES = ("ON-BARR", "ON-ORIL", "XX-PILOT")  # a community not in the regis
 
 # Relative size of each community's program (a big city ~5-10x a small town).
 SIZE_WEIGHTS = {
-    "ON-TOR": 10, "QC-MTL": 9, "BC-VAN": 8, "NS-HFX": 7, "AB-CGY": 7, "AB-EDM": 7, "ON-OTT": 6,
-    "MB-WPG": 5, "QC-QUE": 4, "ON-HAM": 4, "ON-KW": 4, "ON-LON": 3.5, "SK-SASK": 3, "SK-REG": 3,
-    "BC-VIC": 3, "NB-MONC": 3, "NL-SJ": 3, "QC-GAT": 3, "ON-WIND": 3, "NB-FRED": 2.5, "NB-SJ": 2.5,
-    "PE-CHTN": 2.5, "QC-SHER": 2.5, "ON-KING": 2.5, "ON-NIAG": 2.5, "BC-KEL": 2.5, "ON-SUD": 2,
-    "QC-TR": 2, "NS-CBRT": 2, "ON-TB": 1.5, "ON-PETE": 1.5, "MB-BRAN": 1.5, "AB-RD": 1.5,
-    "AB-LETH": 1.5, "BC-KAM": 1.5, "BC-PG": 1.2, "NS-TRUR": 1.2, "NS-ANNA": 1.2, "SK-PA": 1.3,
-    "NB-EDM": 1.3, "PE-SUMM": 1.3, "NL-CORN": 1.3, "YT-WHSE": 1.3, "NT-YK": 1.3,
+    "ON-TOR": 10,
+    "QC-MTL": 9,
+    "BC-VAN": 8,
+    "NS-HFX": 7,
+    "AB-CGY": 7,
+    "AB-EDM": 7,
+    "ON-OTT": 6,
+    "MB-WPG": 5,
+    "QC-QUE": 4,
+    "ON-HAM": 4,
+    "ON-KW": 4,
+    "ON-LON": 3.5,
+    "SK-SASK": 3,
+    "SK-REG": 3,
+    "BC-VIC": 3,
+    "NB-MONC": 3,
+    "NL-SJ": 3,
+    "QC-GAT": 3,
+    "ON-WIND": 3,
+    "NB-FRED": 2.5,
+    "NB-SJ": 2.5,
+    "PE-CHTN": 2.5,
+    "QC-SHER": 2.5,
+    "ON-KING": 2.5,
+    "ON-NIAG": 2.5,
+    "BC-KEL": 2.5,
+    "ON-SUD": 2,
+    "QC-TR": 2,
+    "NS-CBRT": 2,
+    "ON-TB": 1.5,
+    "ON-PETE": 1.5,
+    "MB-BRAN": 1.5,
+    "AB-RD": 1.5,
+    "AB-LETH": 1.5,
+    "BC-KAM": 1.5,
+    "BC-PG": 1.2,
+    "NS-TRUR": 1.2,
+    "NS-ANNA": 1.2,
+    "SK-PA": 1.3,
+    "NB-EDM": 1.3,
+    "PE-SUMM": 1.3,
+    "NL-CORN": 1.3,
+    "YT-WHSE": 1.3,
+    "NT-YK": 1.3,
 }
 DEFAULT_WEIGHT = 2.0
 # 0.97: the minimum sizes of small communities add a little.
@@ -66,9 +103,18 @@ _CONNECTEES_PER_WEIGHT = 0.97 * TARGET_CONNECTEES / sum(SIZE_WEIGHTS.values())
 
 # Each kind of deliberate row error, as the roll-up should report it.
 ERROR_KINDS = (
-    "required_blank", "bad_date_text", "date_out_of_range", "bad_yes_no", "bad_enum",
-    "bad_email", "bad_noc", "duplicate_id", "unknown_connector", "unknown_connectee",
-    "job_unknown_connectee", "ineligible_category",
+    "required_blank",
+    "bad_date_text",
+    "date_out_of_range",
+    "bad_yes_no",
+    "bad_enum",
+    "bad_email",
+    "bad_noc",
+    "duplicate_id",
+    "unknown_connector",
+    "unknown_connectee",
+    "job_unknown_connectee",
+    "ineligible_category",
 )
 DATE_ERROR_KINDS = frozenset({"bad_date_text", "date_out_of_range"})
 
@@ -79,6 +125,7 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 # ---------------------------------------------------------------------------
 # Pools: names, countries, occupations, organizations (all fake)
 # ---------------------------------------------------------------------------
+
 
 def _split(text: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in text.split(",") if s.strip())
@@ -99,7 +146,8 @@ def _origin(en, fr, women, men, surnames, francophone=False) -> _Origin:
 
 
 CANADA_EN = _origin(
-    "Canada", "Canada",
+    "Canada",
+    "Canada",
     "Emily, Sarah, Jessica, Megan, Olivia, Hannah, Caitlin, Zoë, Chloe, Abigail, Heather, "
     "Jennifer, Kathleen, Margaret, Leah, Brooke",
     "Liam, Noah, Ethan, Connor, Ryan, Matthew, Owen, Dylan, Michael, David, Andrew, Graham, Scott, "
@@ -109,7 +157,8 @@ CANADA_EN = _origin(
     "Hughes, Boyd, Sinclair, Gillis, Morrison, Beaton, Young, Reid, Grant, Patterson",
 )
 CANADA_FR = _origin(
-    "Canada", "Canada",
+    "Canada",
+    "Canada",
     "Émilie, Geneviève, Marie-Ève, Catherine, Julie, Audrey, Mélanie, Noémie, Isabelle, Valérie, "
     "Josée, Stéphanie, Annie, Élise",
     "Jean-François, Mathieu, Olivier, Étienne, Alexandre, Gabriel, Maxime, Louis-Philippe, "
@@ -120,75 +169,200 @@ CANADA_FR = _origin(
     francophone=True,
 )
 ORIGINS_EN = (
-    _origin("India", "Inde", "Priya, Ananya, Divya, Kavya, Neha, Sneha, Pooja, Lakshmi",
-            "Arjun, Rahul, Vikram, Rohan, Aditya, Karthik, Sanjay, Harpreet",
-            "Sharma, Patel, Reddy, Iyer, Singh, Gupta, Nair, Raman, Menon, Chatterjee, Gill"),
-    _origin("Philippines", "Philippines", "Maria, Jasmine, Kristine, Angelica, Rowena, Maricel",
-            "Jose, Mark, Paolo, Rodel, Jericho, Carlo",
-            "Santos, Reyes, Cruz, Bautista, Dela Cruz, Garcia, Mendoza, Villanueva"),
-    _origin("China", "Chine", "Mei, Xiaoling, Jing, Yan, Li Na, Hui",
-            "Wei, Jun, Hao, Ming, Lei, Zhiwei",
-            "Zhang, Wang, Li, Liu, Chen, Yang, Huang, Zhao"),
-    _origin("Vietnam", "Viêt Nam", "Lan, Thảo, Linh, Hương, Mai", "Minh, Tuấn, Huy, Đức, Quang",
-            "Nguyễn, Trần, Lê, Phạm, Hoàng, Vũ"),
-    _origin("Nigeria", "Nigéria", "Chiamaka, Ngozi, Funmilayo, Adaeze, Temitope",
-            "Chinedu, Emeka, Oluwaseun, Babajide, Tunde, Ifeanyi",
-            "Okafor, Adeyemi, Okonkwo, Balogun, Eze, Adebayo, Nwosu"),
-    _origin("Syria", "Syrie", "Rania, Lina, Hiba, Nour, Yasmin",
-            "Omar, Khaled, Ahmad, Samer, Bashar",
-            "Haddad, Al-Masri, Khoury, Hamwi, Darwish, Sabbagh"),
-    _origin("Iran", "Iran", "Shirin, Maryam, Niloufar, Parisa, Leila",
-            "Reza, Ali, Arash, Babak, Kian",
-            "Hosseini, Ahmadi, Karimi, Rahimi, Moradi, Tehrani"),
-    _origin("Ukraine", "Ukraine", "Olena, Iryna, Oksana, Kateryna, Yuliia",
-            "Andriy, Oleksandr, Dmytro, Serhiy, Taras",
-            "Shevchenko, Kovalenko, Bondarenko, Tkachenko, Melnyk, Kravchenko"),
-    _origin("Colombia", "Colombie", "Valentina, Camila, Daniela, Paula, Luisa",
-            "Andrés, Santiago, Juan Pablo, Felipe, José",
-            "Rodríguez, Gómez, Martínez, Hernández, López, Ramírez"),
-    _origin("Brazil", "Brésil", "Ana, Beatriz, Fernanda, Juliana, Larissa",
-            "João, Lucas, Rafael, Thiago, Gabriel",
-            "Silva, Souza, Oliveira, Costa, Pereira, Almeida"),
-    _origin("South Korea", "Corée du Sud", "Ji-woo, Seo-yeon, Min-ji, Hye-jin",
-            "Min-jun, Ji-hoon, Seung-ho, Dong-hyun", "Kim, Lee, Park, Choi, Jung, Kang"),
-    _origin("Pakistan", "Pakistan", "Ayesha, Fatima, Sana, Hira, Mahnoor",
-            "Hamza, Usman, Bilal, Faisal, Imran",
-            "Khan, Ahmed, Malik, Qureshi, Siddiqui, Chaudhry"),
-    _origin("Ethiopia", "Éthiopie", "Selam, Hanna, Meron, Tsion", "Dawit, Yonas, Samuel, Abel",
-            "Tesfaye, Bekele, Haile, Gebremariam, Alemu, Desta"),
-    _origin("Jamaica", "Jamaïque", "Shanice, Kimberley, Tamara", "Andre, Delroy, Kemar",
-            "Campbell, Brown, Williams, Thompson, Francis"),
-    _origin("Mexico", "Mexique", "Guadalupe, Sofía, Ximena, María José",
-            "Alejandro, Diego, Emiliano, José Luis", "García, Hernández, Flores, Morales, Treviño"),
-    _origin("Türkiye", "Turquie", "Zeynep, Elif, Ayşe", "Mehmet, Emre, Burak",
-            "Yılmaz, Demir, Şahin, Çelik, Öztürk"),
+    _origin(
+        "India",
+        "Inde",
+        "Priya, Ananya, Divya, Kavya, Neha, Sneha, Pooja, Lakshmi",
+        "Arjun, Rahul, Vikram, Rohan, Aditya, Karthik, Sanjay, Harpreet",
+        "Sharma, Patel, Reddy, Iyer, Singh, Gupta, Nair, Raman, Menon, Chatterjee, Gill",
+    ),
+    _origin(
+        "Philippines",
+        "Philippines",
+        "Maria, Jasmine, Kristine, Angelica, Rowena, Maricel",
+        "Jose, Mark, Paolo, Rodel, Jericho, Carlo",
+        "Santos, Reyes, Cruz, Bautista, Dela Cruz, Garcia, Mendoza, Villanueva",
+    ),
+    _origin(
+        "China",
+        "Chine",
+        "Mei, Xiaoling, Jing, Yan, Li Na, Hui",
+        "Wei, Jun, Hao, Ming, Lei, Zhiwei",
+        "Zhang, Wang, Li, Liu, Chen, Yang, Huang, Zhao",
+    ),
+    _origin(
+        "Vietnam",
+        "Viêt Nam",
+        "Lan, Thảo, Linh, Hương, Mai",
+        "Minh, Tuấn, Huy, Đức, Quang",
+        "Nguyễn, Trần, Lê, Phạm, Hoàng, Vũ",
+    ),
+    _origin(
+        "Nigeria",
+        "Nigéria",
+        "Chiamaka, Ngozi, Funmilayo, Adaeze, Temitope",
+        "Chinedu, Emeka, Oluwaseun, Babajide, Tunde, Ifeanyi",
+        "Okafor, Adeyemi, Okonkwo, Balogun, Eze, Adebayo, Nwosu",
+    ),
+    _origin(
+        "Syria",
+        "Syrie",
+        "Rania, Lina, Hiba, Nour, Yasmin",
+        "Omar, Khaled, Ahmad, Samer, Bashar",
+        "Haddad, Al-Masri, Khoury, Hamwi, Darwish, Sabbagh",
+    ),
+    _origin(
+        "Iran",
+        "Iran",
+        "Shirin, Maryam, Niloufar, Parisa, Leila",
+        "Reza, Ali, Arash, Babak, Kian",
+        "Hosseini, Ahmadi, Karimi, Rahimi, Moradi, Tehrani",
+    ),
+    _origin(
+        "Ukraine",
+        "Ukraine",
+        "Olena, Iryna, Oksana, Kateryna, Yuliia",
+        "Andriy, Oleksandr, Dmytro, Serhiy, Taras",
+        "Shevchenko, Kovalenko, Bondarenko, Tkachenko, Melnyk, Kravchenko",
+    ),
+    _origin(
+        "Colombia",
+        "Colombie",
+        "Valentina, Camila, Daniela, Paula, Luisa",
+        "Andrés, Santiago, Juan Pablo, Felipe, José",
+        "Rodríguez, Gómez, Martínez, Hernández, López, Ramírez",
+    ),
+    _origin(
+        "Brazil",
+        "Brésil",
+        "Ana, Beatriz, Fernanda, Juliana, Larissa",
+        "João, Lucas, Rafael, Thiago, Gabriel",
+        "Silva, Souza, Oliveira, Costa, Pereira, Almeida",
+    ),
+    _origin(
+        "South Korea",
+        "Corée du Sud",
+        "Ji-woo, Seo-yeon, Min-ji, Hye-jin",
+        "Min-jun, Ji-hoon, Seung-ho, Dong-hyun",
+        "Kim, Lee, Park, Choi, Jung, Kang",
+    ),
+    _origin(
+        "Pakistan",
+        "Pakistan",
+        "Ayesha, Fatima, Sana, Hira, Mahnoor",
+        "Hamza, Usman, Bilal, Faisal, Imran",
+        "Khan, Ahmed, Malik, Qureshi, Siddiqui, Chaudhry",
+    ),
+    _origin(
+        "Ethiopia",
+        "Éthiopie",
+        "Selam, Hanna, Meron, Tsion",
+        "Dawit, Yonas, Samuel, Abel",
+        "Tesfaye, Bekele, Haile, Gebremariam, Alemu, Desta",
+    ),
+    _origin(
+        "Jamaica",
+        "Jamaïque",
+        "Shanice, Kimberley, Tamara",
+        "Andre, Delroy, Kemar",
+        "Campbell, Brown, Williams, Thompson, Francis",
+    ),
+    _origin(
+        "Mexico",
+        "Mexique",
+        "Guadalupe, Sofía, Ximena, María José",
+        "Alejandro, Diego, Emiliano, José Luis",
+        "García, Hernández, Flores, Morales, Treviño",
+    ),
+    _origin(
+        "Türkiye",
+        "Turquie",
+        "Zeynep, Elif, Ayşe",
+        "Mehmet, Emre, Burak",
+        "Yılmaz, Demir, Şahin, Çelik, Öztürk",
+    ),
 )
 ORIGINS_FR = (
-    _origin("Morocco", "Maroc", "Fatima Zahra, Salma, Khadija, Imane, Nadia",
-            "Youssef, Mehdi, Karim, Hamza, Anas",
-            "El Amrani, Benali, Alaoui, Bennani, Tazi, El Idrissi", True),
-    _origin("Algeria", "Algérie", "Amel, Yasmine, Sarah, Lynda", "Sofiane, Rachid, Nassim, Amine",
-            "Benyahia, Bouzid, Mansouri, Cherif, Belkacem", True),
-    _origin("Cameroon", "Cameroun", "Aïcha, Grâce, Estelle, Mireille",
-            "Jean-Paul, Serge, Franck, Arnaud",
-            "Ngono, Mbarga, Fotso, Tchoumi, Kamga, Nkoulou", True),
-    _origin("Haiti", "Haïti", "Widline, Nadège, Mirlande, Rose-Marie",
-            "Jean-Robert, Wilfrid, Pierre-Richard, Jocelyn",
-            "Jean-Baptiste, Pierre, Joseph, Louis, Dorvil, Célestin", True),
-    _origin("France", "France", "Camille, Chloé, Léa, Manon, Zoë",
-            "Julien, Mathieu, Théo, Nicolas, Hugo",
-            "Martin, Bernard, Dubois, Lefebvre, Moreau, Laurent", True),
-    _origin("Senegal", "Sénégal", "Aminata, Fatou, Awa, Mariama",
-            "Moussa, Ousmane, Cheikh, Mamadou",
-            "Diop, Ndiaye, Fall, Sow, Diallo, Ba", True),
-    _origin("DR Congo", "RD Congo", "Nathalie, Esther, Grâce", "Patrick, Didier, Christian",
-            "Mukendi, Kalala, Ilunga, Tshibangu, Mbuyi", True),
-    _origin("Tunisia", "Tunisie", "Sana, Rim, Inès", "Mohamed Ali, Skander, Walid",
-            "Trabelsi, Ben Salah, Gharbi, Jaziri", True),
-    _origin("Lebanon", "Liban", "Maya, Rita, Joëlle", "Elie, Georges, Karim",
-            "Nassar, Saadé, Aoun, Khoury", True),
-    _origin("Côte d'Ivoire", "Côte d'Ivoire", "Adjoua, Mariam", "Koffi, Yao, Ibrahim",
-            "Kouassi, Koné, Traoré, Bamba", True),
+    _origin(
+        "Morocco",
+        "Maroc",
+        "Fatima Zahra, Salma, Khadija, Imane, Nadia",
+        "Youssef, Mehdi, Karim, Hamza, Anas",
+        "El Amrani, Benali, Alaoui, Bennani, Tazi, El Idrissi",
+        True,
+    ),
+    _origin(
+        "Algeria",
+        "Algérie",
+        "Amel, Yasmine, Sarah, Lynda",
+        "Sofiane, Rachid, Nassim, Amine",
+        "Benyahia, Bouzid, Mansouri, Cherif, Belkacem",
+        True,
+    ),
+    _origin(
+        "Cameroon",
+        "Cameroun",
+        "Aïcha, Grâce, Estelle, Mireille",
+        "Jean-Paul, Serge, Franck, Arnaud",
+        "Ngono, Mbarga, Fotso, Tchoumi, Kamga, Nkoulou",
+        True,
+    ),
+    _origin(
+        "Haiti",
+        "Haïti",
+        "Widline, Nadège, Mirlande, Rose-Marie",
+        "Jean-Robert, Wilfrid, Pierre-Richard, Jocelyn",
+        "Jean-Baptiste, Pierre, Joseph, Louis, Dorvil, Célestin",
+        True,
+    ),
+    _origin(
+        "France",
+        "France",
+        "Camille, Chloé, Léa, Manon, Zoë",
+        "Julien, Mathieu, Théo, Nicolas, Hugo",
+        "Martin, Bernard, Dubois, Lefebvre, Moreau, Laurent",
+        True,
+    ),
+    _origin(
+        "Senegal",
+        "Sénégal",
+        "Aminata, Fatou, Awa, Mariama",
+        "Moussa, Ousmane, Cheikh, Mamadou",
+        "Diop, Ndiaye, Fall, Sow, Diallo, Ba",
+        True,
+    ),
+    _origin(
+        "DR Congo",
+        "RD Congo",
+        "Nathalie, Esther, Grâce",
+        "Patrick, Didier, Christian",
+        "Mukendi, Kalala, Ilunga, Tshibangu, Mbuyi",
+        True,
+    ),
+    _origin(
+        "Tunisia",
+        "Tunisie",
+        "Sana, Rim, Inès",
+        "Mohamed Ali, Skander, Walid",
+        "Trabelsi, Ben Salah, Gharbi, Jaziri",
+        True,
+    ),
+    _origin(
+        "Lebanon",
+        "Liban",
+        "Maya, Rita, Joëlle",
+        "Elie, Georges, Karim",
+        "Nassar, Saadé, Aoun, Khoury",
+        True,
+    ),
+    _origin(
+        "Côte d'Ivoire",
+        "Côte d'Ivoire",
+        "Adjoua, Mariam",
+        "Koffi, Yao, Ibrahim",
+        "Kouassi, Koné, Traoré, Bamba",
+        True,
+    ),
 )
 
 
@@ -310,36 +484,66 @@ _ORG_KINDS_FR = [
     ("Cégep de {city}", "Education", "Éducation"),
 ]
 _SURVIVAL_EMPLOYERS = {
-    "en": _split("Coffee Corner, QuickMart, Maple Grocers, Northern Warehouse Co., "
-                 "Sunrise Cleaning Services, Big Box Outlet, Harbour Fish & Chips, "
-                 "Prairie Distribution"),
-    "fr": _split("Café du Coin, Épicerie Beauséjour, Entrepôt Boréal, Nettoyage Soleil, "
-                 "Dépanneur des Érables, Casse-croûte Chez Lulu, Distribution Laurentide"),
+    "en": _split(
+        "Coffee Corner, QuickMart, Maple Grocers, Northern Warehouse Co., "
+        "Sunrise Cleaning Services, Big Box Outlet, Harbour Fish & Chips, "
+        "Prairie Distribution"
+    ),
+    "fr": _split(
+        "Café du Coin, Épicerie Beauséjour, Entrepôt Boréal, Nettoyage Soleil, "
+        "Dépanneur des Érables, Casse-croûte Chez Lulu, Distribution Laurentide"
+    ),
 }
 _CONNECTOR_TITLES = {
-    "en": _split("President, Owner, Vice-President Operations, Director of Human Resources, "
-                 "HR Manager, Senior Engineer, Branch Manager, Partner, Project Manager, "
-                 "Director of Nursing, Chief Financial Officer, IT Director, "
-                 "Talent Acquisition Lead, Operations Manager, Account Manager, "
-                 "Executive Director"),
-    "fr": _split("Président-directeur général, Propriétaire, Directeur des opérations, "
-                 "Directrice des ressources humaines, Ingénieur principal, "
-                 "Directrice de succursale, Associé, Gestionnaire de projets, "
-                 "Conseillère en recrutement, Chef d'équipe TI, Directeur général, "
-                 "Directrice des finances"),
+    "en": _split(
+        "President, Owner, Vice-President Operations, Director of Human Resources, "
+        "HR Manager, Senior Engineer, Branch Manager, Partner, Project Manager, "
+        "Director of Nursing, Chief Financial Officer, IT Director, "
+        "Talent Acquisition Lead, Operations Manager, Account Manager, "
+        "Executive Director"
+    ),
+    "fr": _split(
+        "Président-directeur général, Propriétaire, Directeur des opérations, "
+        "Directrice des ressources humaines, Ingénieur principal, "
+        "Directrice de succursale, Associé, Gestionnaire de projets, "
+        "Conseillère en recrutement, Chef d'équipe TI, Directeur général, "
+        "Directrice des finances"
+    ),
 }
 _NOTES = {
-    "en": ("Follow up next month", "Prefers evening meetings", "Referred by settlement agency",
-           "Moved from another city", "Check toolkit", "Met at networking breakfast", "See email"),
-    "fr": ("Relancer le mois prochain", "Préfère les rencontres en soirée",
-           "Référé par l'organisme d'accueil", "Vient d'une autre ville", "Vérifier la trousse",
-           "Rencontré au déjeuner réseautage", "Voir le courriel"),
+    "en": (
+        "Follow up next month",
+        "Prefers evening meetings",
+        "Referred by settlement agency",
+        "Moved from another city",
+        "Check toolkit",
+        "Met at networking breakfast",
+        "See email",
+    ),
+    "fr": (
+        "Relancer le mois prochain",
+        "Préfère les rencontres en soirée",
+        "Référé par l'organisme d'accueil",
+        "Vient d'une autre ville",
+        "Vérifier la trousse",
+        "Rencontré au déjeuner réseautage",
+        "Voir le courriel",
+    ),
 }
 _AREA_CODES = {
-    "NS": ("902", "782"), "PE": ("902",), "NB": ("506",), "NL": ("709",),
-    "QC": ("514", "438", "418", "819", "450"), "ON": ("416", "647", "613", "519", "905", "705"),
-    "MB": ("204", "431"), "SK": ("306", "639"), "AB": ("403", "780", "587"),
-    "BC": ("604", "778", "250"), "YT": ("867",), "NT": ("867",), "NU": ("867",),
+    "NS": ("902", "782"),
+    "PE": ("902",),
+    "NB": ("506",),
+    "NL": ("709",),
+    "QC": ("514", "438", "418", "819", "450"),
+    "ON": ("416", "647", "613", "519", "905", "705"),
+    "MB": ("204", "431"),
+    "SK": ("306", "639"),
+    "AB": ("403", "780", "587"),
+    "BC": ("604", "778", "250"),
+    "YT": ("867",),
+    "NT": ("867",),
+    "NU": ("867",),
 }
 _PERSONAL_DOMAINS = ("example.com", "example.org", "example.net", "example.ca", "mail.example.ca")
 
@@ -358,6 +562,7 @@ def _slug(text: str, sep: str = "") -> str:
 # ---------------------------------------------------------------------------
 # The plan: which community does what
 # ---------------------------------------------------------------------------
+
 
 @dataclass
 class _Style:
@@ -430,8 +635,9 @@ def _pick(rng: random.Random, pool: list[str], fraction: float) -> set[str]:
     return set(rng.sample(pool, k))
 
 
-def _make_plan(registry: Mapping[str, Community], seed: int, scale: float,
-               last_quarter: Period) -> _Plan:
+def _make_plan(
+    registry: Mapping[str, Community], seed: int, scale: float, last_quarter: Period
+) -> _Plan:
     rng = random.Random(f"{seed}:plan")
     codes = list(registry)
     n = len(codes)
@@ -443,10 +649,18 @@ def _make_plan(registry: Mapping[str, Community], seed: int, scale: float,
     styles = {c: _Style(lang="fr" if _is_french(registry[c]) else "en") for c in codes}
     for c in sorted(_pick(rng, codes, 0.3)):
         styles[c].title_rows = rng.randint(1, 3)
-    for attr, fraction in [("shuffle", 0.15), ("notes", 0.2), ("blank_rows", 0.25),
-                           ("numeric_ids", 0.15), ("numeric_noc", 0.25), ("mixed_labels", 0.15),
-                           ("blank_no", 0.45), ("messy", 0.1), ("extra_sheets", 0.25),
-                           ("submission_last", 0.1)]:
+    for attr, fraction in [
+        ("shuffle", 0.15),
+        ("notes", 0.2),
+        ("blank_rows", 0.25),
+        ("numeric_ids", 0.15),
+        ("numeric_noc", 0.25),
+        ("mixed_labels", 0.15),
+        ("blank_no", 0.45),
+        ("messy", 0.1),
+        ("extra_sheets", 0.25),
+        ("submission_last", 0.1),
+    ]:
         for c in sorted(_pick(rng, codes, fraction)):
             setattr(styles[c], attr, True)
     for attr, options in [
@@ -487,15 +701,29 @@ def _make_plan(registry: Mapping[str, Community], seed: int, scale: float,
     csv_pool = [c for c in present if c not in taken]
     csv_export = rng.choice(csv_pool) if csv_pool else None
     pilot_code = next((p for p in PILOT_CODES if p not in registry), None)
-    pilot = Community(pilot_code, "Barrie", "ON", frozenset({"newcomer", "international_graduate"}),
-                      last_quarter.previous().first_day) if pilot_code else None
+    pilot = (
+        Community(
+            pilot_code,
+            "Barrie",
+            "ON",
+            frozenset({"newcomer", "international_graduate"}),
+            last_quarter.previous().first_day,
+        )
+        if pilot_code
+        else None
+    )
     if pilot:
         styles[pilot.code] = _Style(lang="en", layout="flat", column_seed=rng.randrange(10**6))
 
     # Deliberate row errors: a handful per file in a few files, every kind at least once.
-    normal_files = [(c, q) for c in codes for q in quarters
-                    if not (q == last_quarter and c in missing_last)
-                    and (c, q) != no_introductions and not (c == resubmit and q == last_quarter)]
+    normal_files = [
+        (c, q)
+        for c in codes
+        for q in quarters
+        if not (q == last_quarter and c in missing_last)
+        and (c, q) != no_introductions
+        and not (c == resubmit and q == last_quarter)
+    ]
     error_files: dict[tuple[str, Period], list[str]] = {}
     if normal_files:
         last_files = [f for f in normal_files if f[1] == last_quarter]
@@ -503,8 +731,9 @@ def _make_plan(registry: Mapping[str, Community], seed: int, scale: float,
         chosen = rng.sample(french_files, min(1, len(french_files)))
         others = [f for f in last_files if f not in chosen]
         chosen += rng.sample(others, min(4 - len(chosen), len(others)))
-        earlier = [f for f in normal_files
-                   if f[1] != last_quarter and f[0] not in {c for c, _ in chosen}]
+        earlier = [
+            f for f in normal_files if f[1] != last_quarter and f[0] not in {c for c, _ in chosen}
+        ]
         chosen += rng.sample(earlier, min(3, len(earlier)))
         chosen.sort(key=lambda f: (f[1], f[0]))
         for f in chosen:
@@ -531,8 +760,13 @@ def _make_plan(registry: Mapping[str, Community], seed: int, scale: float,
     connector_cases: list[tuple[str, list[str]]] = []
     connectee_moves: list[tuple[str, str]] = []
     if len(present) >= 3:
-        for case, k in [("same_email_3", 3), ("same_email_2", 2), ("name_phone", 2),
-                        ("name_org", 2), ("same_name_other_person", 2)]:
+        for case, k in [
+            ("same_email_3", 3),
+            ("same_email_2", 2),
+            ("name_phone", 2),
+            ("name_org", 2),
+            ("same_name_other_person", 2),
+        ]:
             connector_cases.append((case, rng.sample(present, k)))
         french_present = [c for c in present if styles[c].lang == "fr"]
         if len(french_present) >= 2:  # a Québécois name, matched across two French files
@@ -543,10 +777,28 @@ def _make_plan(registry: Mapping[str, Community], seed: int, scale: float,
             a, b = rng.sample(present, 2)
             connectee_moves.append((a, b))
 
-    return _Plan(seed, scale, dict(registry), quarters, weights, styles, delta, non_tracking,
-                 missing_last, resubmit, no_introductions, csv_export, pilot, error_files,
-                 no_submission_header, text_id_files, upper_employers, withdrawn_later,
-                 connector_cases, connectee_moves)
+    return _Plan(
+        seed,
+        scale,
+        dict(registry),
+        quarters,
+        weights,
+        styles,
+        delta,
+        non_tracking,
+        missing_last,
+        resubmit,
+        no_introductions,
+        csv_export,
+        pilot,
+        error_files,
+        no_submission_header,
+        text_id_files,
+        upper_employers,
+        withdrawn_later,
+        connector_cases,
+        connectee_moves,
+    )
 
 
 def _kind_fits(kind: str, code: str, registry: Mapping[str, Community], non_tracking) -> bool:
@@ -560,6 +812,7 @@ def _kind_fits(kind: str, code: str, registry: Mapping[str, Community], non_trac
 # ---------------------------------------------------------------------------
 # Rosters: each community's people and events over the years
 # ---------------------------------------------------------------------------
+
 
 @dataclass(slots=True, eq=False)
 class _Org:
@@ -593,9 +846,14 @@ class _Connectee:
             return None
         met = self.intake is not None and self.intake <= day
         return {
-            "connectee_id": self.id, "first_name": self.first, "last_name": self.last,
-            "email": self.email, "phone": self.phone, "category": self.category,
-            "country_of_origin": self.country, "official_language": self.official_language,
+            "connectee_id": self.id,
+            "first_name": self.first,
+            "last_name": self.last,
+            "email": self.email,
+            "phone": self.phone,
+            "category": self.category,
+            "country_of_origin": self.country,
+            "official_language": self.official_language,
             "home_occupation_noc": self.occupation.noc if self.occupation else None,
             "home_occupation_title": self.occupation.title(lang) if self.occupation else None,
             "application_date": self.applied,
@@ -632,9 +890,15 @@ class _Connector:
         if self.org is not None:
             sector = self.org.sector_en if lang == "en" else self.org.sector_fr
         return {
-            "connector_id": self.id, "first_name": self.first, "last_name": self.last,
-            "email": self.email, "phone": self.phone, "organization": self.org_name,
-            "job_title": self.job_title, "sector": sector, "recruited_via": self.recruited_via,
+            "connector_id": self.id,
+            "first_name": self.first,
+            "last_name": self.last,
+            "email": self.email,
+            "phone": self.phone,
+            "organization": self.org_name,
+            "job_title": self.job_title,
+            "sector": sector,
+            "recruited_via": self.recruited_via,
             "orientation_meeting_date": self.joined if self.oriented else None,
             "toolkit_received": self.toolkit_on is not None and self.toolkit_on <= day,
             "withdrawn": self.withdrawn_on is not None and self.withdrawn_on <= day,
@@ -654,8 +918,10 @@ class _Introduction:
         if self.date > day:
             return None
         return {
-            "connectee_id": self.connectee.id, "connector_id": self.connector.id,
-            "introduction_date": self.date, "introduced_by": self.introduced_by,
+            "connectee_id": self.connectee.id,
+            "connector_id": self.connector.id,
+            "introduction_date": self.date,
+            "introduced_by": self.introduced_by,
             # The outcome is known a few weeks after the introduction.
             "outcome": self.outcome if self.date + 30 * _DAY <= day else None,
             # Coordonnateur/Coordonnatrice, Connecteur/Connectrice: who introduced them.
@@ -681,9 +947,13 @@ class _Job:
         if self.reported > day:
             return None
         return {
-            "connectee_id": self.connectee.id, "employer": self.employer, "job_title": self.title,
-            "job_noc": self.noc, "start_date": self.start,
-            "employment_type": self.employment_type, "in_field": self.in_field,
+            "connectee_id": self.connectee.id,
+            "employer": self.employer,
+            "job_title": self.title,
+            "job_noc": self.noc,
+            "start_date": self.start,
+            "employment_type": self.employment_type,
+            "in_field": self.in_field,
             "matches_experience": self.matches_experience,
             "withdrawn": self.withdrawn_on is not None and self.withdrawn_on <= day,
         }
@@ -716,11 +986,17 @@ def _id_makers(community: Community, style: _Style) -> tuple[Callable, Callable]
         return (lambda n: str(1000 + n)), (lambda n: str(50000 + n))
     abbr = community.code.split("-", 1)[1]
     if style.lang == "fr":
-        formats = [("CT-{:04d}", "CR-{:03d}"), (abbr + "-{:04d}", abbr + "-C{:03d}"),
-                   ("C{:05d}", "K{:04d}")]
+        formats = [
+            ("CT-{:04d}", "CR-{:03d}"),
+            (abbr + "-{:04d}", abbr + "-C{:03d}"),
+            ("C{:05d}", "K{:04d}"),
+        ]
     else:
-        formats = [(abbr + "-{:04d}", abbr + "-C{:03d}"), ("CE{:05d}", "CN{:04d}"),
-                   ("P-{:04d}", "M-{:03d}")]
+        formats = [
+            (abbr + "-{:04d}", abbr + "-C{:03d}"),
+            ("CE{:05d}", "CN{:04d}"),
+            ("P-{:04d}", "M-{:03d}"),
+        ]
     ce, cn = formats[style.id_format % len(formats)]
     return ce.format, cn.format
 
@@ -734,15 +1010,23 @@ def _growth_date(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
 def _phone(rng: random.Random, province: str, fmt: int) -> str:
     area = rng.choice(_AREA_CODES.get(province, ("613",)))
     line = f"{rng.randint(100, 9999):04d}"
-    return [f"{area}-555-{line}", f"({area}) 555-{line}", f"{area}.555.{line}",
-            f"+1 {area} 555 {line}"][fmt]
+    return [
+        f"{area}-555-{line}",
+        f"({area}) 555-{line}",
+        f"{area}.555.{line}",
+        f"+1 {area} 555 {line}",
+    ][fmt]
 
 
 def _reformat_phone(phone: str, fmt: int) -> str:
     digits = "".join(ch for ch in phone if ch.isdigit())[-10:]
     area, line = digits[:3], digits[6:]
-    return [f"{area}-555-{line}", f"({area}) 555-{line}", f"{area}.555.{line}",
-            f"+1 {area} 555 {line}"][fmt]
+    return [
+        f"{area}-555-{line}",
+        f"({area}) 555-{line}",
+        f"{area}.555.{line}",
+        f"+1 {area} 555 {line}",
+    ][fmt]
 
 
 def _name(rng: random.Random, origin: _Origin) -> tuple[str, str, bool]:
@@ -751,8 +1035,13 @@ def _name(rng: random.Random, origin: _Origin) -> tuple[str, str, bool]:
 
 
 def _personal_email(rng: random.Random, first: str, last: str) -> str:
-    local = rng.choice([f"{_slug(first)}.{_slug(last)}", f"{_slug(first)[:1]}{_slug(last)}",
-                        f"{_slug(first)}{_slug(last)}{rng.randint(1, 99)}"])
+    local = rng.choice(
+        [
+            f"{_slug(first)}.{_slug(last)}",
+            f"{_slug(first)[:1]}{_slug(last)}",
+            f"{_slug(first)}{_slug(last)}{rng.randint(1, 99)}",
+        ]
+    )
     return f"{local}@{rng.choice(_PERSONAL_DOMAINS)}"
 
 
@@ -782,11 +1071,18 @@ def _connectee_origin(rng: random.Random, lang: str) -> _Origin:
     return rng.choice(ORIGINS_EN) if rng.random() < 0.85 else rng.choice(ORIGINS_FR)
 
 
-def _new_connectee(rng: random.Random, community: Community, style: _Style, applied: dt.date,
-                   end: dt.date) -> _Connectee:
+def _new_connectee(
+    rng: random.Random, community: Community, style: _Style, applied: dt.date, end: dt.date
+) -> _Connectee:
     lang = style.lang
-    weights = {"newcomer": 60, "international_graduate": 15, "international_student": 10,
-               "local_graduate": 10, "local": 3, "other": 2}
+    weights = {
+        "newcomer": 60,
+        "international_graduate": 15,
+        "international_student": 10,
+        "local_graduate": 10,
+        "local": 3,
+        "other": 2,
+    }
     eligible = [c for c in weights if c in community.eligible_categories] or ["newcomer"]
     category = rng.choices(eligible, [weights[c] for c in eligible])[0]
     local_pool = CANADA_FR if lang == "fr" else CANADA_EN
@@ -816,8 +1112,22 @@ def _new_connectee(rng: random.Random, community: Community, style: _Style, appl
         withdrawn_on = candidate if candidate <= end else None
     email = _personal_email(rng, first, last) if rng.random() < 0.9 else None
     phone = _phone(rng, community.province, style.phone_format) if rng.random() < 0.8 else None
-    return _Connectee("", first, last, female, email, phone, category, country, language,
-                      occupation, applied, accepted, intake, withdrawn_on)
+    return _Connectee(
+        "",
+        first,
+        last,
+        female,
+        email,
+        phone,
+        category,
+        country,
+        language,
+        occupation,
+        applied,
+        accepted,
+        intake,
+        withdrawn_on,
+    )
 
 
 def _connector_name(rng: random.Random, lang: str) -> tuple[str, str, bool]:
@@ -832,8 +1142,14 @@ def _connector_name(rng: random.Random, lang: str) -> tuple[str, str, bool]:
     return first, last, female
 
 
-def _new_connector(rng: random.Random, community: Community, style: _Style, orgs: list[_Org],
-                   joined: dt.date, end: dt.date) -> _Connector:
+def _new_connector(
+    rng: random.Random,
+    community: Community,
+    style: _Style,
+    orgs: list[_Org],
+    joined: dt.date,
+    end: dt.date,
+) -> _Connector:
     lang = style.lang
     first, last, female = _connector_name(rng, lang)
     org = rng.choice(orgs) if orgs and rng.random() < 0.95 else None
@@ -845,9 +1161,18 @@ def _new_connector(rng: random.Random, community: Community, style: _Style, orgs
     else:
         email = None
     phone = _phone(rng, community.province, style.phone_format) if rng.random() < 0.75 else None
-    channel = rng.choices([None, "word_of_mouth", "linkedin", "personal_contact",
-                           "professional_contact", "referral", "other"],
-                          [15, 20, 10, 20, 20, 12, 3])[0]
+    channel = rng.choices(
+        [
+            None,
+            "word_of_mouth",
+            "linkedin",
+            "personal_contact",
+            "professional_contact",
+            "referral",
+            "other",
+        ],
+        [15, 20, 10, 20, 20, 12, 3],
+    )[0]
     toolkit_on = None
     if rng.random() < 0.9:
         toolkit_on = joined + (rng.randint(10, 120) if rng.random() < 0.15 else 0) * _DAY
@@ -856,9 +1181,23 @@ def _new_connector(rng: random.Random, community: Community, style: _Style, orgs
         candidate = joined + rng.randint(365, 1500) * _DAY
         withdrawn_on = candidate if candidate <= end else None
     activity = rng.choices([0.15, 0.4, 1.0], [40, 40, 20])[0]
-    return _Connector("", first, last, female, email, phone, org, org.name if org else None,
-                      rng.choice(_CONNECTOR_TITLES[lang]) if rng.random() < 0.9 else None,
-                      channel, joined, rng.random() < 0.9, toolkit_on, withdrawn_on, activity)
+    return _Connector(
+        "",
+        first,
+        last,
+        female,
+        email,
+        phone,
+        org,
+        org.name if org else None,
+        rng.choice(_CONNECTOR_TITLES[lang]) if rng.random() < 0.9 else None,
+        channel,
+        joined,
+        rng.random() < 0.9,
+        toolkit_on,
+        withdrawn_on,
+        activity,
+    )
 
 
 def _history_start(community: Community, last_quarter: Period) -> dt.date:
@@ -887,8 +1226,10 @@ def _make_roster(community: Community, plan: _Plan) -> _Roster:
         connectors.append(_new_connector(rng, community, style, orgs, min(joined, end), end))
     connectors.sort(key=lambda c: c.joined)
 
-    connectees = [_new_connectee(rng, community, style, _growth_date(rng, start, end), end)
-                  for _ in range(n_connectees)]
+    connectees = [
+        _new_connectee(rng, community, style, _growth_date(rng, start, end), end)
+        for _ in range(n_connectees)
+    ]
     connectees.sort(key=lambda p: p.applied)
     connectee_id, connector_id = _id_makers(community, style)
     for n, p in enumerate(connectees, 1):
@@ -896,16 +1237,30 @@ def _make_roster(community: Community, plan: _Plan) -> _Roster:
     for n, c in enumerate(connectors, 1):
         c.id = connector_id(n)
 
-    roster = _Roster(community, style, plan.tracks_jobs(code), start, end, orgs, connectees,
-                     connectors, [], [], connectee_id, connector_id, rng)
+    roster = _Roster(
+        community,
+        style,
+        plan.tracks_jobs(code),
+        start,
+        end,
+        orgs,
+        connectees,
+        connectors,
+        [],
+        [],
+        connectee_id,
+        connector_id,
+        rng,
+    )
     _make_introductions(roster)
     if roster.tracks_jobs:
         _make_jobs(roster)
     return roster
 
 
-def _pick_connector(rng: random.Random, connectors: list[_Connector], joined: list[dt.date],
-                    day: dt.date) -> _Connector | None:
+def _pick_connector(
+    rng: random.Random, connectors: list[_Connector], joined: list[dt.date], day: dt.date
+) -> _Connector | None:
     available = bisect.bisect_right(joined, day)
     for _ in range(12):
         if not available:
@@ -932,8 +1287,10 @@ def _make_introductions(roster: _Roster) -> None:
             if c is not None and (p.id, c.id, day) not in seen:
                 seen.add((p.id, c.id, day))
                 by = rng.choices(["coordinator", "connector", None], [78, 16, 6])[0]
-                outcome = rng.choices([None, "information", "job_shadow", "interview", "job_offer",
-                                       "other"], [14, 50, 9, 16, 6, 5])[0]
+                outcome = rng.choices(
+                    [None, "information", "job_shadow", "interview", "job_offer", "other"],
+                    [14, 50, 9, 16, 6, 5],
+                )[0]
                 roster.introductions.append(_Introduction(p, c, day, by, outcome))
                 p.first_intro = p.first_intro or day
             day += rng.randint(7, 70) * _DAY
@@ -951,8 +1308,15 @@ def _make_jobs(roster: _Roster) -> None:
     employers = [o.name for o in roster.orgs]
     employers += [o.name for o in _organizations(rng, roster.community, lang, 2 * len(employers))]
     survival = _SURVIVAL_EMPLOYERS[lang]
-    kinds = ["qualifies", "withdrawn", "before_program", "not_in_field", "below_experience",
-             "noc_other_field", "noc_lower_teer"]
+    kinds = [
+        "qualifies",
+        "withdrawn",
+        "before_program",
+        "not_in_field",
+        "below_experience",
+        "noc_other_field",
+        "noc_lower_teer",
+    ]
     weights = [56, 3, 5, 13, 9, 6, 8]
     seen = set()  # a job is identified by (connectee, employer, start date)
     for p in roster.connectees:
@@ -965,8 +1329,7 @@ def _make_jobs(roster: _Roster) -> None:
             home = p.occupation
             if kind in ("noc_other_field", "noc_lower_teer") and home is None:
                 kind = "qualifies"
-            lower = [n for n in OCCUPATIONS
-                     if home and n[0] == home.noc[0] and n[1] > home.noc[1]]
+            lower = [n for n in OCCUPATIONS if home and n[0] == home.noc[0] and n[1] > home.noc[1]]
             if kind == "noc_lower_teer" and not lower:
                 kind = "below_experience"
             in_field = matches = True
@@ -980,8 +1343,11 @@ def _make_jobs(roster: _Roster) -> None:
                 noc = rng.choice(SURVIVAL_NOCS)
                 in_field = matches = False
             elif kind == "below_experience":
-                noc = rng.choice(lower) if lower else (
-                    home.noc if home else rng.choice(SURVIVAL_NOCS))
+                noc = (
+                    rng.choice(lower)
+                    if lower
+                    else (home.noc if home else rng.choice(SURVIVAL_NOCS))
+                )
                 matches = False
             elif kind == "noc_other_field":  # marked in field, but a survival job
                 noc = rng.choice([n for n in SURVIVAL_NOCS if n[0] != home.noc[0]])
@@ -1002,11 +1368,23 @@ def _make_jobs(roster: _Roster) -> None:
             seen.add((p.id, fold(employer), start))
             occupation = OCCUPATIONS[noc] if noc else (home or OCCUPATIONS["65201"])
             reason = kind if p.first_intro else "connectee_not_onboarded"
-            roster.jobs.append(_Job(
-                p, employer, occupation.title(lang), noc, start, reported,
-                rng.choices([None, "full_time", "part_time", "contract", "seasonal"],
-                            [4, 58, 16, 18, 4])[0],
-                in_field, matches, withdrawn_on, reason))
+            roster.jobs.append(
+                _Job(
+                    p,
+                    employer,
+                    occupation.title(lang),
+                    noc,
+                    start,
+                    reported,
+                    rng.choices(
+                        [None, "full_time", "part_time", "contract", "seasonal"], [4, 58, 16, 18, 4]
+                    )[0],
+                    in_field,
+                    matches,
+                    withdrawn_on,
+                    reason,
+                )
+            )
     roster.jobs.sort(key=lambda j: (j.start, j.connectee.id))
 
 
@@ -1014,15 +1392,24 @@ def _make_jobs(roster: _Roster) -> None:
 # National links: the same people in several communities, and nobody else
 # ---------------------------------------------------------------------------
 
-_NICKNAMES = {"Robert": "Bob", "William": "Bill", "Katherine": "Kate", "Alexandre": "Alex",
-              "Margaret": "Peggy", "Elizabeth": "Liz"}
+_NICKNAMES = {
+    "Robert": "Bob",
+    "William": "Bill",
+    "Katherine": "Kate",
+    "Alexandre": "Alex",
+    "Margaret": "Peggy",
+    "Elizabeth": "Liz",
+}
 
 
 def _introduced(roster: _Roster) -> list[_Connector]:
     """Connectors with an introduction, a toolkit and no withdrawal: people who count."""
     used = {id(i.connector) for i in roster.introductions}
-    return [c for c in roster.connectors
-            if id(c) in used and c.toolkit_on and not c.withdrawn_on and not c.special]
+    return [
+        c
+        for c in roster.connectors
+        if id(c) in used and c.toolkit_on and not c.withdrawn_on and not c.special
+    ]
 
 
 def _take_connector(roster: _Roster, rng: random.Random) -> _Connector | None:
@@ -1034,8 +1421,15 @@ def _take_connector(roster: _Roster, rng: random.Random) -> _Connector | None:
     return c
 
 
-def _set_person(c: _Connector, first: str, last: str, female: bool, email: str | None,
-                phone: str | None, org_name: str | None) -> None:
+def _set_person(
+    c: _Connector,
+    first: str,
+    last: str,
+    female: bool,
+    email: str | None,
+    phone: str | None,
+    org_name: str | None,
+) -> None:
     c.first, c.last, c.female = first, last, female
     c.email, c.phone, c.org_name = email, phone, org_name
 
@@ -1052,41 +1446,77 @@ def _link_people(rosters: dict[str, _Roster], plan: _Plan) -> None:
             email = "robert.macdonald@fundytrust.example.ca"
             for i, (r, c) in enumerate(targets):
                 first = "Bob" if i == 1 else "Robert"
-                _set_person(c, first, "MacDonald", False, email if i != 2 else email.upper(),
-                            _phone(rng, r.community.province, r.style.phone_format),
-                            "Fundy Trust Company")
+                _set_person(
+                    c,
+                    first,
+                    "MacDonald",
+                    False,
+                    email if i != 2 else email.upper(),
+                    _phone(rng, r.community.province, r.style.phone_format),
+                    "Fundy Trust Company",
+                )
         elif case == "same_email_2":
             for r, c in targets:
-                _set_person(c, "Amina", "Diallo", True, "amina.diallo@meridian-conseil.example.org",
-                            None, "Meridian Conseil" if r.lang == "fr" else "Meridian Consulting")
+                _set_person(
+                    c,
+                    "Amina",
+                    "Diallo",
+                    True,
+                    "amina.diallo@meridian-conseil.example.org",
+                    None,
+                    "Meridian Conseil" if r.lang == "fr" else "Meridian Consulting",
+                )
         elif case == "name_phone":
             phone = _phone(rng, targets[0][0].community.province, 0)
             for i, (r, c) in enumerate(targets):
-                _set_person(c, "Priya", "Raman", True,
-                            "priya.raman@example.com" if i == 0 else None,
-                            _reformat_phone(phone, r.style.phone_format),
-                            c.org_name)
+                _set_person(
+                    c,
+                    "Priya",
+                    "Raman",
+                    True,
+                    "priya.raman@example.com" if i == 0 else None,
+                    _reformat_phone(phone, r.style.phone_format),
+                    c.org_name,
+                )
         elif case == "name_org":
             for i, (_r, c) in enumerate(targets):
-                _set_person(c, "Jean-François" if i == 0 else "Jean-Francois",
-                            "Côté" if i == 0 else "Cote", False,
-                            "jf.cote@groupe-laurentide.example.ca" if i == 0
-                            else "jfcote@example.com",
-                            None, "Groupe Laurentide inc." if i == 0 else "groupe laurentide")
+                _set_person(
+                    c,
+                    "Jean-François" if i == 0 else "Jean-Francois",
+                    "Côté" if i == 0 else "Cote",
+                    False,
+                    "jf.cote@groupe-laurentide.example.ca" if i == 0 else "jfcote@example.com",
+                    None,
+                    "Groupe Laurentide inc." if i == 0 else "groupe laurentide",
+                )
         elif case == "same_name_other_person":  # not the same person: the review list
             for r, c in targets:
-                _set_person(c, "Michael", "Smith", False,
-                            f"michael.smith{rng.randint(10, 99)}@example.net",
-                            _phone(rng, r.community.province, r.style.phone_format), c.org_name)
+                _set_person(
+                    c,
+                    "Michael",
+                    "Smith",
+                    False,
+                    f"michael.smith{rng.randint(10, 99)}@example.net",
+                    _phone(rng, r.community.province, r.style.phone_format),
+                    c.org_name,
+                )
         elif case == "shared_mailbox":
             r, c = targets[0]
             other = _take_connector(r, rng)
             if other is None:
                 continue
-            for person, (first, last, female) in zip((c, other), [("Linda", "Park", True),
-                                                                   ("Tom", "Okafor", False)]):
-                _set_person(person, first, last, female, "info@cedarhill-consulting.example.ca",
-                            None, "Cedar Hill Consulting")
+            for person, (first, last, female) in zip(
+                (c, other), [("Linda", "Park", True), ("Tom", "Okafor", False)]
+            ):
+                _set_person(
+                    person,
+                    first,
+                    last,
+                    female,
+                    "info@cedarhill-consulting.example.ca",
+                    None,
+                    "Cedar Hill Consulting",
+                )
             notes.append(f"{r.community.code} {other.id}")
         elif case == "email_typo":
             r, c = targets[0]
@@ -1100,14 +1530,23 @@ def _link_people(rosters: dict[str, _Roster], plan: _Plan) -> None:
         elif case == "registered_twice":
             r, c = targets[0]
             phone = _phone(rng, r.community.province, r.style.phone_format)
-            _set_person(c, "Kwame", "Mensah", False, "kwame.mensah@keystone-energy.example.ca",
-                        phone, "Keystone Energy")
+            _set_person(
+                c,
+                "Kwame",
+                "Mensah",
+                False,
+                "kwame.mensah@keystone-energy.example.ca",
+                phone,
+                "Keystone Energy",
+            )
             twin = _register_again(r, c, phone)
             notes.append(f"{r.community.code} {twin.id}")
         rosters[codes[0]].notes[case] = ", ".join(notes)
 
-    movers = [("Oluwaseun", "Adeyemi", "oluwaseun.adeyemi@example.com", False),
-              ("Lan", "Nguyễn", "lan.nguyen@example.org", True)]
+    movers = [
+        ("Oluwaseun", "Adeyemi", "oluwaseun.adeyemi@example.com", False),
+        ("Lan", "Nguyễn", "lan.nguyen@example.org", True),
+    ]
     for (a, b), person in zip(plan.connectee_moves, movers):
         _move_connectee(rosters[a], rosters[b], rng, *person)
     if plan.withdrawn_later:
@@ -1119,9 +1558,24 @@ def _register_again(roster: _Roster, c: _Connector, phone: str) -> _Connector:
     """The same person entered a second time under a new ID, later, with some introductions."""
     intros = [i for i in roster.introductions if i.connector is c]
     split = intros[len(intros) // 2].date if intros else c.joined
-    twin = _Connector(roster.connector_id(len(roster.connectors) + 1), c.first, c.last, c.female,
-                      None, _reformat_phone(phone, (roster.style.phone_format + 1) % 4), None,
-                      None, c.job_title, "referral", split, True, split, None, c.activity, True)
+    twin = _Connector(
+        roster.connector_id(len(roster.connectors) + 1),
+        c.first,
+        c.last,
+        c.female,
+        None,
+        _reformat_phone(phone, (roster.style.phone_format + 1) % 4),
+        None,
+        None,
+        c.job_title,
+        "referral",
+        split,
+        True,
+        split,
+        None,
+        c.activity,
+        True,
+    )
     for i in intros:
         if i.date >= split and i is not intros[0]:
             i.connector = twin
@@ -1129,13 +1583,15 @@ def _register_again(roster: _Roster, c: _Connector, phone: str) -> _Connector:
     return twin
 
 
-def _move_connectee(a: _Roster, b: _Roster, rng: random.Random, first: str, last: str, email: str,
-                    recase: bool) -> None:
+def _move_connectee(
+    a: _Roster, b: _Roster, rng: random.Random, first: str, last: str, email: str, recase: bool
+) -> None:
     """The same person (same email) onboarded in community a, then again in b after moving."""
 
     def onboarded(roster: _Roster) -> list[_Connectee]:
-        return [p for p in roster.connectees
-                if p.first_intro and not p.withdrawn_on and not p.special]
+        return [
+            p for p in roster.connectees if p.first_intro and not p.withdrawn_on and not p.special
+        ]
 
     onboarded_a, onboarded_b = onboarded(a), onboarded(b)
     if not onboarded_a or not onboarded_b:
@@ -1144,7 +1600,7 @@ def _move_connectee(a: _Roster, b: _Roster, rng: random.Random, first: str, last
     later = [q for q in onboarded_b if q.applied > p.applied + 90 * _DAY]
     if not later:
         return
-    q = rng.choice(later[len(later) // 2:])
+    q = rng.choice(later[len(later) // 2 :])
     for person, address in ((p, email), (q, email.title() if recase else email)):
         person.first, person.last, person.email, person.special = first, last, address, True
     a.notes[f"moved {first}"] = f"{a.community.code} {p.id}, {b.community.code} {q.id}"
@@ -1153,16 +1609,20 @@ def _move_connectee(a: _Roster, b: _Roster, rng: random.Random, first: str, last
 def _withdraw_later(roster: _Roster, plan: _Plan) -> None:
     """An onboarded Connectee whose withdrawal arrives only with the last quarter's file."""
     first_quarter = plan.quarters[0].first_day
-    pool = [p for p in roster.connectees
-            if p.first_intro and p.first_intro < first_quarter and not p.withdrawn_on]
+    pool = [
+        p
+        for p in roster.connectees
+        if p.first_intro and p.first_intro < first_quarter and not p.withdrawn_on
+    ]
     if not pool:
         return
     p = roster.rng.choice(pool)
     last = plan.last_quarter
     days = (last.last_day - last.first_day).days
     p.withdrawn_on = last.first_day + roster.rng.randint(0, days) * _DAY
-    roster.introductions = [i for i in roster.introductions
-                            if not (i.connectee is p and i.date >= p.withdrawn_on)]
+    roster.introductions = [
+        i for i in roster.introductions if not (i.connectee is p and i.date >= p.withdrawn_on)
+    ]
     roster.notes["withdrawn_later"] = f"{roster.community.code} {p.id}"
 
 
@@ -1215,6 +1675,7 @@ def _unique_email(email: str | None, emails: set[str]) -> str | None:
 # Rendering: cells as each coordinator types them
 # ---------------------------------------------------------------------------
 
+
 def _same(value, female=False):
     return value
 
@@ -1236,8 +1697,9 @@ def _id_number(value, female=False):
 
 
 class _Renderer:
-    def __init__(self, style: _Style, rng: random.Random, numeric_ids: bool,
-                 coordinator_female: bool = False):
+    def __init__(
+        self, style: _Style, rng: random.Random, numeric_ids: bool, coordinator_female: bool = False
+    ):
         self.style, self.rng, self.lang = style, rng, style.lang
         self.numeric_ids = numeric_ids
         self.coordinator_female = coordinator_female
@@ -1247,8 +1709,13 @@ class _Renderer:
         if col.type == C.ID:
             return _id_number if self.numeric_ids else _same
         if col.type == C.DATE:
-            return {"date": _same, "iso": _iso, "serial": _serial, "mixed": self._mixed_date,
-                    "datetime": self._datetime}[s.date_mode]
+            return {
+                "date": _same,
+                "iso": _iso,
+                "serial": _serial,
+                "mixed": self._mixed_date,
+                "datetime": self._datetime,
+            }[s.date_mode]
         if col.type == C.YES_NO:
             return self._withdrawn if col.key == "withdrawn" else self.yes_no
         if col.type == C.NOC:
@@ -1268,8 +1735,10 @@ class _Renderer:
         mode = self.style.bool_mode
         if mode == "excel" or (mode == "mixed" and self.rng.random() < 0.2):
             return value
-        words = {"en": {"word": ("Yes", "No"), "letter": ("Y", "N"), "lower": ("yes", "no")},
-                 "fr": {"word": ("Oui", "Non"), "letter": ("O", "N"), "lower": ("oui", "non")}}
+        words = {
+            "en": {"word": ("Yes", "No"), "letter": ("Y", "N"), "lower": ("yes", "no")},
+            "fr": {"word": ("Oui", "Non"), "letter": ("O", "N"), "lower": ("oui", "non")},
+        }
         yes, no = words[self.lang].get(mode, words[self.lang]["word"])
         return yes if value else no
 
@@ -1331,13 +1800,19 @@ def _sheet_title(name: str, style: _Style) -> str:
 
 def _period_text(period: Period, style: int) -> str:
     fy, q = period.fiscal_year, period.quarter
-    return [period.label, f"{fy} Q{q}", f"Q{q} {fy}", f"FY{fy} Q{q}",
-            f"{period.start_year}-{period.start_year + 1} Q{q}"][style]
+    return [
+        period.label,
+        f"{fy} Q{q}",
+        f"Q{q} {fy}",
+        f"FY{fy} Q{q}",
+        f"{period.start_year}-{period.start_year + 1} Q{q}",
+    ][style]
 
 
 # ---------------------------------------------------------------------------
 # Files: a roster's state at the end of a quarter, as one coordinator sends it
 # ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class InjectedError:
@@ -1372,8 +1847,12 @@ class _SheetRows:
     rows: list[tuple[list, tuple[str | None, str] | None]]
 
 
-_SHEETS = {"connectees": C.CONNECTEES, "connectors": C.CONNECTORS,
-           "introductions": C.INTRODUCTIONS, "jobs": C.JOBS}
+_SHEETS = {
+    "connectees": C.CONNECTEES,
+    "connectors": C.CONNECTORS,
+    "introductions": C.INTRODUCTIONS,
+    "jobs": C.JOBS,
+}
 
 
 def _states(records: Iterable, day: dt.date, previous: dt.date | None, lang: str) -> list[dict]:
@@ -1397,10 +1876,12 @@ def _file_states(roster: _Roster, day: dt.date, previous: dt.date | None) -> dic
     if previous is not None:  # those who only send changes still list this quarter's Connectors
         active = {i.connector.id for i in roster.introductions if previous < i.date <= day}
         listed = {s["connector_id"] for s in states["connectors"]}
-        extra = [c.state(day, lang) for c in roster.connectors
-                 if c.id in active and c.id not in listed]
-        states["connectors"] = sorted(states["connectors"] + extra,
-                                      key=lambda s: _id_sort_key(s["connector_id"]))
+        extra = [
+            c.state(day, lang) for c in roster.connectors if c.id in active and c.id not in listed
+        ]
+        states["connectors"] = sorted(
+            states["connectors"] + extra, key=lambda s: _id_sort_key(s["connector_id"])
+        )
     return states
 
 
@@ -1424,8 +1905,9 @@ class _Fresh:
         return self.roster.connector_id(len(self.roster.connectors) + self.n)
 
 
-def _fresh_connectee_state(roster: _Roster, period: Period, rng: random.Random, fresh: _Fresh,
-                           category: str | None = None) -> dict:
+def _fresh_connectee_state(
+    roster: _Roster, period: Period, rng: random.Random, fresh: _Fresh, category: str | None = None
+) -> dict:
     day = period.last_day
     applied = period.first_day + rng.randint(0, max(0, (day - period.first_day).days - 20)) * _DAY
     p = _new_connectee(rng, roster.community, roster.style, applied, day)
@@ -1438,8 +1920,9 @@ def _fresh_connectee_state(roster: _Roster, period: Period, rng: random.Random, 
     return p.state(day, roster.lang)
 
 
-def _error_rows(kind: str, roster: _Roster, period: Period, rng: random.Random,
-                fresh: _Fresh) -> list[tuple[str, dict, dict, str | None]]:
+def _error_rows(
+    kind: str, roster: _Roster, period: Period, rng: random.Random, fresh: _Fresh
+) -> list[tuple[str, dict, dict, str | None]]:
     """Rows carrying one deliberate error each: (sheet key, state, raw overrides, column key)."""
     day, fr = period.last_day, roster.lang == "fr"
     p = _fresh_connectee_state(roster, period, rng, fresh)
@@ -1448,8 +1931,13 @@ def _error_rows(kind: str, roster: _Roster, period: Period, rng: random.Random,
     in_quarter = period.first_day + rng.randint(0, (day - period.first_day).days) * _DAY
 
     def intro(connectee_id, connector_id, date=in_quarter):
-        return {"connectee_id": connectee_id, "connector_id": connector_id,
-                "introduction_date": date, "introduced_by": "coordinator", "outcome": None}
+        return {
+            "connectee_id": connectee_id,
+            "connector_id": connector_id,
+            "introduction_date": date,
+            "introduced_by": "coordinator",
+            "outcome": None,
+        }
 
     if kind == "required_blank":
         if rng.random() < 0.5:
@@ -1477,15 +1965,33 @@ def _error_rows(kind: str, roster: _Roster, period: Period, rng: random.Random,
         if r < 0.4:
             return [("connectees", p, {"category": "Réfugié" if fr else "Refugee"}, "category")]
         if r < 0.7 or not known_connectees or not known_connectors:
-            return [("connectees", p, {"official_language": "Espagnol" if fr else "Spanish"},
-                     "official_language")]
+            return [
+                (
+                    "connectees",
+                    p,
+                    {"official_language": "Espagnol" if fr else "Spanish"},
+                    "official_language",
+                )
+            ]
         row = intro(rng.choice(known_connectees).id, rng.choice(known_connectors).id)
-        return [("introductions", row, {"outcome": "Café-rencontre" if fr else "Coffee chat"},
-                 "outcome")]
+        return [
+            (
+                "introductions",
+                row,
+                {"outcome": "Café-rencontre" if fr else "Coffee chat"},
+                "outcome",
+            )
+        ]
     if kind == "bad_email":
         local = f"{_slug(p['first_name'])}.{_slug(p['last_name'])}"
-        bad = rng.choice([f"{local}@example", f"{local.replace('.', ' ')}@example.ca",
-                          f"{local}@example.ca; {local}@example.org", f"{local}.example.ca"])
+        bad = rng.choice(
+            [
+                f"{local}@example",
+                f"{local.replace('.', ' ')}@example.ca",
+                f"{local}@example.ca; {local}@example.org",
+                f"{local}.example.ca",
+            ]
+        )
         return [("connectees", p, {"email": bad}, "email")]
     if kind == "bad_noc":
         bad = rng.choice(["abcde", "26000", 26000, "213000", "2130-0"])
@@ -1500,15 +2006,24 @@ def _error_rows(kind: str, roster: _Roster, period: Period, rng: random.Random,
         row = intro(fresh.connectee(), rng.choice(known_connectors).id)
         return [("introductions", row, {}, "connectee_id")]
     if kind == "job_unknown_connectee":
-        row = {"connectee_id": fresh.connectee(),
-               "employer": rng.choice(_SURVIVAL_EMPLOYERS[roster.lang]),
-               "job_title": OCCUPATIONS["65201"].title(roster.lang), "job_noc": "65201",
-               "start_date": in_quarter, "employment_type": "part_time", "in_field": False,
-               "matches_experience": False, "withdrawn": False}
+        row = {
+            "connectee_id": fresh.connectee(),
+            "employer": rng.choice(_SURVIVAL_EMPLOYERS[roster.lang]),
+            "job_title": OCCUPATIONS["65201"].title(roster.lang),
+            "job_noc": "65201",
+            "start_date": in_quarter,
+            "employment_type": "part_time",
+            "in_field": False,
+            "matches_experience": False,
+            "withdrawn": False,
+        }
         return [("jobs", row, {}, "connectee_id")]
     if kind == "ineligible_category":
-        other = [c for c in C.ENUMERATIONS["category"].codes
-                 if c not in roster.community.eligible_categories]
+        other = [
+            c
+            for c in C.ENUMERATIONS["category"].codes
+            if c not in roster.community.eligible_categories
+        ]
         if other:
             q = _fresh_connectee_state(roster, period, rng, fresh, category=rng.choice(other))
             return [("connectees", q, {}, "category")]
@@ -1526,16 +2041,24 @@ def _column_order(sheet: C.Sheet, style: _Style, with_notes: bool) -> list[C.Col
     return cols
 
 
-def _render_sheet(key: str, states: list[dict], cols: list[C.Column | None], renderer: _Renderer,
-                  note_rng: random.Random) -> _SheetRows:
+def _render_sheet(
+    key: str,
+    states: list[dict],
+    cols: list[C.Column | None],
+    renderer: _Renderer,
+    note_rng: random.Random,
+) -> _SheetRows:
     notes = _NOTES[renderer.lang]
     fns = [(c.key, renderer.column(c)) if c is not None else (None, None) for c in cols]
     rows = []
     for s in states:
         female = s.get("_f", False)
-        cells = [fn(s.get(k), female) if fn is not None else
-                 (notes[note_rng.randrange(len(notes))] if note_rng.random() < 0.08 else None)
-                 for k, fn in fns]
+        cells = [
+            fn(s.get(k), female)
+            if fn is not None
+            else (notes[note_rng.randrange(len(notes))] if note_rng.random() < 0.08 else None)
+            for k, fn in fns
+        ]
         rows.append((cells, None))
     return _SheetRows(key, rows)
 
@@ -1559,8 +2082,12 @@ def _build_file(spec: _FileSpec, plan: _Plan) -> tuple[dict[str, _SheetRows], di
     if code in plan.delta and quarter_index > 0:
         previous = plan.quarters[quarter_index - 1].last_day
     states = _file_states(roster, period.last_day, previous)
-    renderer = _Renderer(style, rng, style.numeric_ids and (code, period) not in plan.text_id_files,
-                         _coordinator(roster, plan)[2])
+    renderer = _Renderer(
+        style,
+        rng,
+        style.numeric_ids and (code, period) not in plan.text_id_files,
+        _coordinator(roster, plan)[2],
+    )
     with_notes = style.notes
 
     if plan.upper_employers == (code, period):  # the same jobs, employer typed differently
@@ -1583,8 +2110,15 @@ def _build_file(spec: _FileSpec, plan: _Plan) -> tuple[dict[str, _SheetRows], di
         for s in rng.sample(recent, min(2, len(recent))):
             states["introductions"].remove(s)
             d = s["introduction_date"]
-            errors.append(("introductions", s, {"introduction_date": d.strftime("%d/%m/%Y")},
-                           "introduction_date", "bad_date_text"))
+            errors.append(
+                (
+                    "introductions",
+                    s,
+                    {"introduction_date": d.strftime("%d/%m/%Y")},
+                    "introduction_date",
+                    "bad_date_text",
+                )
+            )
 
     sheets: dict[str, _SheetRows] = {}
     columns: dict[str, list] = {}
@@ -1604,14 +2138,23 @@ def _build_file(spec: _FileSpec, plan: _Plan) -> tuple[dict[str, _SheetRows], di
     return sheets, columns
 
 
-def _sheet_rows(sheet: C.Sheet, data: _SheetRows, cols: list, style: _Style, title: str,
-                rng: random.Random, errors: list[InjectedError],
-                blank_rows: bool) -> Iterable[list]:
+def _sheet_rows(
+    sheet: C.Sheet,
+    data: _SheetRows,
+    cols: list,
+    style: _Style,
+    title: str,
+    rng: random.Random,
+    errors: list[InjectedError],
+    blank_rows: bool,
+) -> Iterable[list]:
     """Title rows, the header, data rows with the odd blank row; records error positions."""
     lang = style.lang
     titles = [[title], [f"{sheet.name(lang)}"], []][: style.title_rows]
-    header = [_header(c, style) if c is not None else ("Remarques" if lang == "fr" else "Notes")
-              for c in cols]
+    header = [
+        _header(c, style) if c is not None else ("Remarques" if lang == "fr" else "Notes")
+        for c in cols
+    ]
     blank_at = set()
     if blank_rows and data.rows:
         blank_at = {rng.randrange(len(data.rows)) for _ in range(rng.randint(1, 3))}
@@ -1631,8 +2174,14 @@ def _sheet_rows(sheet: C.Sheet, data: _SheetRows, cols: list, style: _Style, tit
         yield [None] * len(cols)
 
 
-def _submission_rows(roster: _Roster, plan: _Plan, period: Period, submitted_on: dt.date,
-                     header: bool, renderer: _Renderer) -> list[list]:
+def _submission_rows(
+    roster: _Roster,
+    plan: _Plan,
+    period: Period,
+    submitted_on: dt.date,
+    header: bool,
+    renderer: _Renderer,
+) -> list[list]:
     style, lang = roster.style, roster.lang
     coordinator = _coordinator(roster, plan)
     submitted = submitted_on.isoformat() if style.date_mode == "iso" else submitted_on
@@ -1663,14 +2212,20 @@ def _coordinator(roster: _Roster, plan: _Plan) -> tuple[str, str, bool]:
 
 def _extra_sheets(lang: str) -> list[tuple[str, list[list]]]:
     if lang == "fr":
-        instructions = [["Programme Connecteur — gabarit de soumission trimestrielle"], [],
-                        ["Une ligne par personne; gardez les mêmes identifiants chaque trimestre."],
-                        ["Les dates s'écrivent AAAA-MM-JJ."]]
+        instructions = [
+            ["Programme Connecteur — gabarit de soumission trimestrielle"],
+            [],
+            ["Une ligne par personne; gardez les mêmes identifiants chaque trimestre."],
+            ["Les dates s'écrivent AAAA-MM-JJ."],
+        ]
         lists = [["Catégorie", "Langue officielle", "Résultat"]]
     else:
-        instructions = [["Connector Program — quarterly submission template"], [],
-                        ["One row per person; keep the same IDs every quarter."],
-                        ["Write dates as YYYY-MM-DD."]]
+        instructions = [
+            ["Connector Program — quarterly submission template"],
+            [],
+            ["One row per person; keep the same IDs every quarter."],
+            ["Write dates as YYYY-MM-DD."],
+        ]
         lists = [["Category", "Official language", "Outcome"]]
     enums = [C.ENUMERATIONS[n] for n in ("category", "official_language", "outcome")]
     for i in range(max(len(e.codes) for e in enums)):
@@ -1685,19 +2240,24 @@ def _file_path(out_dir: Path, roster: _Roster, period: Period, suffix: str) -> P
     stem = [
         f"{code}_{period.label}",
         f"{code} {_period_text(period, style.period_style)}",
-        (f"Programme Connecteur {name} T{q} {fy}" if style.lang == "fr"
-         else f"{name} Connector Program Q{q} {fy}"),
+        (
+            f"Programme Connecteur {name} T{q} {fy}"
+            if style.lang == "fr"
+            else f"{name} Connector Program Q{q} {fy}"
+        ),
         f"Connector_{code}_FY{fy}_Q{q}",
         f"{code}-{period.label}-submission",
     ][style.file_name]
-    folder = {"flat": out_dir, "community": out_dir / code,
-              "quarter": out_dir / period.label}[style.layout]
+    folder = {"flat": out_dir, "community": out_dir / code, "quarter": out_dir / period.label}[
+        style.layout
+    ]
     return folder / f"{stem}{suffix}.xlsx"
 
 
 # ---------------------------------------------------------------------------
 # Writing: stable bytes
 # ---------------------------------------------------------------------------
+
 
 class _StableZip(zipfile.ZipFile):
     """A zip whose members all carry one fixed timestamp: the same content, the same bytes.
@@ -1707,8 +2267,9 @@ class _StableZip(zipfile.ZipFile):
     cell-by-cell serialisation without lxml and writes the same XML.
     """
 
-    def __init__(self, file, date_time: tuple[int, int, int, int, int, int],
-                 bodies: dict[str, Iterable[str]]):
+    def __init__(
+        self, file, date_time: tuple[int, int, int, int, int, int], bodies: dict[str, Iterable[str]]
+    ):
         super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         self._date_time = date_time
         self._bodies = bodies
@@ -1775,16 +2336,24 @@ def _sheet_data(rows: Iterable[list], date_style: int, datetime_style: int) -> I
     yield "".join(batch)
 
 
-def _save_workbook(path: Path, sheets: list[tuple[str, Iterable[list]]], created: dt.datetime,
-                   modified: dt.datetime, author: str, title: str) -> None:
+def _save_workbook(
+    path: Path,
+    sheets: list[tuple[str, Iterable[list]]],
+    created: dt.datetime,
+    modified: dt.datetime,
+    author: str,
+    title: str,
+) -> None:
     wb = Workbook(write_only=True)
     bodies: dict[str, Iterable[str]] = {}
     styles: tuple[int, int] | None = None
     for n, (name, rows) in enumerate(sheets, 1):
         ws = wb.create_sheet(name)
         if styles is None:  # registers the date formats in the workbook's styles
-            styles = (WriteOnlyCell(ws, value=dt.date(2000, 1, 1)).style_id,
-                      WriteOnlyCell(ws, value=dt.datetime(2000, 1, 1, 12)).style_id)
+            styles = (
+                WriteOnlyCell(ws, value=dt.date(2000, 1, 1)).style_id,
+                WriteOnlyCell(ws, value=dt.datetime(2000, 1, 1, 12)).style_id,
+            )
         bodies[f"xl/worksheets/sheet{n}.xml"] = _sheet_data(rows, *styles)
     props = wb.properties
     props.creator = props.lastModifiedBy = author
@@ -1810,19 +2379,27 @@ def _write_file(spec: _FileSpec, plan: _Plan, out_dir: Path, used: set[Path]) ->
     renderer = _Renderer(style, rng, False)
     header = (code, period) not in plan.no_submission_header
     errors: list[InjectedError] = []
-    title = (f"Programme Connecteur — {roster.community.name}" if lang == "fr"
-             else f"Connector Program — {roster.community.name}")
+    title = (
+        f"Programme Connecteur — {roster.community.name}"
+        if lang == "fr"
+        else f"Connector Program — {roster.community.name}"
+    )
     sheets: list[tuple[str, Iterable[list]]] = []
     for key, rows in data.items():
         sheet = _SHEETS[key]
         if key == "jobs" and not roster.tracks_jobs and rng.random() < 0.5:
             continue  # no Jobs sheet at all, or an empty one
         blank_rows = style.blank_rows and rng.random() < 0.8
-        sheets.append((_sheet_title(sheet.name(lang), style),
-                       list(_sheet_rows(sheet, rows, columns[key], style, title, rng, errors,
-                                        blank_rows))))
-    submission = (_sheet_title(C.SUBMISSION_SHEET[0 if lang == "en" else 1], style),
-                  _submission_rows(roster, plan, period, submitted_on, header, renderer))
+        sheets.append(
+            (
+                _sheet_title(sheet.name(lang), style),
+                list(_sheet_rows(sheet, rows, columns[key], style, title, rng, errors, blank_rows)),
+            )
+        )
+    submission = (
+        _sheet_title(C.SUBMISSION_SHEET[0 if lang == "en" else 1], style),
+        _submission_rows(roster, plan, period, submitted_on, header, renderer),
+    )
     sheets = sheets + [submission] if style.submission_last else [submission] + sheets
     if style.extra_sheets:
         extra = _extra_sheets(lang)
@@ -1832,8 +2409,14 @@ def _write_file(spec: _FileSpec, plan: _Plan, out_dir: Path, used: set[Path]) ->
     modified = dt.datetime.combine(submitted_on, dt.time(9 + rng.randint(0, 7), rng.randint(0, 59)))
     created = modified - dt.timedelta(days=rng.randint(3, 20), hours=rng.randint(0, 5))
     coordinator = _coordinator(roster, plan)[0]
-    _save_workbook(path, sheets, created, modified, coordinator,
-                   f"{title} — {_period_text(period, style.period_style)}")
+    _save_workbook(
+        path,
+        sheets,
+        created,
+        modified,
+        coordinator,
+        f"{title} — {_period_text(period, style.period_style)}",
+    )
     _set_mtime(path, modified)
     status, reason = "valid", ""
     if spec.variant == "superseded":
@@ -1871,13 +2454,21 @@ def _write_csv_export(roster: _Roster, plan: _Plan, out_dir: Path, used: set[Pat
     path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
     submitted_on = day + 20 * _DAY
     _set_mtime(path, dt.datetime.combine(submitted_on, dt.time(16, 5)))
-    return SampleFile(path, roster.community.code, None, roster.lang, "rejected", submitted_on,
-                      "a CSV file named .xlsx, not a readable workbook")
+    return SampleFile(
+        path,
+        roster.community.code,
+        None,
+        roster.lang,
+        "rejected",
+        submitted_on,
+        "a CSV file named .xlsx, not a readable workbook",
+    )
 
 
 # ---------------------------------------------------------------------------
 # Public
 # ---------------------------------------------------------------------------
+
 
 def _registry(registry) -> dict[str, Community]:
     if registry is None or isinstance(registry, (str, os.PathLike)):
@@ -1891,8 +2482,13 @@ def _rosters(plan: _Plan) -> dict[str, _Roster]:
     return rosters
 
 
-def write_sample_files(out_dir: str | Path, seed: int = 2026, registry=None, scale: float = 1.0,
-                       last_quarter: Period = SAMPLE_QUARTER) -> list[SampleFile]:
+def write_sample_files(
+    out_dir: str | Path,
+    seed: int = 2026,
+    registry=None,
+    scale: float = 1.0,
+    last_quarter: Period = SAMPLE_QUARTER,
+) -> list[SampleFile]:
     """Write the sample like ``write_sample``; say what each file holds, deliberate errors too."""
     out_dir = Path(out_dir)
     plan = _make_plan(_registry(registry), seed, scale, last_quarter)
@@ -1920,8 +2516,13 @@ def write_sample_files(out_dir: str | Path, seed: int = 2026, registry=None, sca
     return files
 
 
-def write_sample(out_dir: str | Path, seed: int = 2026, registry=None, scale: float = 1.0,
-                 last_quarter: Period = SAMPLE_QUARTER) -> list[Path]:
+def write_sample(
+    out_dir: str | Path,
+    seed: int = 2026,
+    registry=None,
+    scale: float = 1.0,
+    last_quarter: Period = SAMPLE_QUARTER,
+) -> list[Path]:
     """Write synthetic submissions of every registered community into ``out_dir``; the same
     seed gives byte-identical files. Returns the paths written, broken files included."""
     return [f.path for f in write_sample_files(out_dir, seed, registry, scale, last_quarter)]
@@ -1942,9 +2543,13 @@ def describe_sample(seed: int = 2026, registry=None, last_quarter: Period = SAMP
 
     error_files = "; ".join(
         f"`{c}` {p.label} ({', '.join(sorted(set(kinds)))})"
-        for (c, p), kinds in sorted(plan.error_files.items(), key=lambda i: (i[0][1], i[0][0])))
-    no_intro = (f"`{plan.no_introductions[0]}` for {plan.no_introductions[1].label}"
-                if plan.no_introductions else "none")
+        for (c, p), kinds in sorted(plan.error_files.items(), key=lambda i: (i[0][1], i[0][0]))
+    )
+    no_intro = (
+        f"`{plan.no_introductions[0]}` for {plan.no_introductions[1].label}"
+        if plan.no_introductions
+        else "none"
+    )
     moves = "; ".join(f"`{a}` then `{b}`" for a, b in plan.connectee_moves) or "none"
     sentences = [
         f"The sample (seed {seed}) holds the submissions of the {len(codes)} registered "

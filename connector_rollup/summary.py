@@ -12,10 +12,32 @@ import pandas as pd
 
 from connector_rollup.validate import ERROR, Submission
 
-SUBMISSION_COLUMNS = ["community_code", "period", "file_name", "sha256", "submitted_on", "status",
-                      "rows_read", "rows_rejected", "reason", "tracks_jobs", "language"]
-ISSUE_COLUMNS = ["file_name", "community_code", "period", "sheet", "row", "column", "cell", "severity",
-                 "code", "message", "value"]
+SUBMISSION_COLUMNS = [
+    "community_code",
+    "period",
+    "file_name",
+    "sha256",
+    "submitted_on",
+    "status",
+    "rows_read",
+    "rows_rejected",
+    "reason",
+    "tracks_jobs",
+    "language",
+]
+ISSUE_COLUMNS = [
+    "file_name",
+    "community_code",
+    "period",
+    "sheet",
+    "row",
+    "column",
+    "cell",
+    "severity",
+    "code",
+    "message",
+    "value",
+]
 
 
 def warehouse_label(sha256: str) -> str:
@@ -42,27 +64,49 @@ def workbook_names(submissions: list[Submission]) -> dict[tuple[str, str], list[
 
 def submissions_frame(submissions: list[Submission]) -> pd.DataFrame:
     """One row per workbook found, whatever its status."""
-    rows = [{
-        "community_code": s.community_code, "period": s.period.label if s.period else None,
-        "file_name": warehouse_label(s.sha256), "sha256": s.sha256,
-        "submitted_on": pd.Timestamp(s.submitted_on) if s.submitted_on else pd.NaT,
-        "status": s.status, "rows_read": s.rows_read, "rows_rejected": s.rows_rejected,
-        "reason": s.reason, "tracks_jobs": s.tracks_jobs, "language": s.language,
-    } for s in submissions]
+    rows = [
+        {
+            "community_code": s.community_code,
+            "period": s.period.label if s.period else None,
+            "file_name": warehouse_label(s.sha256),
+            "sha256": s.sha256,
+            "submitted_on": pd.Timestamp(s.submitted_on) if s.submitted_on else pd.NaT,
+            "status": s.status,
+            "rows_read": s.rows_read,
+            "rows_rejected": s.rows_rejected,
+            "reason": s.reason,
+            "tracks_jobs": s.tracks_jobs,
+            "language": s.language,
+        }
+        for s in submissions
+    ]
     frame = pd.DataFrame(rows, columns=SUBMISSION_COLUMNS)
     frame["submitted_on"] = pd.to_datetime(frame["submitted_on"])
-    return frame.sort_values(["community_code", "period", "sha256", "status"], na_position="last",
-                             kind="stable").reset_index(drop=True)
+    return frame.sort_values(
+        ["community_code", "period", "sha256", "status"], na_position="last", kind="stable"
+    ).reset_index(drop=True)
 
 
 def issues_frame(submissions: list[Submission]) -> pd.DataFrame:
     """One row per problem, the value masked in name, email and phone columns."""
-    rows = [{
-        "file_name": warehouse_label(s.sha256), "community_code": i.community_code or s.community_code,
-        "period": i.period or (s.period.label if s.period else None), "sheet": i.sheet,
-        "row": i.row, "column": i.column, "cell": i.cell, "severity": i.severity, "code": i.code,
-        "message": _masked_message(i), "value": i.masked_value,
-    } for s in submissions if s.status != "superseded" for i in s.issues]
+    rows = [
+        {
+            "file_name": warehouse_label(s.sha256),
+            "community_code": i.community_code or s.community_code,
+            "period": i.period or (s.period.label if s.period else None),
+            "sheet": i.sheet,
+            "row": i.row,
+            "column": i.column,
+            "cell": i.cell,
+            "severity": i.severity,
+            "code": i.code,
+            "message": _masked_message(i),
+            "value": i.masked_value,
+        }
+        for s in submissions
+        if s.status != "superseded"
+        for i in s.issues
+    ]
     frame = pd.DataFrame(rows, columns=ISSUE_COLUMNS)
     frame["row"] = frame["row"].astype("Int64")
     return frame
@@ -74,12 +118,18 @@ def _masked_message(issue) -> str:
     return issue.message
 
 
-def quality_figures(submissions: list[Submission], effective: list[Submission], history, identity,
-                    count_summary: dict) -> dict:
+def quality_figures(
+    submissions: list[Submission],
+    effective: list[Submission],
+    history,
+    identity,
+    count_summary: dict,
+) -> dict:
     """The data-quality section's figures for the roll-up's effective submissions."""
     errors = Counter(i.code for s in effective for i in s.issues if i.severity == ERROR)
-    rejected_files = Counter(s.issues[0].code if s.issues else "rejected"
-                             for s in submissions if s.status == "rejected")
+    rejected_files = Counter(
+        s.issues[0].code if s.issues else "rejected" for s in submissions if s.status == "rejected"
+    )
     return {
         "workbooks_found": len(submissions),
         "workbooks_accepted": len(effective),

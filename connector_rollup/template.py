@@ -66,41 +66,42 @@ _TEXT: dict[str, dict[str, str]] = {
         "lists_sheet": "Lists",
         "title": "National Connector Program: quarterly submission workbook",
         "what": "This workbook is your community's quarterly report to the national "
-                "secretariat of the Connector Program.",
+        "secretariat of the Connector Program.",
         "periods": "Send one workbook per reporting quarter. The fiscal year runs from April "
-                   "to March: Q1 April-June, Q2 July-September, Q3 October-December, "
-                   "Q4 January-March.",
+        "to March: Q1 April-June, Q2 July-September, Q3 October-December, "
+        "Q4 January-March.",
         "how_heading": "How to fill it in",
-        "how": "\n".join([
-            "Fill in the {submission} sheet: your community code, the reporting quarter "
-            "(written 2024-25-Q4), the date you send the workbook, and whether your program "
-            "tracks jobs.",
-            "Enter one row per person or event in the {data_sheets} sheets, and in {jobs} if "
-            "your program tracks jobs.",
-            "Columns marked * are required. Leave a cell blank when you do not have the "
-            "information; do not write N/A or 0.",
-            "Write dates as YYYY-MM-DD, for example 2025-01-15. Dates in the data sheets must "
-            f"fall between {EARLIEST_DATE} and the last day of the reporting quarter.",
-            "Choose Yes/No and list values from the drop-down list in the cell.",
-            "Write NOC 2021 codes with their 5 digits, for example 21300 or 00010.",
-            "Give each person the same ID every quarter. You may send your whole roster each "
-            "quarter or only what is new or changed: when a record is in several quarters, "
-            "the latest quarter's version is used.",
-            "Introductions and jobs must use the IDs of Connectees and Connectors you have "
-            "sent, in this workbook or an earlier one.",
-            "A Connectee's category must be one your community's program may accept.",
-            "To take a record out of the counts, send it again with {withdrawn} set to Yes; "
-            "do not just delete the row.",
-            "Do not rename the sheets or the column headings. Columns you add are ignored.",
-            "To correct a workbook already sent, send the whole workbook again with a later "
-            "{submitted_on} date: it replaces the earlier one entirely.",
-            "The hidden {lists} sheet holds the drop-down values; do not change it.",
-        ]),
+        "how": "\n".join(
+            [
+                "Fill in the {submission} sheet: your community code, the reporting quarter "
+                "(written 2024-25-Q4), the date you send the workbook, and whether your program "
+                "tracks jobs.",
+                "Enter one row per person or event in the {data_sheets} sheets, and in {jobs} if "
+                "your program tracks jobs.",
+                "Columns marked * are required. Leave a cell blank when you do not have the "
+                "information; do not write N/A or 0.",
+                "Write dates as YYYY-MM-DD, for example 2025-01-15. Dates in the data sheets must "
+                f"fall between {EARLIEST_DATE} and the last day of the reporting quarter.",
+                "Choose Yes/No and list values from the drop-down list in the cell.",
+                "Write NOC 2021 codes with their 5 digits, for example 21300 or 00010.",
+                "Give each person the same ID every quarter. You may send your whole roster each "
+                "quarter or only what is new or changed: when a record is in several quarters, "
+                "the latest quarter's version is used.",
+                "Introductions and jobs must use the IDs of Connectees and Connectors you have "
+                "sent, in this workbook or an earlier one.",
+                "A Connectee's category must be one your community's program may accept.",
+                "To take a record out of the counts, send it again with {withdrawn} set to Yes; "
+                "do not just delete the row.",
+                "Do not rename the sheets or the column headings. Columns you add are ignored.",
+                "To correct a workbook already sent, send the whole workbook again with a later "
+                "{submitted_on} date: it replaces the earlier one entirely.",
+                "The hidden {lists} sheet holds the drop-down values; do not change it.",
+            ]
+        ),
         "sheets_heading": "Sheets and columns",
         "sheet_required": "required sheet",
         "sheet_optional": "optional sheet: fill it in only if your program tracks jobs",
-        "submission_help": "Two columns: the field, and its value in column B. "
-                           "One field per row.",
+        "submission_help": "Two columns: the field, and its value in column B. One field per row.",
         "table_header": "Column|Required|Type and accepted values|Notes",
         "field_table_header": "Field|Required|Accepted value|Notes",
         "yes": "Yes",
@@ -120,14 +121,14 @@ _TEXT: dict[str, dict[str, str]] = {
         "community_code_note": "Your community's code, as the national secretariat gave it.",
         "quarter_value": "A quarter, written 2024-25-Q4",
         "quarter_note": "The quarter this workbook reports: fiscal year 2024-25, fourth "
-                        "quarter (January-March 2025) is 2024-25-Q4.",
+        "quarter (January-March 2025) is 2024-25-Q4.",
         "submitted_on_note": "The date you send this workbook. A corrected workbook for the "
-                             "same quarter needs a later date.",
+        "same quarter needs a later date.",
         "tracks_jobs_note": "Yes if your program tracks the jobs Connectees find; then fill "
-                            "in the {jobs} sheet.",
+        "in the {jobs} sheet.",
         "community_code_prompt": "Your community's code, for example NS-HFX.",
         "quarter_prompt": "Write the quarter as 2024-25-Q4 (fiscal year April-March; "
-                          "Q1 Apr-Jun, Q2 Jul-Sep, Q3 Oct-Dec, Q4 Jan-Mar).",
+        "Q1 Apr-Jun, Q2 Jul-Sep, Q3 Oct-Dec, Q4 Jan-Mar).",
         "date_prompt": "Date as YYYY-MM-DD, for example 2025-01-15.",
         "list_prompt": "Choose from the list.",
         "noc_prompt": "NOC 2021 code, 5 digits, for example 21300.",
@@ -136,58 +137,58 @@ _TEXT: dict[str, dict[str, str]] = {
         "list_error": "Choose a value from the drop-down list.",
         "date_error_title": "Date expected",
         "date_error": "Type a date as YYYY-MM-DD (for example 2025-01-15), between "
-                      f"{EARLIEST_DATE} and {LATEST_DATE}.",
+        f"{EARLIEST_DATE} and {LATEST_DATE}.",
         "noc_error_title": "NOC 2021 code",
-        "noc_error": "A NOC 2021 code has 5 digits, for example 21300 (NOC 2016 codes "
-                     "had 4).",
+        "noc_error": "A NOC 2021 code has 5 digits, for example 21300 (NOC 2016 codes had 4).",
     },
     "fr": {
         "instructions_sheet": "Instructions",
         "lists_sheet": "Listes",
         "title": "Programme national des connecteurs : classeur de soumission trimestrielle",
         "what": "Ce classeur est le rapport trimestriel de votre communauté au secrétariat "
-                "national du Programme des connecteurs.",
+        "national du Programme des connecteurs.",
         "periods": "Envoyez un classeur par trimestre. L'exercice financier va d'avril à "
-                   "mars : Q1 avril à juin, Q2 juillet à septembre, Q3 octobre à décembre, "
-                   "Q4 janvier à mars.",
+        "mars : Q1 avril à juin, Q2 juillet à septembre, Q3 octobre à décembre, "
+        "Q4 janvier à mars.",
         "how_heading": "Comment le remplir",
-        "how": "\n".join([
-            "Remplissez la feuille {submission} : le code de votre communauté, le trimestre "
-            "(écrit 2024-25-Q4), la date d'envoi du classeur et si votre programme fait le "
-            "suivi des emplois.",
-            "Inscrivez une ligne par personne ou par événement dans les feuilles "
-            "{data_sheets}, et dans {jobs} si votre programme fait le suivi des emplois.",
-            "Les colonnes marquées d'un * sont obligatoires. Laissez la cellule vide si vous "
-            "n'avez pas l'information; n'écrivez ni S.O. ni 0.",
-            "Écrivez les dates sous la forme AAAA-MM-JJ, par exemple 2025-01-15. Les dates "
-            f"des feuilles de données doivent se situer entre le {EARLIEST_DATE} et le dernier jour "
-            "du trimestre.",
-            "Choisissez Oui/Non et les valeurs des listes dans la liste déroulante de la "
-            "cellule.",
-            "Écrivez les codes CNP 2021 avec leurs 5 chiffres, par exemple 21300 ou 00010.",
-            "Donnez à chaque personne le même identifiant à chaque trimestre. Vous pouvez "
-            "envoyer toute votre liste à chaque trimestre ou seulement ce qui est nouveau ou "
-            "modifié : quand un dossier figure dans plusieurs trimestres, la version du "
-            "trimestre le plus récent est retenue.",
-            "Les présentations et les emplois doivent utiliser les identifiants de connectés "
-            "et de connecteurs déjà envoyés, dans ce classeur ou dans un classeur précédent.",
-            "La catégorie d'un connecté doit être admise par le programme de votre "
-            "communauté.",
-            "Pour retirer un dossier des comptes, envoyez-le de nouveau avec {withdrawn} à "
-            "Oui; ne supprimez pas simplement la ligne.",
-            "Ne renommez ni les feuilles ni les en-têtes de colonnes. Les colonnes que vous "
-            "ajoutez sont ignorées.",
-            "Pour corriger un classeur déjà envoyé, envoyez de nouveau le classeur complet "
-            "avec une date {submitted_on} plus récente : il remplace entièrement le précédent.",
-            "La feuille masquée {lists} contient les valeurs des listes déroulantes; ne la "
-            "modifiez pas.",
-        ]),
+        "how": "\n".join(
+            [
+                "Remplissez la feuille {submission} : le code de votre communauté, le trimestre "
+                "(écrit 2024-25-Q4), la date d'envoi du classeur et si votre programme fait le "
+                "suivi des emplois.",
+                "Inscrivez une ligne par personne ou par événement dans les feuilles "
+                "{data_sheets}, et dans {jobs} si votre programme fait le suivi des emplois.",
+                "Les colonnes marquées d'un * sont obligatoires. Laissez la cellule vide si vous "
+                "n'avez pas l'information; n'écrivez ni S.O. ni 0.",
+                "Écrivez les dates sous la forme AAAA-MM-JJ, par exemple 2025-01-15. Les dates "
+                f"des feuilles de données doivent se situer entre le {EARLIEST_DATE} et le dernier jour "
+                "du trimestre.",
+                "Choisissez Oui/Non et les valeurs des listes dans la liste déroulante de la "
+                "cellule.",
+                "Écrivez les codes CNP 2021 avec leurs 5 chiffres, par exemple 21300 ou 00010.",
+                "Donnez à chaque personne le même identifiant à chaque trimestre. Vous pouvez "
+                "envoyer toute votre liste à chaque trimestre ou seulement ce qui est nouveau ou "
+                "modifié : quand un dossier figure dans plusieurs trimestres, la version du "
+                "trimestre le plus récent est retenue.",
+                "Les présentations et les emplois doivent utiliser les identifiants de connectés "
+                "et de connecteurs déjà envoyés, dans ce classeur ou dans un classeur précédent.",
+                "La catégorie d'un connecté doit être admise par le programme de votre communauté.",
+                "Pour retirer un dossier des comptes, envoyez-le de nouveau avec {withdrawn} à "
+                "Oui; ne supprimez pas simplement la ligne.",
+                "Ne renommez ni les feuilles ni les en-têtes de colonnes. Les colonnes que vous "
+                "ajoutez sont ignorées.",
+                "Pour corriger un classeur déjà envoyé, envoyez de nouveau le classeur complet "
+                "avec une date {submitted_on} plus récente : il remplace entièrement le précédent.",
+                "La feuille masquée {lists} contient les valeurs des listes déroulantes; ne la "
+                "modifiez pas.",
+            ]
+        ),
         "sheets_heading": "Feuilles et colonnes",
         "sheet_required": "feuille obligatoire",
         "sheet_optional": "feuille facultative : à remplir seulement si votre programme fait "
-                          "le suivi des emplois",
+        "le suivi des emplois",
         "submission_help": "Deux colonnes : le champ, et sa valeur dans la colonne B. "
-                           "Un champ par ligne.",
+        "Un champ par ligne.",
         "table_header": "Colonne|Obligatoire|Type et valeurs acceptées|Remarques",
         "field_table_header": "Champ|Obligatoire|Valeur acceptée|Remarques",
         "yes": "Oui",
@@ -197,8 +198,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "required_when": "Si {column} est {yes}",
         "text": "Texte",
         "unique_id": "Texte, unique dans cette feuille",
-        "reference_id": "Un {column} de la feuille {sheet}, dans ce classeur ou dans un "
-                        "précédent",
+        "reference_id": "Un {column} de la feuille {sheet}, dans ce classeur ou dans un précédent",
         "email": "Une adresse courriel, par exemple nom@exemple.ca",
         "date": "Date, AAAA-MM-JJ (par exemple 2025-01-15)",
         "yes_no": "Oui ou Non",
@@ -206,30 +206,29 @@ _TEXT: dict[str, dict[str, str]] = {
         "enum": "Une des valeurs : {labels}",
         "community_code_value": "Un code de communauté, par exemple NS-HFX",
         "community_code_note": "Le code de votre communauté, tel que le secrétariat national "
-                               "vous l'a attribué.",
+        "vous l'a attribué.",
         "quarter_value": "Un trimestre, écrit 2024-25-Q4",
         "quarter_note": "Le trimestre visé par ce classeur : le quatrième trimestre de "
-                        "l'exercice 2024-25 (janvier à mars 2025) s'écrit 2024-25-Q4.",
+        "l'exercice 2024-25 (janvier à mars 2025) s'écrit 2024-25-Q4.",
         "submitted_on_note": "La date d'envoi du classeur. Un classeur corrigé pour le même "
-                             "trimestre doit porter une date plus récente.",
+        "trimestre doit porter une date plus récente.",
         "tracks_jobs_note": "Oui si votre programme fait le suivi des emplois obtenus par les "
-                            "connectés; remplissez alors la feuille {jobs}.",
+        "connectés; remplissez alors la feuille {jobs}.",
         "community_code_prompt": "Le code de votre communauté, par exemple NS-HFX.",
         "quarter_prompt": "Écrivez le trimestre sous la forme 2024-25-Q4 (exercice d'avril à "
-                          "mars; Q1 avr.-juin, Q2 juil.-sept., Q3 oct.-déc., Q4 janv.-mars).",
+        "mars; Q1 avr.-juin, Q2 juil.-sept., Q3 oct.-déc., Q4 janv.-mars).",
         "date_prompt": "Date sous la forme AAAA-MM-JJ, par exemple 2025-01-15.",
         "list_prompt": "Choisissez dans la liste.",
         "noc_prompt": "Code CNP 2021 à 5 chiffres, par exemple 21300.",
-        "reference_prompt": "Un {column} de la feuille {sheet} ou d'une soumission "
-                            "précédente.",
+        "reference_prompt": "Un {column} de la feuille {sheet} ou d'une soumission précédente.",
         "list_error_title": "Valeur hors de la liste",
         "list_error": "Choisissez une valeur dans la liste déroulante.",
         "date_error_title": "Date attendue",
         "date_error": "Entrez une date sous la forme AAAA-MM-JJ (par exemple 2025-01-15), "
-                      f"entre {EARLIEST_DATE} et {LATEST_DATE}.",
+        f"entre {EARLIEST_DATE} et {LATEST_DATE}.",
         "noc_error_title": "Code CNP 2021",
         "noc_error": "Un code CNP 2021 compte 5 chiffres, par exemple 21300 (les codes CNP "
-                     "2016 en avaient 4).",
+        "2016 en avaient 4).",
     },
 }
 
@@ -338,19 +337,28 @@ def _prompt(dv: DataValidation, title: str, text: str) -> DataValidation:
 def _list_validation(list_name: str, lang: str) -> DataValidation:
     t = _TEXT[lang]
     return DataValidation(
-        type="list", formula1=list_defined_name(list_name), allow_blank=True,
-        showErrorMessage=True, errorStyle="stop",
-        errorTitle=t["list_error_title"][:MAX_TITLE], error=_message(t["list_error"]),
+        type="list",
+        formula1=list_defined_name(list_name),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="stop",
+        errorTitle=t["list_error_title"][:MAX_TITLE],
+        error=_message(t["list_error"]),
     )
 
 
 def _date_validation(lang: str) -> DataValidation:
     t = _TEXT[lang]
     return DataValidation(
-        type="date", operator="between", formula1=_serial(EARLIEST_DATE),
-        formula2=_serial(LATEST_DATE), allow_blank=True,
-        showErrorMessage=True, errorStyle="stop",
-        errorTitle=t["date_error_title"][:MAX_TITLE], error=_message(t["date_error"]),
+        type="date",
+        operator="between",
+        formula1=_serial(EARLIEST_DATE),
+        formula2=_serial(LATEST_DATE),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="stop",
+        errorTitle=t["date_error_title"][:MAX_TITLE],
+        error=_message(t["date_error"]),
     )
 
 
@@ -358,9 +366,14 @@ def _noc_validation(lang: str) -> DataValidation:
     # A warning, not a stop: the reader pads a number that lost its leading zeros.
     t = _TEXT[lang]
     return DataValidation(
-        type="textLength", operator="equal", formula1="5", allow_blank=True,
-        showErrorMessage=True, errorStyle="warning",
-        errorTitle=t["noc_error_title"][:MAX_TITLE], error=_message(t["noc_error"]),
+        type="textLength",
+        operator="equal",
+        formula1="5",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle=t["noc_error_title"][:MAX_TITLE],
+        error=_message(t["noc_error"]),
     )
 
 
@@ -456,13 +469,25 @@ def _write_submission(ws: Worksheet, lang: str) -> None:
     ws[value_cell("submitted_on")].number_format = DATE_FORMAT
 
     validations = [
-        ("community_code", _prompt(DataValidation(allow_blank=True), label("community_code"),
-                                   t["community_code_prompt"])),
-        ("reporting_quarter", _prompt(DataValidation(allow_blank=True), label("reporting_quarter"),
-                                      t["quarter_prompt"])),
+        (
+            "community_code",
+            _prompt(
+                DataValidation(allow_blank=True),
+                label("community_code"),
+                t["community_code_prompt"],
+            ),
+        ),
+        (
+            "reporting_quarter",
+            _prompt(
+                DataValidation(allow_blank=True), label("reporting_quarter"), t["quarter_prompt"]
+            ),
+        ),
         ("submitted_on", _prompt(_date_validation(lang), label("submitted_on"), t["date_prompt"])),
-        ("tracks_jobs", _prompt(_list_validation(YES_NO_LIST, lang), label("tracks_jobs"),
-                                t["list_prompt"])),
+        (
+            "tracks_jobs",
+            _prompt(_list_validation(YES_NO_LIST, lang), label("tracks_jobs"), t["list_prompt"]),
+        ),
     ]
     for key, dv in validations:
         dv.add(value_cell(key))
@@ -538,16 +563,24 @@ def _field_rows(lang: str) -> list[tuple[str, str, str, str]]:
         "tracks_jobs": t["tracks_jobs_note"].format(jobs=jobs),
     }
     return [
-        (marked_header(f, lang), t["yes"] if f.required else t["no"], value[f.key],
-         notes.get(f.key, ""))
+        (
+            marked_header(f, lang),
+            t["yes"] if f.required else t["no"],
+            value[f.key],
+            notes.get(f.key, ""),
+        )
         for f in SUBMISSION_FIELDS
     ]
 
 
 def _column_rows(sheet: Sheet, lang: str) -> list[tuple[str, str, str, str]]:
     return [
-        (marked_header(c, lang), _required_text(sheet, c, lang), _type_text(sheet, c, lang),
-         c.help_en if lang == "en" else c.help_fr)
+        (
+            marked_header(c, lang),
+            _required_text(sheet, c, lang),
+            _type_text(sheet, c, lang),
+            c.help_en if lang == "en" else c.help_fr,
+        )
         for c in sheet.columns
     ]
 
@@ -579,7 +612,9 @@ def _write_instructions(ws: Worksheet, lang: str) -> None:
         cell.alignment = _WRAP_TOP
         if font is not None:
             cell.font = font
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(_INSTRUCTION_WIDTHS))
+        ws.merge_cells(
+            start_row=row, start_column=1, end_row=row, end_column=len(_INSTRUCTION_WIDTHS)
+        )
         row += 1
 
     prose(t["title"], _TITLE_FONT)
@@ -594,12 +629,26 @@ def _write_instructions(ws: Worksheet, lang: str) -> None:
     prose(t["sheets_heading"], _TITLE_FONT)
     row += 1
 
-    sections = [(submission, t["sheet_required"], t["submission_help"],
-                 t["field_table_header"], _field_rows(lang))]
+    sections = [
+        (
+            submission,
+            t["sheet_required"],
+            t["submission_help"],
+            t["field_table_header"],
+            _field_rows(lang),
+        )
+    ]
     for sheet in DATA_SHEETS:
         status = t["sheet_required"] if sheet.required else t["sheet_optional"]
-        sections.append((sheet.name(lang), status, sheet.help_en if lang == "en" else sheet.help_fr,
-                         t["table_header"], _column_rows(sheet, lang)))
+        sections.append(
+            (
+                sheet.name(lang),
+                status,
+                sheet.help_en if lang == "en" else sheet.help_fr,
+                t["table_header"],
+                _column_rows(sheet, lang),
+            )
+        )
     for name, status, help_text, table_header, rows in sections:
         prose(f"{name} ({status})", _HEADER_FONT)
         prose(help_text)

@@ -145,13 +145,16 @@ class Submission:
         return [i for i in self.issues if i.severity == WARNING]
 
 
-def validate_workbook(path: str | Path, registry: dict[str, Community], data: bytes | None = None) -> Submission:
+def validate_workbook(
+    path: str | Path, registry: dict[str, Community], data: bytes | None = None
+) -> Submission:
     """Read and check one workbook on its own; never raises for bad input."""
     return validate_workbooks([(Path(path), data)], registry)[0]
 
 
-def validate_workbooks(workbooks: list[tuple[Path, bytes | None]], registry: dict[str, Community]
-                       ) -> list[Submission]:
+def validate_workbooks(
+    workbooks: list[tuple[Path, bytes | None]], registry: dict[str, Community]
+) -> list[Submission]:
     """Check several workbooks, each on its own, in the order given; never raises for bad input.
 
     The verdicts are the ones ``validate_workbook`` gives each workbook alone.
@@ -170,8 +173,9 @@ def validate_workbooks(workbooks: list[tuple[Path, bytes | None]], registry: dic
     return [r.finish() if isinstance(r, _Book) else r for r in results]
 
 
-def _open_book(path: Path, data: bytes | None, registry: dict[str, Community]
-               ) -> _Book | Submission:
+def _open_book(
+    path: Path, data: bytes | None, registry: dict[str, Community]
+) -> _Book | Submission:
     """The workbook read and identified, or its rejection (a file error)."""
     try:
         if data is None:
@@ -183,12 +187,26 @@ def _open_book(path: Path, data: bytes | None, registry: dict[str, Community]
         return _Book.identify(raw, registry)
     except FileRejected as rejected:
         rejected.fields = raw.fields
-        return _rejected(path.name, data, rejected, raw.language, registry, sha256=raw.sha256,
-                         date1904=raw.date1904)
+        return _rejected(
+            path.name,
+            data,
+            rejected,
+            raw.language,
+            registry,
+            sha256=raw.sha256,
+            date1904=raw.date1904,
+        )
 
 
-def _rejected(file_name, data, rejected: FileRejected, lang: str, registry: dict[str, Community],
-              sha256: str | None = None, date1904: bool = False) -> Submission:
+def _rejected(
+    file_name,
+    data,
+    rejected: FileRejected,
+    lang: str,
+    registry: dict[str, Community],
+    sha256: str | None = None,
+    date1904: bool = False,
+) -> Submission:
     """A rejected workbook, named by whatever its Submission sheet says that can be read.
 
     A registered community code, a readable quarter and date are kept even
@@ -201,7 +219,11 @@ def _rejected(file_name, data, rejected: FileRejected, lang: str, registry: dict
     if sha256 is None:
         sha256 = sha256_of(data) if data is not None else ""
     issue = Issue(file_name, "", None, "", "", ERROR, rejected.code, "", reason)
-    code = values.parse_id(rejected.fields["community_code"].value) if "community_code" in rejected.fields else None
+    code = (
+        values.parse_id(rejected.fields["community_code"].value)
+        if "community_code" in rejected.fields
+        else None
+    )
     community = registry.get(code.upper()) if isinstance(code, str) else None
     quarter = rejected.fields.get("reporting_quarter")
     submitted = rejected.fields.get("submitted_on")
@@ -209,9 +231,17 @@ def _rejected(file_name, data, rejected: FileRejected, lang: str, registry: dict
     period = Period.parse(values.parse_text(quarter.value)) if quarter else None
     issue.community_code = community.code if community else None
     issue.period = period.label if period else None
-    return Submission(file_name, sha256, "rejected", lang, reason=reason, issues=[issue],
-                      community_code=issue.community_code, period=period,
-                      submitted_on=submitted_on if isinstance(submitted_on, dt.date) else None)
+    return Submission(
+        file_name,
+        sha256,
+        "rejected",
+        lang,
+        reason=reason,
+        issues=[issue],
+        community_code=issue.community_code,
+        period=period,
+        submitted_on=submitted_on if isinstance(submitted_on, dt.date) else None,
+    )
 
 
 @dataclass
@@ -229,8 +259,13 @@ class _Book:
         field_errors = _submission_error_values(raw)
         community, period, submitted_on = _identify(raw, registry)
         submission = Submission(
-            raw.file_name, raw.sha256, "accepted", raw.language,
-            community_code=community.code, period=period, submitted_on=submitted_on,
+            raw.file_name,
+            raw.sha256,
+            "accepted",
+            raw.language,
+            community_code=community.code,
+            period=period,
+            submitted_on=submitted_on,
         )
         submission.issues.extend(field_errors)
         submission.tracks_jobs = _tracks_jobs(raw, submission)
@@ -244,7 +279,9 @@ class _Book:
         submission.issues.extend(self.issues)
         order = {key: n for n, key in enumerate(["submission", *(s.key for s in DATA_SHEETS)])}
         # Within a row, by column: B before AA. A stable sort: one cell's issues keep their order.
-        submission.issues.sort(key=lambda i: (order.get(i.sheet_key, -1), i.row or 0, len(i.cell), i.cell))
+        submission.issues.sort(
+            key=lambda i: (order.get(i.sheet_key, -1), i.row or 0, len(i.cell), i.cell)
+        )
         for issue in submission.issues:
             issue.community_code, issue.period = context.community.code, context.period.label
         return submission
@@ -257,8 +294,16 @@ class _Context:
     community: Community
     period: Period
 
-    def issue(self, sheet: RawSheet, row: int | None, column: Column | None, severity: str,
-              code: str, raw_value: object = None, **params: object) -> Issue:
+    def issue(
+        self,
+        sheet: RawSheet,
+        row: int | None,
+        column: Column | None,
+        severity: str,
+        code: str,
+        raw_value: object = None,
+        **params: object,
+    ) -> Issue:
         header = ""
         cell = ""
         if column is not None:
@@ -273,16 +318,36 @@ class _Context:
         problem, fix = messages.cell_message(code, self.lang, column=header, value=value, **params)
         merged = _merged_range(sheet.merged, cell) if sheet.merged and cell else None
         if merged is not None:  # why a cell that looks filled in Excel reads blank
-            clause, unmerge = messages.cell_message("merged_cell", self.lang, range=merged[0], first=merged[1])
+            clause, unmerge = messages.cell_message(
+                "merged_cell", self.lang, range=merged[0], first=merged[1]
+            )
             problem, fix = f"{problem} {clause}", f"{fix} {unmerge}"
-        return Issue(self.file_name, sheet.name, row, header, cell, severity, code, value,
-                     problem, fix, column.key if column else "", sheet.sheet.key,
-                     merged_range=merged[0] if merged else "")
+        return Issue(
+            self.file_name,
+            sheet.name,
+            row,
+            header,
+            cell,
+            severity,
+            code,
+            value,
+            problem,
+            fix,
+            column.key if column else "",
+            sheet.sheet.key,
+            merged_range=merged[0] if merged else "",
+        )
 
-    def header_issue(self, sheet: RawSheet, index: int, header: str, code: str, value: str) -> Issue:
+    def header_issue(
+        self, sheet: RawSheet, index: int, header: str, code: str, value: str
+    ) -> Issue:
         """A warning about a header cell (column ``index``, 0-based) of ``sheet``."""
         issue = self.issue(sheet, None, None, WARNING, code, value)
-        issue.row, issue.column, issue.cell = sheet.header_row, header, cell_ref(index, sheet.header_row)
+        issue.row, issue.column, issue.cell = (
+            sheet.header_row,
+            header,
+            cell_ref(index, sheet.header_row),
+        )
         return issue
 
 
@@ -302,7 +367,9 @@ def _field_value(raw: RawWorkbook, key: str):
     return (found.value, found.cell) if found else (None, "")
 
 
-def _identify(raw: RawWorkbook, registry: dict[str, Community]) -> tuple[Community, Period, dt.date]:
+def _identify(
+    raw: RawWorkbook, registry: dict[str, Community]
+) -> tuple[Community, Period, dt.date]:
     """The community, quarter and date the workbook says it is for, or a file error."""
     sheet = raw.submission_sheet
     code_value, code_cell = _field_value(raw, "community_code")
@@ -315,13 +382,19 @@ def _identify(raw: RawWorkbook, registry: dict[str, Community]) -> tuple[Communi
     quarter_value, quarter_cell = _field_value(raw, "reporting_quarter")
     period = Period.parse(values.parse_text(quarter_value))
     if period is None:
-        raise FileRejected("bad_quarter", value=(values.parse_text(quarter_value) or "")[:40],
-                           cell=f"{sheet}!{quarter_cell or 'B'}")
+        raise FileRejected(
+            "bad_quarter",
+            value=(values.parse_text(quarter_value) or "")[:40],
+            cell=f"{sheet}!{quarter_cell or 'B'}",
+        )
     date_value, date_cell = _field_value(raw, "submitted_on")
     submitted_on = values.parse_date(date_value, raw.date1904)
     if not isinstance(submitted_on, dt.date):
-        raise FileRejected("bad_submitted_on", value=(values.parse_text(date_value) or "")[:40],
-                           cell=f"{sheet}!{date_cell or 'B'}")
+        raise FileRejected(
+            "bad_submitted_on",
+            value=(values.parse_text(date_value) or "")[:40],
+            cell=f"{sheet}!{date_cell or 'B'}",
+        )
     return community, period, submitted_on
 
 
@@ -341,8 +414,12 @@ def _submission_error_values(raw: RawWorkbook) -> list[Issue]:
         if found is None or not isinstance(found.value, values.ExcelError):
             continue
         if f.required:
-            raise FileRejected("submission_excel_error", field=found.label, value=str(found.value),
-                               cell=f"{raw.submission_sheet}!{found.cell}")
+            raise FileRejected(
+                "submission_excel_error",
+                field=found.label,
+                value=str(found.value),
+                cell=f"{raw.submission_sheet}!{found.cell}",
+            )
         issues.append(_submission_issue(raw, f.key, "excel_error", found.value, ""))
         found.value = None
     return issues
@@ -359,11 +436,24 @@ def _submission_issue(raw: RawWorkbook, key: str, code: str, value: object, expe
         message = code
     else:
         message = "submission_field_blank" if text == "" else "submission_field"
-    problem, fix = messages.cell_message(message, lang, column=label, value=text[:MAX_VALUE_CHARS],
-                                         expected=expected)
+    problem, fix = messages.cell_message(
+        message, lang, column=label, value=text[:MAX_VALUE_CHARS], expected=expected
+    )
     row = int(_CELL_ROW.search(cell)[1]) if cell else None
-    return Issue(raw.file_name, raw.submission_sheet, row, label, cell, ERROR, code, text[:MAX_VALUE_CHARS],
-                 problem, fix, key, "submission")
+    return Issue(
+        raw.file_name,
+        raw.submission_sheet,
+        row,
+        label,
+        cell,
+        ERROR,
+        code,
+        text[:MAX_VALUE_CHARS],
+        problem,
+        fix,
+        key,
+        "submission",
+    )
 
 
 def _tracks_jobs(raw: RawWorkbook, submission: Submission) -> bool:
@@ -384,14 +474,34 @@ def _check_jobs_sheet(raw: RawWorkbook, submission: Submission) -> None:
     if submission.tracks_jobs is not True or "jobs" in raw.sheets:
         return
     found = raw.fields.get("tracks_jobs")
-    label = found.label if found else next(f for f in SUBMISSION_FIELDS if f.key == "tracks_jobs").label(raw.language)
+    label = (
+        found.label
+        if found
+        else next(f for f in SUBMISSION_FIELDS if f.key == "tracks_jobs").label(raw.language)
+    )
     cell = found.cell if found else ""
     sheet = raw.empty_sheets.get("jobs") or SHEETS_BY_KEY["jobs"].name(raw.language)
     value = values.parse_text(found.value) if found else ""
-    problem, fix = messages.cell_message("jobs_sheet_empty", raw.language, column=label, sheet=sheet)
+    problem, fix = messages.cell_message(
+        "jobs_sheet_empty", raw.language, column=label, sheet=sheet
+    )
     row = int(_CELL_ROW.search(cell)[1]) if cell else None
-    submission.issues.append(Issue(raw.file_name, raw.submission_sheet, row, label, cell, WARNING,
-                                   "jobs_sheet_empty", value or "", problem, fix, "tracks_jobs", "submission"))
+    submission.issues.append(
+        Issue(
+            raw.file_name,
+            raw.submission_sheet,
+            row,
+            label,
+            cell,
+            WARNING,
+            "jobs_sheet_empty",
+            value or "",
+            problem,
+            fix,
+            "tracks_jobs",
+            "submission",
+        )
+    )
 
 
 def _check_coordinator_email(raw: RawWorkbook, submission: Submission) -> None:
@@ -399,9 +509,14 @@ def _check_coordinator_email(raw: RawWorkbook, submission: Submission) -> None:
     value, _ = _field_value(raw, "coordinator_email")
     email = values.parse_email(value)
     if email is not None and not re.match(values.EMAIL_PATTERN, email):
-        expected = ("Write one address like name@example.ca, or leave the cell empty." if raw.language == "en"
-                    else "Écrivez une seule adresse comme nom@exemple.ca, ou laissez la cellule vide.")
-        submission.issues.append(_submission_issue(raw, "coordinator_email", "bad_email", value, expected))
+        expected = (
+            "Write one address like name@example.ca, or leave the cell empty."
+            if raw.language == "en"
+            else "Écrivez une seule adresse comme nom@exemple.ca, ou laissez la cellule vide."
+        )
+        submission.issues.append(
+            _submission_issue(raw, "coordinator_email", "bad_email", value, expected)
+        )
 
 
 # --- One sheet kind over all the workbooks ---------------------------------
@@ -442,8 +557,13 @@ class _Column:
     def days(self) -> np.ndarray:
         """Every row's date as ``datetime64[D]``; NaT where the cell holds no date."""
         # Day numbers from ordinals: numpy converts date objects one by one, ten times slower.
-        distinct = np.array([v.toordinal() - _UNIX_EPOCH if isinstance(v, dt.date) else _NAT
-                             for v in self.distinct], dtype=np.int64)
+        distinct = np.array(
+            [
+                v.toordinal() - _UNIX_EPOCH if isinstance(v, dt.date) else _NAT
+                for v in self.distinct
+            ],
+            dtype=np.int64,
+        )
         return distinct.view("datetime64[D]")[self.codes]
 
 
@@ -491,11 +611,15 @@ class _Batch:
         errors = any(raw.errors for raw in raws)
         columns = {}
         for c in sheet.columns:
-            cells = chain.from_iterable(_cells_as_1900(book, raw, c) for book, raw in zip(owners, raws))
+            cells = chain.from_iterable(
+                _cells_as_1900(book, raw, c) for book, raw in zip(owners, raws)
+            )
             columns[c.key] = _Column.parse(c, cells, errors)
         rows = chain.from_iterable(raw.rows for raw in raws)
         return cls(
-            sheet, books, present,
+            sheet,
+            books,
+            present,
             owner=np.repeat(np.arange(len(books)), counts),
             row=np.fromiter(rows, dtype=np.int64, count=bounds[-1]),
             bounds=bounds,
@@ -513,8 +637,15 @@ class _Batch:
         cells = self.books[b].raw.sheets[self.sheet.key].values.get(column_key)
         return None if cells is None else cells[position - self.bounds[b]]
 
-    def report(self, position: int, column_key: str, severity: str, code: str, raw_value: object,
-               **params: object) -> None:
+    def report(
+        self,
+        position: int,
+        column_key: str,
+        severity: str,
+        code: str,
+        raw_value: object,
+        **params: object,
+    ) -> None:
         """File an issue about one cell with its workbook; an error rejects the row."""
         book = self.book_at(position)
         sheet, column = book.raw.sheets[self.sheet.key], self.sheet.column(column_key)
@@ -593,13 +724,18 @@ def _schema(sheet_key: str) -> pa.DataFrameSchema:
     cannot fail, and Pandera spends a fixed time on each column of each call.
     """
     schema = SCHEMAS[sheet_key]
-    idle = [name for name, column in schema.columns.items()
-            if column.nullable and not column.unique and not column.checks]
+    idle = [
+        name
+        for name, column in schema.columns.items()
+        if column.nullable and not column.unique and not column.checks
+    ]
     schema = schema.remove_columns(idle)
     return schema.update_columns({name: {"dtype": None} for name in schema.columns})
 
 
-def _pandera_failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str, int, str]]:
+def _pandera_failures(
+    schema: pa.DataFrameSchema, frame: pd.DataFrame
+) -> list[tuple[str, int, str]]:
     """(column, row position, code) for every cell the schema rejects, by row then column."""
     try:
         schema.validate(frame, lazy=True)
@@ -628,8 +764,14 @@ def _check_duplicates(batch: _Batch) -> None:
     for position in repeated:
         rows_of[pairs[position]].append(str(batch.row[position]))
     for position in repeated:
-        batch.report(position, key, ERROR, "duplicate_id", batch.raw_value(position, key),
-                     rows=", ".join(rows_of[pairs[position]]))
+        batch.report(
+            position,
+            key,
+            ERROR,
+            "duplicate_id",
+            batch.raw_value(position, key),
+            rows=", ".join(rows_of[pairs[position]]),
+        )
 
 
 def _pair_keys(*parts: tuple[np.ndarray, _Column]) -> list[np.ndarray]:
@@ -642,7 +784,7 @@ def _pair_keys(*parts: tuple[np.ndarray, _Column]) -> list[np.ndarray]:
     codes, uniques = pd.factorize(np.concatenate([column.distinct for _, column in parts]))
     keys, start = [], 0
     for owner, column in parts:
-        value = codes[start:start + len(column.distinct)][column.codes]
+        value = codes[start : start + len(column.distinct)][column.codes]
         start += len(column.distinct)
         keys.append(np.where(value < 0, -1, owner.astype(np.int64) * len(uniques) + value))
     return keys
@@ -660,8 +802,15 @@ def _check_dates(batch: _Batch) -> None:
         # NaT (a blank or unreadable cell) compares False both ways.
         for position in np.flatnonzero((parsed.days < first) | (parsed.days > last)):
             value, last_day = parsed.cells[position], last_days[batch.owner[position]]
-            batch.report(position, column.key, ERROR, "date_out_of_range", value.isoformat(),
-                         min=PROGRAM_START.isoformat(), max=last_day.isoformat())
+            batch.report(
+                position,
+                column.key,
+                ERROR,
+                "date_out_of_range",
+                value.isoformat(),
+                min=PROGRAM_START.isoformat(),
+                max=last_day.isoformat(),
+            )
 
 
 def _check_eligibility(batch: _Batch) -> None:
@@ -672,15 +821,21 @@ def _check_eligibility(batch: _Batch) -> None:
     ineligible = np.zeros((len(batch.books), len(parsed.distinct)), dtype=bool)
     for b, book in enumerate(batch.books):
         eligible = book.context.community.eligible_categories
-        ineligible[b] = [isinstance(v, str) and v in categories.codes and v not in eligible
-                         for v in parsed.distinct]
+        ineligible[b] = [
+            isinstance(v, str) and v in categories.codes and v not in eligible
+            for v in parsed.distinct
+        ]
     for position in np.flatnonzero(ineligible[batch.owner, parsed.codes]):
         context = batch.book_at(position).context
-        choices = ", ".join(categories.label(c, context.lang) for c in categories.codes
-                            if c in context.community.eligible_categories)
+        choices = ", ".join(
+            categories.label(c, context.lang)
+            for c in categories.codes
+            if c in context.community.eligible_categories
+        )
         raw_value = batch.raw_value(position, "category")
-        batch.report(position, "category", ERROR, "category_not_eligible", raw_value,
-                     choices=choices)
+        batch.report(
+            position, "category", ERROR, "category_not_eligible", raw_value, choices=choices
+        )
 
 
 def _check_references(batch: _Batch, checked: dict[str, _Batch]) -> None:
@@ -694,11 +849,15 @@ def _check_references(batch: _Batch, checked: dict[str, _Batch]) -> None:
         if sheet_key != batch.sheet.key or target_key not in checked:
             continue
         target = checked[target_key]
-        named, defined = _pair_keys((batch.owner, batch.columns[column_key]),
-                                    (target.owner, target.columns[target.sheet.unique_id]))
+        named, defined = _pair_keys(
+            (batch.owner, batch.columns[column_key]),
+            (target.owner, target.columns[target.sheet.unique_id]),
+        )
         # An ID whose own row has errors is in the workbook but not valid: say so, with its rows.
         rejected_rows: dict[int, list[int]] = defaultdict(list)
-        for key, row in zip(defined[target.bad & (defined >= 0)], target.row[target.bad & (defined >= 0)]):
+        for key, row in zip(
+            defined[target.bad & (defined >= 0)], target.row[target.bad & (defined >= 0)]
+        ):
             rejected_rows[int(key)].append(int(row))
         defined = defined[~target.bad & (defined >= 0)]
         unknown = (named >= 0) & ~batch.bad & target.present[batch.owner] & ~np.isin(named, defined)
@@ -707,17 +866,28 @@ def _check_references(batch: _Batch, checked: dict[str, _Batch]) -> None:
             target_name = batch.book_at(position).raw.sheets[target_key].name
             rows = rejected_rows.get(int(named[position]))
             if rows:
-                batch.report(position, column_key, WARNING, "id_in_rejected_row", value, target=target_name,
-                             rows=", ".join(map(str, sorted(rows))))
+                batch.report(
+                    position,
+                    column_key,
+                    WARNING,
+                    "id_in_rejected_row",
+                    value,
+                    target=target_name,
+                    rows=", ".join(map(str, sorted(rows))),
+                )
             else:
-                batch.report(position, column_key, WARNING, "id_not_in_workbook", value, target=target_name)
+                batch.report(
+                    position, column_key, WARNING, "id_not_in_workbook", value, target=target_name
+                )
 
 
 def _keep_valid_rows(batch: _Batch) -> None:
     """Give each workbook its valid rows as typed columns, and count its rows read and rejected."""
     keep = ~batch.bad
-    typed = pd.DataFrame({"excel_row": batch.row[keep]}
-                         | {c.key: _typed(batch.columns[c.key], keep) for c in batch.sheet.columns})
+    typed = pd.DataFrame(
+        {"excel_row": batch.row[keep]}
+        | {c.key: _typed(batch.columns[c.key], keep) for c in batch.sheet.columns}
+    )
     # Owners are in order, so each workbook's kept rows are one slice of the typed frame.
     kept_bounds = np.searchsorted(batch.owner[keep], np.arange(len(batch.books) + 1))
     rejected = np.bincount(batch.owner[batch.bad], minlength=len(batch.books))
@@ -725,7 +895,7 @@ def _keep_valid_rows(batch: _Batch) -> None:
     for b, book in enumerate(batch.books):
         if not batch.present[b]:
             continue
-        rows = typed.iloc[kept_bounds[b]:kept_bounds[b + 1]]
+        rows = typed.iloc[kept_bounds[b] : kept_bounds[b + 1]]
         rows.index = pd.RangeIndex(len(rows))  # as reset_index(drop=True), without a second copy
         for key in nullable:  # a workbook that answered every row gets plain bool, as alone
             if not rows[key].hasnans:
@@ -763,16 +933,25 @@ _STR = pd.api.types.pandas_dtype("str")
 
 def _header_issues(sheet: RawSheet, context: _Context) -> list[Issue]:
     """One warning for the sheet's unknown columns, and one per template column written twice."""
-    known = {values.fold(label) for c in sheet.sheet.columns for label in (c.key, c.english, c.french)}
-    unknown = [(index, header) for index, header in sheet.unknown_headers if values.fold(header) not in known]
+    known = {
+        values.fold(label) for c in sheet.sheet.columns for label in (c.key, c.english, c.french)
+    }
+    unknown = [
+        (index, header)
+        for index, header in sheet.unknown_headers
+        if values.fold(header) not in known
+    ]
     issues = []
     for index, header in sheet.unknown_headers:
         if values.fold(header) in known:  # the reader keeps the first of two same columns
             issues.append(context.header_issue(sheet, index, header, "duplicate_column", header))
     if unknown:
         index, header = unknown[0]
-        issues.append(context.header_issue(sheet, index, header, "unknown_column",
-                                           ", ".join(h for _, h in unknown)))
+        issues.append(
+            context.header_issue(
+                sheet, index, header, "unknown_column", ", ".join(h for _, h in unknown)
+            )
+        )
     return issues
 
 

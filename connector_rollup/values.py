@@ -60,8 +60,18 @@ class ExcelError:
 
 
 # The error values Excel writes in a cell (ECMA-376 18.18.20, and those of dynamic arrays and data types).
-EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
-                "#GETTING_DATA")
+EXCEL_ERRORS = (
+    "#N/A",
+    "#REF!",
+    "#VALUE!",
+    "#DIV/0!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+)
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
@@ -281,8 +291,9 @@ def parse_enum(name: str, raw: object) -> str | None | _Invalid:
     return _enum_lookup(name).get(fold(text), INVALID)
 
 
-def parse_distinct(parser: Callable[[object], object], cells: Iterable[object]
-                   ) -> tuple[np.ndarray, list[object]]:
+def parse_distinct(
+    parser: Callable[[object], object], cells: Iterable[object]
+) -> tuple[np.ndarray, list[object]]:
     """Parse a column's cells, each distinct raw value once: ``parsed[codes[i]]`` is cell i parsed.
 
     Rosters repeat from quarter to quarter, so most cells of a column are
@@ -301,8 +312,9 @@ def parse_distinct(parser: Callable[[object], object], cells: Iterable[object]
     return np.fromiter(map(position.__getitem__, cells), dtype=np.intp, count=len(cells)), parsed
 
 
-def _parse_distinct_apart_from_0_1(parser: Callable[[object], object], cells: list[object]
-                                   ) -> tuple[np.ndarray, list[object]]:
+def _parse_distinct_apart_from_0_1(
+    parser: Callable[[object], object], cells: list[object]
+) -> tuple[np.ndarray, list[object]]:
     """``parse_distinct`` for a column holding booleans or the numbers equal to them, kept apart."""
     parsed: list[object] = []
     position = _ParseMemo(parser, parsed)

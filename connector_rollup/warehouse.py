@@ -37,15 +37,36 @@ INTERFACE_VIEWS: dict[str, tuple[str, ...]] = {
     "national_quarterly": ("period", "fiscal_year", "quarter", "connectees", "connectors", "jobs"),
     "national_fiscal_year": ("fiscal_year", "connectees", "connectors", "jobs"),
     "community_quarterly": (
-        "community_code", "period", "fiscal_year", "quarter", "connectees", "connectors", "jobs",
+        "community_code",
+        "period",
+        "fiscal_year",
+        "quarter",
+        "connectees",
+        "connectors",
+        "jobs",
     ),
     "submissions": (
-        "community_code", "period", "file_name", "sha256", "submitted_on", "status",
-        "rows_read", "rows_rejected", "reason",
+        "community_code",
+        "period",
+        "file_name",
+        "sha256",
+        "submitted_on",
+        "status",
+        "rows_read",
+        "rows_rejected",
+        "reason",
     ),
     "validation_issues": (
-        "file_name", "community_code", "period", "sheet", "row", "column", "cell",
-        "severity", "code", "message",
+        "file_name",
+        "community_code",
+        "period",
+        "sheet",
+        "row",
+        "column",
+        "cell",
+        "severity",
+        "code",
+        "message",
     ),
     "job_outcomes": ("community_code", "person_key", "start_date", "qualifies", "reason"),
 }
@@ -58,21 +79,43 @@ INTERFACE_VIEWS: dict[str, tuple[str, ...]] = {
 _STR, _DATE, _BOOL, _INT = "str", "date", "bool", "int"
 _INPUTS: dict[str, dict[str, str]] = {
     "events": {
-        "measure": _STR, "scope": _STR, "community_code": _STR, "person_id": _STR,
+        "measure": _STR,
+        "scope": _STR,
+        "community_code": _STR,
+        "person_id": _STR,
         "event_date": _DATE,
     },
     "job_outcomes": {
-        "community_code": _STR, "person_id": _STR, "start_date": _DATE, "qualifies": _BOOL,
+        "community_code": _STR,
+        "person_id": _STR,
+        "start_date": _DATE,
+        "qualifies": _BOOL,
         "reason": _STR,
     },
     "submissions": {
-        "community_code": _STR, "period": _STR, "file_name": _STR, "sha256": _STR,
-        "submitted_on": _DATE, "status": _STR, "rows_read": _INT, "rows_rejected": _INT,
-        "reason": _STR, "tracks_jobs": _BOOL, "language": _STR,
+        "community_code": _STR,
+        "period": _STR,
+        "file_name": _STR,
+        "sha256": _STR,
+        "submitted_on": _DATE,
+        "status": _STR,
+        "rows_read": _INT,
+        "rows_rejected": _INT,
+        "reason": _STR,
+        "tracks_jobs": _BOOL,
+        "language": _STR,
     },
     "issues": {
-        "file_name": _STR, "community_code": _STR, "period": _STR, "sheet": _STR, "row": _INT,
-        "column": _STR, "cell": _STR, "severity": _STR, "code": _STR, "message": _STR,
+        "file_name": _STR,
+        "community_code": _STR,
+        "period": _STR,
+        "sheet": _STR,
+        "row": _INT,
+        "column": _STR,
+        "cell": _STR,
+        "severity": _STR,
+        "code": _STR,
+        "message": _STR,
     },
     "review": {"record_a": _STR, "record_b": _STR, "reason": _STR, "detail": _STR, "decided": _STR},
 }
@@ -87,7 +130,9 @@ _FREE_TEXT = {
 # languages): an issue in such a column quotes an ID, which may be an email or a phone.
 _ID_HEADERS = frozenset(
     fold(label)
-    for sheet in DATA_SHEETS for column in sheet.columns if column.type == ID
+    for sheet in DATA_SHEETS
+    for column in sheet.columns
+    if column.type == ID
     for label in (column.key, column.english, column.french)
 )
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*")
@@ -129,8 +174,16 @@ def build_warehouse(
     path.parent.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(path):  # two builds of one warehouse never interleave
         temp = stage_warehouse(
-            path, quarter=quarter, events=events, job_outcomes=job_outcomes, submissions=submissions,
-            issues=issues, review=review, quality=quality, registry=registry, key=key,
+            path,
+            quarter=quarter,
+            events=events,
+            job_outcomes=job_outcomes,
+            submissions=submissions,
+            issues=issues,
+            review=review,
+            quality=quality,
+            registry=registry,
+            key=key,
         )
         try:
             swap_in(temp, path)
@@ -314,7 +367,16 @@ def check_warehouse(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _prepare_inputs(
-    *, quarter, events, job_outcomes, submissions, issues, review, quality, registry, key,
+    *,
+    quarter,
+    events,
+    job_outcomes,
+    submissions,
+    issues,
+    review,
+    quality,
+    registry,
+    key,
 ) -> dict[str, pd.DataFrame]:
     frames = {
         "events": _typed(events, "events"),
@@ -389,7 +451,9 @@ def _issue_messages_keyed(raw: pd.DataFrame, issues: pd.DataFrame, key: bytes) -
     the value each message quotes.
     """
     if "value" not in raw.columns:
-        raise WarehouseError("The issues input lacks the column value (the value each message quotes).")
+        raise WarehouseError(
+            "The issues input lacks the column value (the value each message quotes)."
+        )
     raw = raw.reset_index(drop=True)
     messages = issues["message"].copy()
     for i, (value, column, community) in enumerate(
@@ -403,7 +467,9 @@ def _issue_messages_keyed(raw: pd.DataFrame, issues: pd.DataFrame, key: bytes) -
         if isinstance(community, str) and community.strip():
             record = f"{community.strip()}:{record}"  # the record's name, as counting and identity form it
         pseudonym = f"[key {person_key(record, key)}]"
-        messages.iloc[i] = _replace_quoted(messages.iloc[i], value, issues["code"].iloc[i], pseudonym)
+        messages.iloc[i] = _replace_quoted(
+            messages.iloc[i], value, issues["code"].iloc[i], pseudonym
+        )
     return messages
 
 
@@ -431,14 +497,21 @@ def _review_keyed(raw: pd.DataFrame, review: pd.DataFrame, key: bytes) -> pd.Dat
     (``raw``'s optional ``decision_a``/``decision_b``).
     """
     review = review.copy()
-    keyed = {r: record_key(r, key) for r in pd.concat([review["record_a"], review["record_b"]]).unique()}
+    keyed = {
+        r: record_key(r, key) for r in pd.concat([review["record_a"], review["record_b"]]).unique()
+    }
     for column in ("record_a", "record_b"):
         review[column] = review[column].map(keyed).astype("str")
     if {"decision_a", "decision_b"} <= set(raw.columns):
-        pairs = zip(raw["decision_a"].fillna("").astype("str"), raw["decision_b"].fillna("").astype("str"),
-                    strict=True)
+        pairs = zip(
+            raw["decision_a"].fillna("").astype("str"),
+            raw["decision_b"].fillna("").astype("str"),
+            strict=True,
+        )
         review["detail"] = [
-            name_blocking_decision(detail, record_key(a, key), record_key(b, key)) if a and b else detail
+            name_blocking_decision(detail, record_key(a, key), record_key(b, key))
+            if a and b
+            else detail
             for detail, (a, b) in zip(review["detail"], pairs, strict=True)
         ]
         review["detail"] = review["detail"].astype("str")

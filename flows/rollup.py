@@ -67,7 +67,9 @@ class RollupResult:
     review_file: Path | None = None
     decisions_file: Path | None = None
     not_read: list[str] = field(default_factory=list)  # files under --raw that are not .xlsx
-    ignored_decisions: list[str] = field(default_factory=list)  # "record_a,record_b" naming no record
+    ignored_decisions: list[str] = field(
+        default_factory=list
+    )  # "record_a,record_b" naming no record
 
     def summary(self) -> str:
         """What the person who ran it needs to know, and where everything is."""
@@ -84,24 +86,33 @@ class RollupResult:
             f"  Community reports: {self.national_report.parent / 'communities'}",
             f"  Warehouse: {self.warehouse}",
             f"  Connector review list: {self.review_file} (decisions go in {self.decisions_file})",
-            f"  Try: {_python()} -c \"import duckdb; print(duckdb.connect('" + str(self.warehouse)
+            f"  Try: {_python()} -c \"import duckdb; print(duckdb.connect('"
+            + str(self.warehouse)
             + "', read_only=True).sql('select * from national_quarterly order by period desc limit 8'))\"",
         ]
         if self.not_read:
-            lines.append(f"  Not read: {len(self.not_read)} file(s) under the raw folder are not .xlsx workbooks: "
-                         f"{', '.join(map(escape.for_terminal, self.not_read))}. Open each in Excel and save it as .xlsx to include it.")
+            lines.append(
+                f"  Not read: {len(self.not_read)} file(s) under the raw folder are not .xlsx workbooks: "
+                f"{', '.join(map(escape.for_terminal, self.not_read))}. Open each in Excel and save it as .xlsx to include it."
+            )
         if self.ignored_decisions:
-            lines.append(f"  Warning: {ignored_decisions_sentence(self.ignored_decisions, self.decisions_file)}")
+            lines.append(
+                f"  Warning: {ignored_decisions_sentence(self.ignored_decisions, self.decisions_file)}"
+            )
         if self.demo_key:
-            lines.append("  Note: person keys use the documented DEMO key; set CONNECTOR_ROLLUP_KEY for real data.")
+            lines.append(
+                "  Note: person keys use the documented DEMO key; set CONNECTOR_ROLLUP_KEY for real data."
+            )
         return "\n".join(lines)
 
 
 def ignored_decisions_sentence(pairs: list[str], decisions_file: Path | None) -> str:
     """One sentence naming the decisions that name no Connector record of the roll-up."""
-    return (f"{len(pairs)} decision(s) in {decisions_file} name a record that does not exist and were not "
-            f"applied: {'; '.join(map(escape.for_terminal, pairs))}. Check the record IDs against "
-            "connector-review.csv (COMMUNITY:connector_id).")
+    return (
+        f"{len(pairs)} decision(s) in {decisions_file} name a record that does not exist and were not "
+        f"applied: {'; '.join(map(escape.for_terminal, pairs))}. Check the record IDs against "
+        "connector-review.csv (COMMUNITY:connector_id)."
+    )
 
 
 @task(cache_policy=NONE)
@@ -110,7 +121,9 @@ def clean_up_stopped_runs(warehouse_path: str, reports_dir: str, clean_dir: str)
     done = publish.recover(warehouse_path, reports_dir)
     removed = clean.remove_leftovers(clean_dir)
     if removed:
-        done.append(f"Removed {len(removed)} unfinished clean-cache folder(s) a stopped run left in {clean_dir}.")
+        done.append(
+            f"Removed {len(removed)} unfinished clean-cache folder(s) a stopped run left in {clean_dir}."
+        )
     return done
 
 
@@ -124,23 +137,34 @@ def discover(raw_dir: str, clean_dir: str, fingerprint: str) -> list[Workbook]:
         except FileRejected:
             data = b""  # intake says why, in a sentence
         sha = sha256_of(data)
-        code = clean.community_of(clean.cache_dir(Path(clean_dir), sha, fingerprint)) or peek_community(data)
+        code = clean.community_of(
+            clean.cache_dir(Path(clean_dir), sha, fingerprint)
+        ) or peek_community(data)
         found.append(Workbook(path, sha, path.stat().st_mtime, code or UNIDENTIFIED))
     return found
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
-def intake_community(code: str, workbooks: list[Workbook], registry: dict[str, Community], clean_dir: str,
-                     fingerprint: str, raw_dir: str) -> list[tuple[Submission, bool]]:
+def intake_community(
+    code: str,
+    workbooks: list[Workbook],
+    registry: dict[str, Community],
+    clean_dir: str,
+    fingerprint: str,
+    raw_dir: str,
+) -> list[tuple[Submission, bool]]:
     """Validate one community's workbooks (or load them from the clean cache), named and attributed."""
-    results = intake.intake_workbooks([w.path for w in workbooks], registry, Path(clean_dir), fingerprint)
+    results = intake.intake_workbooks(
+        [w.path for w in workbooks], registry, Path(clean_dir), fingerprint
+    )
     for w, (submission, _) in zip(workbooks, results):
         name_and_attribute(submission, w, raw_dir, registry)
     return results
 
 
-def name_and_attribute(submission: Submission, workbook: Workbook, raw_dir: str | Path,
-                       registry: dict[str, Community]) -> None:
+def name_and_attribute(
+    submission: Submission, workbook: Workbook, raw_dir: str | Path, registry: dict[str, Community]
+) -> None:
     """Give ``submission`` its file name as found under ``raw_dir`` and, when rejected, its community.
 
     The name is the path relative to ``raw_dir`` with ``/`` between folders,
@@ -177,21 +201,39 @@ def resolve_identity(connectors, decisions_file: Path) -> identity.IdentityResul
 @task(cache_policy=NONE)
 def count_people(hist, people, quarter: Period) -> counting.Counts:
     """Apply the counting rules through the quarter's last day."""
-    return counting.count(hist.connectees, hist.connectors, hist.introductions, hist.jobs,
-                          people[["community_code", "connector_id", "person_id"]], quarter.last_day)
+    return counting.count(
+        hist.connectees,
+        hist.connectors,
+        hist.introductions,
+        hist.jobs,
+        people[["community_code", "connector_id", "person_id"]],
+        quarter.last_day,
+    )
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
-def load_warehouse(path: str, quarter: Period, counts, submissions, idres, quality, registry, key) -> Path:
+def load_warehouse(
+    path: str, quarter: Period, counts, submissions, idres, quality, registry, key
+) -> Path:
     """Build and check the warehouse beside ``path``, unpublished; return the staged file."""
     return warehouse.stage_warehouse(
-        path, quarter=quarter, events=counts.events, job_outcomes=counts.job_outcomes,
-        submissions=summary.submissions_frame(submissions), issues=summary.issues_frame(submissions),
-        review=idres.review, quality=quality, registry=registry, key=key)
+        path,
+        quarter=quarter,
+        events=counts.events,
+        job_outcomes=counts.job_outcomes,
+        submissions=summary.submissions_frame(submissions),
+        issues=summary.issues_frame(submissions),
+        review=idres.review,
+        quality=quality,
+        registry=registry,
+        key=key,
+    )
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
-def write_reports(warehouse_path: str, reports_dir: str, quarter: Period, registry, submissions) -> Path:
+def write_reports(
+    warehouse_path: str, reports_dir: str, quarter: Period, registry, submissions
+) -> Path:
     """The reports, unpublished, in a temporary folder beside their place; return that folder.
 
     Each workbook is named by its file (the warehouse holds no file names).
@@ -199,27 +241,46 @@ def write_reports(warehouse_path: str, reports_dir: str, quarter: Period, regist
     community_feedback = {}
     for s in sorted(submissions, key=lambda s: (str(s.period), s.file_name)):
         if s.community_code in registry and s.status != "superseded" and s.issues:
-            title = report.workbook_label(s.file_name, s.period.label if s.period else None, s.submitted_on,
-                                          s.language)
+            title = report.workbook_label(
+                s.file_name, s.period.label if s.period else None, s.submitted_on, s.language
+            )
             block = feedback.format_markdown(s, heading_level=3, title=title)
-            community_feedback[s.community_code] = community_feedback.get(s.community_code, "") + block + "\n"
-    return report.stage_reports(warehouse_path, report.reports_folder(reports_dir, quarter), quarter=quarter,
-                                registry=registry, community_feedback=community_feedback,
-                                file_names=summary.workbook_names(submissions))
+            community_feedback[s.community_code] = (
+                community_feedback.get(s.community_code, "") + block + "\n"
+            )
+    return report.stage_reports(
+        warehouse_path,
+        report.reports_folder(reports_dir, quarter),
+        quarter=quarter,
+        registry=registry,
+        community_feedback=community_feedback,
+        file_names=summary.workbook_names(submissions),
+    )
 
 
 @task(cache_policy=NONE)
-def publish_outputs(staged_warehouse: Path, warehouse_path: str, staged_reports: Path, reports: Path) -> None:
+def publish_outputs(
+    staged_warehouse: Path, warehouse_path: str, staged_reports: Path, reports: Path
+) -> None:
     """Swap the staged warehouse and reports in, both or neither."""
     publish.publish(staged_warehouse, warehouse_path, staged_reports, reports)
 
 
 # Prefect's thread pool is unbounded by default: all 44 communities' workbooks would be read
 # at once, in memory together, each reader with threads of its own. One community per core.
-@flow(name="connector-rollup", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 2))
-def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str = "data/clean",
-           warehouse: str = "data/warehouse.duckdb", reports_dir: str = "reports",
-           communities: str | None = None) -> RollupResult:
+@flow(
+    name="connector-rollup",
+    log_prints=True,
+    task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 2),
+)
+def rollup(
+    quarter: str | None = None,
+    raw_dir: str = "data/raw",
+    clean_dir: str = "data/clean",
+    warehouse: str = "data/warehouse.duckdb",
+    reports_dir: str = "reports",
+    communities: str | None = None,
+) -> RollupResult:
     """The quarterly national roll-up for ``quarter`` (default: the last complete quarter)."""
     logger = get_run_logger()
     period = Period.parse(quarter) if quarter else Period.containing(dt.date.today()).previous()
@@ -228,7 +289,9 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
     registry = load_registry(communities)
     fingerprint = clean.registry_fingerprint(registry)
     key, demo_key = load_key()
-    if (warning := key_file_warning()) is not None:  # runs started by a deployment print no CLI preamble
+    if (
+        warning := key_file_warning()
+    ) is not None:  # runs started by a deployment print no CLI preamble
         logger.warning(warning)
     data_dir = Path(warehouse).parent
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -241,18 +304,25 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
     workbooks = discover(raw_dir, clean_dir, fingerprint)
     not_read = [p.relative_to(raw_dir).as_posix() for p in intake.find_not_read(raw_dir)]
     if not_read:
-        logger.warning("Not read (not .xlsx workbooks; save them as .xlsx to include them): %s",
-                       ", ".join(map(escape.for_terminal, not_read)))
+        logger.warning(
+            "Not read (not .xlsx workbooks; save them as .xlsx to include them): %s",
+            ", ".join(map(escape.for_terminal, not_read)),
+        )
     by_community: dict[str, list[Workbook]] = {}
     for w in workbooks:
         by_community.setdefault(w.community_code, []).append(w)
-    futures = [intake_community.submit(code, group, registry, clean_dir, fingerprint, raw_dir)
-               for code, group in sorted(by_community.items())]
+    futures = [
+        intake_community.submit(code, group, registry, clean_dir, fingerprint, raw_dir)
+        for code, group in sorted(by_community.items())
+    ]
     results = _with_progress(futures, len(workbooks))
     submissions = [s for s, _ in results]
     cached = sum(hit for _, hit in results)
-    logger.info("Read %d workbooks (%d unchanged since the last run, not read again).",
-                len(submissions), cached)
+    logger.info(
+        "Read %d workbooks (%d unchanged since the last run, not read again).",
+        len(submissions),
+        cached,
+    )
 
     effective, hist = build_history(submissions, {w.sha256: w.modified for w in workbooks}, period)
     idres = resolve_identity(hist.connectors, decisions_file)
@@ -260,32 +330,56 @@ def rollup(quarter: str | None = None, raw_dir: str = "data/raw", clean_dir: str
     if ignored:
         logger.warning(ignored_decisions_sentence(ignored, decisions_file))
     counts = count_people(hist, idres.people, period)
-    quality = summary.quality_figures(submissions, effective, hist, idres, counting.summarise(counts))
-    staged_warehouse = load_warehouse(warehouse, period, counts, submissions, idres, quality, registry, key)
+    quality = summary.quality_figures(
+        submissions, effective, hist, idres, counting.summarise(counts)
+    )
+    staged_warehouse = load_warehouse(
+        warehouse, period, counts, submissions, idres, quality, registry, key
+    )
     staged_reports = None
     try:
         staged_reports = write_reports(staged_warehouse, reports_dir, period, registry, submissions)
-        publish_outputs(staged_warehouse, warehouse, staged_reports, report.reports_folder(reports_dir, period))
+        publish_outputs(
+            staged_warehouse, warehouse, staged_reports, report.reports_folder(reports_dir, period)
+        )
     finally:  # not published (a failure, a signal): the staged files go; published: nothing is left to remove
         discard_staged_warehouse(staged_warehouse)
         if staged_reports is not None:
             shutil.rmtree(staged_reports, ignore_errors=True)
     national = report.reports_folder(reports_dir, period) / "national.md"
-    review_file = identity.write_review_file(data_dir / "connector-review.csv", idres.review, hist.connectors)
+    review_file = identity.write_review_file(
+        data_dir / "connector-review.csv", idres.review, hist.connectors
+    )
 
-    create_markdown_artifact(key="national-report", markdown=national.read_text(encoding="utf-8"),
-                             description=f"National report {period}")
-    create_markdown_artifact(key="validation-summary", markdown=_validation_summary(submissions, not_read),
-                             description=f"Validation summary {period}")
+    create_markdown_artifact(
+        key="national-report",
+        markdown=national.read_text(encoding="utf-8"),
+        description=f"National report {period}",
+    )
+    create_markdown_artifact(
+        key="validation-summary",
+        markdown=_validation_summary(submissions, not_read),
+        description=f"Validation summary {period}",
+    )
     headline = report.headline_figures(warehouse, period)
     return RollupResult(
-        quarter=period.label, national_report=national, warehouse=Path(warehouse), headline=headline,
-        workbooks={"found": len(submissions), "accepted": len(effective),
-                   "superseded": sum(s.status == "superseded" for s in submissions),
-                   "rejected": sum(s.status == "rejected" for s in submissions),
-                   "unchanged": cached},
-        demo_key=demo_key, review_file=review_file, decisions_file=decisions_file, not_read=not_read,
-        ignored_decisions=ignored)
+        quarter=period.label,
+        national_report=national,
+        warehouse=Path(warehouse),
+        headline=headline,
+        workbooks={
+            "found": len(submissions),
+            "accepted": len(effective),
+            "superseded": sum(s.status == "superseded" for s in submissions),
+            "rejected": sum(s.status == "rejected" for s in submissions),
+            "unchanged": cached,
+        },
+        demo_key=demo_key,
+        review_file=review_file,
+        decisions_file=decisions_file,
+        not_read=not_read,
+        ignored_decisions=ignored,
+    )
 
 
 def _python() -> str:
@@ -304,8 +398,14 @@ def _with_progress(futures, total_workbooks: int) -> list[tuple[Submission, bool
 
     results: list[tuple[Submission, bool]] = []
     quiet = not os.isatty(2)
-    with Progress(TextColumn("Reading workbooks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  disable=quiet, transient=True) as progress:
+    with Progress(
+        TextColumn("Reading workbooks"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=quiet,
+        transient=True,
+    ) as progress:
         bar = progress.add_task("intake", total=total_workbooks)
         for future in as_completed(futures):
             batch = future.result()
@@ -316,12 +416,24 @@ def _with_progress(futures, total_workbooks: int) -> list[tuple[Submission, bool
 
 def _validation_summary(submissions: list[Submission], not_read: list[str] = ()) -> str:
     md = escape.for_markdown  # file names are the communities' own text
-    lines = ["# Validation summary", "", "| community | period | file | status | rows read | rows rejected | errors | warnings |",
-             "|---|---|---|---|---:|---:|---:|---:|"]
-    for s in sorted(submissions, key=lambda s: (s.community_code or "~", str(s.period), s.file_name)):
-        lines.append(f"| {s.community_code or '?'} | {s.period or '?'} | {md(s.file_name)} | {s.status} | "
-                     f"{s.rows_read} | {s.rows_rejected} | {len(s.errors)} | {len(s.warnings)} |")
+    lines = [
+        "# Validation summary",
+        "",
+        "| community | period | file | status | rows read | rows rejected | errors | warnings |",
+        "|---|---|---|---|---:|---:|---:|---:|",
+    ]
+    for s in sorted(
+        submissions, key=lambda s: (s.community_code or "~", str(s.period), s.file_name)
+    ):
+        lines.append(
+            f"| {s.community_code or '?'} | {s.period or '?'} | {md(s.file_name)} | {s.status} | "
+            f"{s.rows_read} | {s.rows_rejected} | {len(s.errors)} | {len(s.warnings)} |"
+        )
     if not_read:
-        lines += ["", "Not read, because they are not .xlsx workbooks (save them as .xlsx to include them):", ""]
+        lines += [
+            "",
+            "Not read, because they are not .xlsx workbooks (save them as .xlsx to include them):",
+            "",
+        ]
         lines += [f"- {md(name)}" for name in not_read]
     return "\n".join(lines) + "\n"

@@ -37,7 +37,8 @@ class RunnerSettingError(ValueError):
 def _bad(setting: str) -> RunnerSettingError:
     return RunnerSettingError(
         f"'{setting}' is not a Dask scheduler address: write it like tcp://10.0.0.5:8786, "
-        f"or 'local' (or local:N) for a cluster of worker processes on this machine.")
+        f"or 'local' (or local:N) for a cluster of worker processes on this machine."
+    )
 
 
 def parse_setting(setting: str | None) -> tuple[str, str | int | None]:
@@ -65,7 +66,8 @@ def check_reachable(setting: str | None, timeout: float = 5.0) -> None:
     if importlib.util.find_spec("prefect_dask") is None:
         raise RunnerSettingError(
             "Running on Dask needs prefect-dask, which is not installed: "
-            "pip install 'connector-rollup[dask]', or unset --dask / " + ENV_VAR + ".")
+            "pip install 'connector-rollup[dask]', or unset --dask / " + ENV_VAR + "."
+        )
     if kind != "address":
         return
     host, port = str(value).split("://", 1)[1].rsplit(":", 1)
@@ -75,7 +77,8 @@ def check_reachable(setting: str | None, timeout: float = 5.0) -> None:
     except OSError as exc:
         raise RunnerSettingError(
             f"No Dask scheduler answers at {value} ({exc.strerror or exc}): start it "
-            f"(dask scheduler), or unset --dask / {ENV_VAR} to run on this machine's threads.") from None
+            f"(dask scheduler), or unset --dask / {ENV_VAR} to run on this machine's threads."
+        ) from None
 
 
 def task_runner(setting: str | None):
@@ -93,6 +96,12 @@ def task_runner(setting: str | None):
         return DaskTaskRunner(address=value)
     # One single-threaded worker process per core: a community's intake is mostly Python
     # (the GIL), and calamine's own reader threads are bounded by the worker's cores.
-    return DaskTaskRunner(cluster_kwargs={
-        "n_workers": value, "threads_per_worker": 1, "processes": True,
-        "host": "127.0.0.1", "dashboard_address": None})
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": value,
+            "threads_per_worker": 1,
+            "processes": True,
+            "host": "127.0.0.1",
+            "dashboard_address": None,
+        }
+    )

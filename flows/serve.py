@@ -31,11 +31,15 @@ FOLDER_VARIABLES = {
 def deployment(path: Path = PREFECT_YAML, name: str = DEPLOYMENT) -> dict[str, Any]:
     """The deployment called ``name`` in ``path``, as prefect.yaml writes it."""
     if not path.exists():
-        raise SystemExit(f"{path} is not here: run the schedule from a checkout of connector-rollup.")
+        raise SystemExit(
+            f"{path} is not here: run the schedule from a checkout of connector-rollup."
+        )
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
     found = [d for d in config.get("deployments") or () if d.get("name") == name]
     if len(found) != 1:
-        raise SystemExit(f"{path} has {len(found)} deployments named '{name}'; serve needs exactly one.")
+        raise SystemExit(
+            f"{path} has {len(found)} deployments named '{name}'; serve needs exactly one."
+        )
     return found[0]
 
 
@@ -46,7 +50,9 @@ def schedules(spec: dict[str, Any]):
     for s in spec["schedules"]:
         # Without one, each process would run at 06:00 of its own machine's zone.
         if not s.get("timezone"):
-            raise SystemExit(f"{PREFECT_YAML}: the schedule '{s['cron']}' names no time zone; add one.")
+            raise SystemExit(
+                f"{PREFECT_YAML}: the schedule '{s['cron']}' names no time zone; add one."
+            )
     return [Cron(s["cron"], timezone=s["timezone"]) for s in spec["schedules"]]
 
 
@@ -57,8 +63,10 @@ def serve_arguments(environ: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "name": spec["name"],
         "schedules": schedules(spec),
-        "parameters": {key: environ.get(variable, spec["parameters"][key])
-                       for key, variable in FOLDER_VARIABLES.items()},
+        "parameters": {
+            key: environ.get(variable, spec["parameters"][key])
+            for key, variable in FOLDER_VARIABLES.items()
+        },
         "description": spec["description"],
         "tags": spec["tags"],
     }

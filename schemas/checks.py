@@ -27,6 +27,7 @@ def _verdicts(s: pd.Series, acceptable: list[bool]) -> pd.Series:
 # Each check is a list comprehension over the column's objects: four times faster
 # than Series.map with a lambda, which was most of Pandera's time on large sheets.
 
+
 def is_date(s: pd.Series) -> pd.Series:
     return _verdicts(s, [v is None or isinstance(v, dt.date) for v in s.to_numpy()])
 
@@ -45,9 +46,13 @@ def is_noc(s: pd.Series) -> pd.Series:
 
 def _matching(pattern: re.Pattern, s: pd.Series) -> pd.Series:
     match = pattern.match
-    return _verdicts(s, [v is None or (isinstance(v, str) and match(v) is not None) for v in s.to_numpy()])
+    return _verdicts(
+        s, [v is None or (isinstance(v, str) and match(v) is not None) for v in s.to_numpy()]
+    )
 
 
 def is_choice(enumeration: str):
     codes = frozenset(ENUMERATIONS[enumeration].codes)
-    return lambda s: _verdicts(s, [v is None or (isinstance(v, str) and v in codes) for v in s.to_numpy()])
+    return lambda s: _verdicts(
+        s, [v is None or (isinstance(v, str) and v in codes) for v in s.to_numpy()]
+    )

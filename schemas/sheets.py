@@ -70,18 +70,29 @@ def column_schema(column: Column) -> pa.Column:
     schema (or a test) can tell a text column from an ID without the contract.
     """
     rule = TYPE_CHECKS[column.type]  # a KeyError here: a contract type with no rule yet
-    column_checks = [] if rule is None else [pa.Check(rule[1](column), name=rule[0], ignore_na=False)]
-    return pa.Column(PARSED_DTYPE, checks=column_checks, nullable=not column.required,
-                     coerce=False, name=column.key, title=column.english,
-                     metadata={"type": column.type})
+    column_checks = (
+        [] if rule is None else [pa.Check(rule[1](column), name=rule[0], ignore_na=False)]
+    )
+    return pa.Column(
+        PARSED_DTYPE,
+        checks=column_checks,
+        nullable=not column.required,
+        coerce=False,
+        name=column.key,
+        title=column.english,
+        metadata={"type": column.type},
+    )
 
 
 def _required_when_yes(column: Column) -> pa.Check:
     """Blank ``column`` is an error on rows whose ``column.required_when_yes`` holds Yes."""
     flag, key = column.required_when_yes, column.key
     # `== True`, not truthiness: the flag column holds True, False, None or INVALID.
-    return pa.Check(lambda df: ~((df[flag] == True) & df[key].isna()),  # noqa: E712
-                    name=f"required_when_{flag}", ignore_na=False)
+    return pa.Check(
+        lambda df: ~((df[flag] == True) & df[key].isna()),  # noqa: E712
+        name=f"required_when_{flag}",
+        ignore_na=False,
+    )
 
 
 def sheet_schema(sheet: Sheet) -> pa.DataFrameSchema:

@@ -17,48 +17,90 @@ HEADERS = {s.key: [c.english for c in s.columns] for s in DATA_SHEETS}
 FRENCH_SHEET_NAMES = {"submission": "Soumission", **{s.key: s.french for s in DATA_SHEETS}}
 
 
-def submission_rows(community="NS-HFX", quarter="2024-25-Q4", submitted_on=dt.date(2025, 4, 15),
-                    tracks_jobs="Yes", lang="en", coordinator_email="pat@example.ca"):
-    values = {"community_code": community, "reporting_quarter": quarter, "submitted_on": submitted_on,
-              "coordinator_name": "Pat Coordinator", "coordinator_email": coordinator_email,
-              "tracks_jobs": tracks_jobs}
+def submission_rows(
+    community="NS-HFX",
+    quarter="2024-25-Q4",
+    submitted_on=dt.date(2025, 4, 15),
+    tracks_jobs="Yes",
+    lang="en",
+    coordinator_email="pat@example.ca",
+):
+    values = {
+        "community_code": community,
+        "reporting_quarter": quarter,
+        "submitted_on": submitted_on,
+        "coordinator_name": "Pat Coordinator",
+        "coordinator_email": coordinator_email,
+        "tracks_jobs": tracks_jobs,
+    }
     header = ["Field", "Value"] if lang == "en" else ["Champ", "Valeur"]
     return [header] + [[f.label(lang), values[f.key]] for f in SUBMISSION_FIELDS]
 
 
 def connectee(connectee_id="E1", **overrides):
-    row = {"Connectee ID": connectee_id, "First name": "Ana", "Last name": "Silva",
-           "Email": f"{str(connectee_id).lower()}@example.ca", "Phone": "902-555-0100",
-           "Category": "Newcomer", "Country of origin": "Brazil", "Official language": "English",
-           "Home occupation NOC": "21300", "Home occupation title": "Civil engineer",
-           "Application date": dt.date(2024, 1, 10), "Accepted": "Yes",
-           "Intake meeting date": dt.date(2024, 1, 20), "Withdrawn": "No"}
+    row = {
+        "Connectee ID": connectee_id,
+        "First name": "Ana",
+        "Last name": "Silva",
+        "Email": f"{str(connectee_id).lower()}@example.ca",
+        "Phone": "902-555-0100",
+        "Category": "Newcomer",
+        "Country of origin": "Brazil",
+        "Official language": "English",
+        "Home occupation NOC": "21300",
+        "Home occupation title": "Civil engineer",
+        "Application date": dt.date(2024, 1, 10),
+        "Accepted": "Yes",
+        "Intake meeting date": dt.date(2024, 1, 20),
+        "Withdrawn": "No",
+    }
     row.update(overrides)
     return row
 
 
 def connector(connector_id="C1", **overrides):
-    row = {"Connector ID": connector_id, "First name": "Bob", "Last name": "Smith",
-           "Email": f"{str(connector_id).lower()}@example.org", "Phone": "902-555-0199",
-           "Organization": "Acme Engineering", "Job title": "Manager", "Sector": "Engineering",
-           "Recruited via": "Referral", "Orientation meeting date": dt.date(2023, 5, 1),
-           "Toolkit received": "Yes", "Withdrawn": "No"}
+    row = {
+        "Connector ID": connector_id,
+        "First name": "Bob",
+        "Last name": "Smith",
+        "Email": f"{str(connector_id).lower()}@example.org",
+        "Phone": "902-555-0199",
+        "Organization": "Acme Engineering",
+        "Job title": "Manager",
+        "Sector": "Engineering",
+        "Recruited via": "Referral",
+        "Orientation meeting date": dt.date(2023, 5, 1),
+        "Toolkit received": "Yes",
+        "Withdrawn": "No",
+    }
     row.update(overrides)
     return row
 
 
 def introduction(connectee_id="E1", connector_id="C1", **overrides):
-    row = {"Connectee ID": connectee_id, "Connector ID": connector_id,
-           "Introduction date": dt.date(2024, 2, 1), "Introduced by": "Coordinator",
-           "Outcome": "Information"}
+    row = {
+        "Connectee ID": connectee_id,
+        "Connector ID": connector_id,
+        "Introduction date": dt.date(2024, 2, 1),
+        "Introduced by": "Coordinator",
+        "Outcome": "Information",
+    }
     row.update(overrides)
     return row
 
 
 def job(connectee_id="E1", **overrides):
-    row = {"Connectee ID": connectee_id, "Employer": "City of Halifax", "Job title": "Civil engineer",
-           "Job NOC": "21300", "Start date": dt.date(2024, 3, 1), "Employment type": "Full time",
-           "In field": "Yes", "Matches experience": "Yes", "Withdrawn": "No"}
+    row = {
+        "Connectee ID": connectee_id,
+        "Employer": "City of Halifax",
+        "Job title": "Civil engineer",
+        "Job NOC": "21300",
+        "Start date": dt.date(2024, 3, 1),
+        "Employment type": "Full time",
+        "In field": "Yes",
+        "Matches experience": "Yes",
+        "Withdrawn": "No",
+    }
     row.update(overrides)
     return row
 
@@ -69,9 +111,21 @@ def french_headers(sheet_key: str, headers) -> list[str]:
     return [french.get(h, h) for h in headers]
 
 
-def write_workbook(path: Path, *, submission=None, connectees=(), connectors=(), introductions=(),
-                   jobs=None, sheet_names=None, title_rows=(), drop_sheets=(), headers=None,
-                   lang="en", extra_sheets=None) -> Path:
+def write_workbook(
+    path: Path,
+    *,
+    submission=None,
+    connectees=(),
+    connectors=(),
+    introductions=(),
+    jobs=None,
+    sheet_names=None,
+    title_rows=(),
+    drop_sheets=(),
+    headers=None,
+    lang="en",
+    extra_sheets=None,
+) -> Path:
     """Write a workbook: ``connectees`` etc. are lists of dicts keyed by English header.
 
     ``headers`` maps a sheet key to the header texts to write (default: the
@@ -83,16 +137,24 @@ def write_workbook(path: Path, *, submission=None, connectees=(), connectors=(),
     """
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
-    names = {"submission": "Submission", "connectees": "Connectees", "connectors": "Connectors",
-             "introductions": "Introductions", "jobs": "Jobs"}
+    names = {
+        "submission": "Submission",
+        "connectees": "Connectees",
+        "connectors": "Connectors",
+        "introductions": "Introductions",
+        "jobs": "Jobs",
+    }
     if lang == "fr":
         names.update(FRENCH_SHEET_NAMES)
     names.update(sheet_names or {})
     ws = wb.create_sheet(names["submission"])
     for row in submission if submission is not None else submission_rows(lang=lang):
         ws.append(list(row))
-    data = {"connectees": list(connectees), "connectors": list(connectors),
-            "introductions": list(introductions)}
+    data = {
+        "connectees": list(connectees),
+        "connectors": list(connectors),
+        "introductions": list(introductions),
+    }
     if jobs is not None:
         data["jobs"] = list(jobs)
     for key, rows in data.items():
@@ -103,7 +165,9 @@ def write_workbook(path: Path, *, submission=None, connectees=(), connectors=(),
             ws.append([title])
         first = next((row for row in rows if isinstance(row, dict)), None)
         source = list(first) if first else HEADERS[key]
-        wanted = (headers or {}).get(key) or (french_headers(key, source) if lang == "fr" else source)
+        wanted = (headers or {}).get(key) or (
+            french_headers(key, source) if lang == "fr" else source
+        )
         ws.append(wanted)
         for row in rows:
             ws.append([row.get(h) if isinstance(row, dict) else None for h in source])
@@ -136,9 +200,12 @@ def with_cached_formula(path: Path, sheet_name: str, cell: str, formula: str, ca
             data = zin.read(item.filename)
             if item.filename == part:
                 xml = data.decode("utf-8")
-                pattern = re.compile(rf'<c r="{cell}"[^>]*>\s*<f>(.*?)</f>\s*(?:<v\s*/>|<v>.*?</v>)?\s*</c>')
+                pattern = re.compile(
+                    rf'<c r="{cell}"[^>]*>\s*<f>(.*?)</f>\s*(?:<v\s*/>|<v>.*?</v>)?\s*</c>'
+                )
                 xml, n = pattern.subn(
-                    lambda m: f'<c r="{cell}" t="str"><f>{m[1]}</f><v>{escape(cached)}</v></c>', xml)
+                    lambda m: f'<c r="{cell}" t="str"><f>{m[1]}</f><v>{escape(cached)}</v></c>', xml
+                )
                 assert n == 1, f"formula cell {cell} not found in {part}"
                 data = xml.encode("utf-8")
             zout.writestr(item, data)

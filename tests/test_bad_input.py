@@ -43,8 +43,12 @@ PEAK_MB = 500  # and a subprocess reading it stays under this
 
 def _valid(path: Path, **overrides) -> Path:
     """A small valid workbook: 2 Connectees, 1 Connector, 1 Introduction, 1 Job."""
-    args = dict(connectees=[connectee("E1"), connectee("E2")], connectors=[connector()],
-                introductions=[introduction()], jobs=[job()])
+    args = dict(
+        connectees=[connectee("E1"), connectee("E2")],
+        connectors=[connector()],
+        introductions=[introduction()],
+        jobs=[job()],
+    )
     args.update(overrides)
     return write_workbook(path, **args)
 
@@ -71,14 +75,62 @@ def _zip(members: list[tuple[str, bytes, int, int]], method: int = 8) -> bytes:
     for name, compressed, crc, size in members:
         encoded = name.encode()
         offset = out.tell()
-        out.write(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, method, 0, 0x21, crc,
-                              len(compressed), size, len(encoded), 0) + encoded + compressed)
-        directory.write(struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, method, 0, 0x21, crc,
-                                    len(compressed), size, len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+        out.write(
+            struct.pack(
+                "<4sHHHHHIIIHH",
+                b"PK\x03\x04",
+                20,
+                0,
+                method,
+                0,
+                0x21,
+                crc,
+                len(compressed),
+                size,
+                len(encoded),
+                0,
+            )
+            + encoded
+            + compressed
+        )
+        directory.write(
+            struct.pack(
+                "<4sHHHHHHIIIHHHHHII",
+                b"PK\x01\x02",
+                20,
+                20,
+                0,
+                method,
+                0,
+                0x21,
+                crc,
+                len(compressed),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
     start = out.tell()
     out.write(directory.getvalue())
-    out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(members), len(members),
-                          len(directory.getvalue()), start, 0))
+    out.write(
+        struct.pack(
+            "<4sHHHHIIH",
+            b"PK\x05\x06",
+            0,
+            0,
+            len(members),
+            len(members),
+            len(directory.getvalue()),
+            start,
+            0,
+        )
+    )
     return out.getvalue()
 
 
@@ -116,8 +168,14 @@ def _bomb(src: Path, dst: Path, declared: int | None) -> Path:
     members = [_member(name, content) for name, content in parts.items() if name != CONNECTEES_PART]
     filler = 420
     size = len(parts[CONNECTEES_PART]) + filler * 1024 * 1024
-    members.append((CONNECTEES_PART, _bomb_sheet(parts[CONNECTEES_PART], filler), 0,
-                    size if declared is None else declared))
+    members.append(
+        (
+            CONNECTEES_PART,
+            _bomb_sheet(parts[CONNECTEES_PART], filler),
+            0,
+            size if declared is None else declared,
+        )
+    )
     dst.write_bytes(_zip(members))
     return dst
 
@@ -136,31 +194,47 @@ def _with_doctype(xml: bytes, doctype: bytes, padding: int = 0) -> bytes:
     return declaration + prolog + doctype + xml
 
 
-LAUGHS = (b'<!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10)
-                     for i in range(1, 10))
-          + b"]>")
+LAUGHS = (
+    b'<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10)
+        for i in range(1, 10)
+    )
+    + b"]>"
+)
 EXTERNAL = b'<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
 
-SHARED_STRINGS_TYPE = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                       b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
-SHARED_STRINGS_REL = (b'<Relationship Id="rIdSST" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                      b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+SHARED_STRINGS_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+)
+SHARED_STRINGS_REL = (
+    b'<Relationship Id="rIdSST" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+)
 
 
 def _with_shared_strings(src: Path, dst: Path, table: bytes) -> Path:
     """Add a shared-string table (and its content type and relationship) to a workbook."""
-    return _rewrite(src, dst, {
-        "[Content_Types].xml": lambda x: x.replace(b"</Types>", SHARED_STRINGS_TYPE),
-        "xl/_rels/workbook.xml.rels": lambda x: x.replace(b"</Relationships>", SHARED_STRINGS_REL),
-        "xl/sharedStrings.xml": table,
-    })
+    return _rewrite(
+        src,
+        dst,
+        {
+            "[Content_Types].xml": lambda x: x.replace(b"</Types>", SHARED_STRINGS_TYPE),
+            "xl/_rels/workbook.xml.rels": lambda x: x.replace(
+                b"</Relationships>", SHARED_STRINGS_REL
+            ),
+            "xl/sharedStrings.xml": table,
+        },
+    )
 
 
 def _ole2(*streams: str) -> bytes:
     """The start of an OLE2 compound file naming ``streams`` in its directory (UTF-16 names)."""
     header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
-    directory = b"".join(name.encode("utf-16-le") + b"\x00" * (128 - 2 * len(name)) for name in streams)
+    directory = b"".join(
+        name.encode("utf-16-le") + b"\x00" * (128 - 2 * len(name)) for name in streams
+    )
     return header + directory + b"\x00" * 1024
 
 
@@ -219,9 +293,16 @@ print(json.dumps({"status": s.status, "code": s.issues[0].code if s.status == "r
 
 def _in_subprocess(path: Path) -> dict:
     """Validate in a fresh interpreter: its answer, time and peak RSS (which sees Rust allocations)."""
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-2000:]  # calamine aborts the process on a failed allocation
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[
+        -2000:
+    ]  # calamine aborts the process on a failed allocation
     measured = json.loads(done.stdout.strip().splitlines()[-1])
     assert measured["peak_mb"] < PEAK_MB, measured
     assert measured["seconds"] < SECONDS, measured
@@ -242,41 +323,99 @@ def _not_workbooks(tmp: Path):
         "export.csv.xlsx": (b"Connectee ID,First name\nE1,Ana\n", "not_xlsx_text"),
         "pk-text.xlsx": (b"PK,Name\n1,Ana\n", "not_xlsx_text"),
         "unicode.txt.xlsx": ("Connectee ID\tFirst name\n".encode("utf-16"), "not_xlsx_text"),
-        "page.xls": (b"\xef\xbb\xbf<!DOCTYPE html>\n<html><body><table></table></body></html>", "not_xlsx_html"),
-        "excel-html.xls": (b'<html xmlns:o="urn:schemas-microsoft-com:office:office"><body>', "not_xlsx_html"),
-        "excel2003.xml.xlsx": (b'<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>'
-                               b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">', "not_xlsx"),
+        "page.xls": (
+            b"\xef\xbb\xbf<!DOCTYPE html>\n<html><body><table></table></body></html>",
+            "not_xlsx_html",
+        ),
+        "excel-html.xls": (
+            b'<html xmlns:o="urn:schemas-microsoft-com:office:office"><body>',
+            "not_xlsx_html",
+        ),
+        "excel2003.xml.xlsx": (
+            b'<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>'
+            b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">',
+            "not_xlsx",
+        ),
         "encrypted.xlsx": (_ole2("EncryptionInfo", "EncryptedPackage"), "password_protected"),
         "old.xls": (_ole2("Workbook", "SummaryInformation"), "old_xls"),
         "truncated.xlsx": (data[: len(data) // 2], "corrupt"),
         "cut-before-directory.xlsx": (data[: data.rindex(b"PK\x01\x02")], "corrupt"),
         "docs.zip.xlsx": (_zip([_member("readme.txt", b"hello")]), "not_xlsx_zip"),
         "roster.csv": (b"Connectee ID,First name\nE1,Ana\n", "csv_file"),
-        "roster.ods": (_zip([_member("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
-                             _member("content.xml", b"<office:document-content/>"),
-                             _member("META-INF/manifest.xml", b"<manifest:manifest/>")]), "ods_file"),
-        "ods-named.xlsx": (_zip([_member("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
-                                 _member("content.xml", b"<office:document-content/>")]), "ods_file"),
-        "roster.numbers": (_zip([_member("Index/Document.iwa", b"\x00\x01"),
-                                 _member("Metadata/Properties.plist", b"bplist00")]), "numbers_file"),
-        "old-numbers.numbers": (_zip([_member("Index.zip", b"PK\x05\x06" + b"\x00" * 18)]), "numbers_file"),
-        "binary.xlsb": (_zip([_member("[Content_Types].xml", b"<Types/>"),
-                              _member("xl/workbook.bin", b"\x83\x01\x00")]), "not_xlsx"),
+        "roster.ods": (
+            _zip(
+                [
+                    _member("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+                    _member("content.xml", b"<office:document-content/>"),
+                    _member("META-INF/manifest.xml", b"<manifest:manifest/>"),
+                ]
+            ),
+            "ods_file",
+        ),
+        "ods-named.xlsx": (
+            _zip(
+                [
+                    _member("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+                    _member("content.xml", b"<office:document-content/>"),
+                ]
+            ),
+            "ods_file",
+        ),
+        "roster.numbers": (
+            _zip(
+                [
+                    _member("Index/Document.iwa", b"\x00\x01"),
+                    _member("Metadata/Properties.plist", b"bplist00"),
+                ]
+            ),
+            "numbers_file",
+        ),
+        "old-numbers.numbers": (
+            _zip([_member("Index.zip", b"PK\x05\x06" + b"\x00" * 18)]),
+            "numbers_file",
+        ),
+        "binary.xlsb": (
+            _zip(
+                [
+                    _member("[Content_Types].xml", b"<Types/>"),
+                    _member("xl/workbook.bin", b"\x83\x01\x00"),
+                ]
+            ),
+            "not_xlsx",
+        ),
     }
     # Compressed bytes of Connectees overwritten with 0xFF: an invalid deflate block type.
     info = zipfile.ZipFile(valid).getinfo(CONNECTEES_PART)
     start = info.header_offset + 30 + len(info.filename) + len(info.extra)
     damaged = bytearray(data)
-    damaged[start: start + info.compress_size] = b"\xff" * info.compress_size
+    damaged[start : start + info.compress_size] = b"\xff" * info.compress_size
     cases["damaged.xlsx"] = (bytes(damaged), "corrupt")
     return cases
 
 
 NOT_WORKBOOK_NAMES = [
-    "empty.xlsx", "blank.xlsx", "binary.xlsx", "report.pdf.xlsx", "export.csv.xlsx", "pk-text.xlsx",
-    "unicode.txt.xlsx", "page.xls", "excel-html.xls", "excel2003.xml.xlsx", "encrypted.xlsx", "old.xls",
-    "truncated.xlsx", "cut-before-directory.xlsx", "docs.zip.xlsx", "binary.xlsb", "damaged.xlsx",
-    "roster.csv", "roster.ods", "ods-named.xlsx", "roster.numbers", "old-numbers.numbers",
+    "empty.xlsx",
+    "blank.xlsx",
+    "binary.xlsx",
+    "report.pdf.xlsx",
+    "export.csv.xlsx",
+    "pk-text.xlsx",
+    "unicode.txt.xlsx",
+    "page.xls",
+    "excel-html.xls",
+    "excel2003.xml.xlsx",
+    "encrypted.xlsx",
+    "old.xls",
+    "truncated.xlsx",
+    "cut-before-directory.xlsx",
+    "docs.zip.xlsx",
+    "binary.xlsb",
+    "damaged.xlsx",
+    "roster.csv",
+    "roster.ods",
+    "ods-named.xlsx",
+    "roster.numbers",
+    "old-numbers.numbers",
 ]
 
 
@@ -327,8 +466,10 @@ def test_file_over_the_size_limit(tmp_path, registry, monkeypatch):
 def bombs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("bombs")
     valid = _valid(tmp / "valid.xlsx")
-    return {"honest": _bomb(valid, tmp / "honest.xlsx", declared=None),
-            "lying": _bomb(valid, tmp / "lying.xlsx", declared=2676)}
+    return {
+        "honest": _bomb(valid, tmp / "honest.xlsx", declared=None),
+        "lying": _bomb(valid, tmp / "lying.xlsx", declared=2676),
+    }
 
 
 def test_bomb_with_honest_sizes(bombs, registry):
@@ -368,21 +509,36 @@ ENTITY_CASES = {
 def test_xml_entities_refused(tmp_path, registry, case):
     part, doctype, padding = ENTITY_CASES[case]
     valid = _valid(tmp_path / "valid.xlsx")
-    path = _rewrite(valid, tmp_path / f"{case}.xlsx", {part: lambda x: _with_doctype(x, doctype, padding)})
+    path = _rewrite(
+        valid, tmp_path / f"{case}.xlsx", {part: lambda x: _with_doctype(x, doctype, padding)}
+    )
     _check_rejected(path, registry, "unsafe_xml")
 
 
 SUBMISSION_PART = "xl/worksheets/sheet1.xml"
 
 
-@pytest.mark.parametrize("part, change, code", [
-    (CONNECTEES_PART, lambda x: _with_doctype(x, LAUGHS), "NS-HFX"),  # not read by the peek: the full read refuses it
-    (CONNECTEES_PART, lambda x: _append_rows(x, FAR), "NS-HFX"),
-    (SUBMISSION_PART, lambda x: _with_doctype(x, LAUGHS), None),
-    (SUBMISSION_PART, lambda x: _append_rows(x, FAR), None),
-    ("xl/styles.xml", lambda x: _with_doctype(x, LAUGHS), None),
-], ids=["laughs-in-data-sheet", "far-cell-in-data-sheet", "laughs-in-submission", "far-cell-in-submission",
-        "laughs-in-styles"])
+@pytest.mark.parametrize(
+    "part, change, code",
+    [
+        (
+            CONNECTEES_PART,
+            lambda x: _with_doctype(x, LAUGHS),
+            "NS-HFX",
+        ),  # not read by the peek: the full read refuses it
+        (CONNECTEES_PART, lambda x: _append_rows(x, FAR), "NS-HFX"),
+        (SUBMISSION_PART, lambda x: _with_doctype(x, LAUGHS), None),
+        (SUBMISSION_PART, lambda x: _append_rows(x, FAR), None),
+        ("xl/styles.xml", lambda x: _with_doctype(x, LAUGHS), None),
+    ],
+    ids=[
+        "laughs-in-data-sheet",
+        "far-cell-in-data-sheet",
+        "laughs-in-submission",
+        "far-cell-in-submission",
+        "laughs-in-styles",
+    ],
+)
 def test_peek_checks_what_it_reads(tmp_path, registry, part, change, code):
     """Discovery's peek scans every part calamine opens plus the Submission sheet, and no other sheet."""
     path = _rewrite(_valid(tmp_path / "valid.xlsx"), tmp_path / "odd.xlsx", {part: change})
@@ -391,8 +547,10 @@ def test_peek_checks_what_it_reads(tmp_path, registry, part, change, code):
 
 
 def test_xml_entities_in_shared_strings(tmp_path, registry):
-    table = (b'<?xml version="1.0"?>' + EXTERNAL + b'<sst xmlns="http://schemas.openxmlformats.org/'
-             b'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&xxe;</t></si></sst>')
+    table = (
+        b'<?xml version="1.0"?>' + EXTERNAL + b'<sst xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&xxe;</t></si></sst>'
+    )
     path = _with_shared_strings(_valid(tmp_path / "valid.xlsx"), tmp_path / "sst.xlsx", table)
     _check_rejected(path, registry, "unsafe_xml")
 
@@ -400,8 +558,11 @@ def test_xml_entities_in_shared_strings(tmp_path, registry):
 def test_utf16_part_with_entities_refused(tmp_path, registry):
     """A UTF-16 part would hide a DOCTYPE from a byte search: it is transcoded, then refused."""
     valid = _valid(tmp_path / "valid.xlsx")
-    path = _rewrite(valid, tmp_path / "utf16.xlsx", {"xl/workbook.xml": lambda x: (
-        _with_doctype(x, EXTERNAL).decode().encode("utf-16"))})
+    path = _rewrite(
+        valid,
+        tmp_path / "utf16.xlsx",
+        {"xl/workbook.xml": lambda x: _with_doctype(x, EXTERNAL).decode().encode("utf-16")},
+    )
     _check_rejected(path, registry, "unsafe_xml")
 
 
@@ -422,8 +583,10 @@ EXTENT_CASES = {
     # A cell without r in a far row: its place comes from the row (14 columns x 1,048,576 rows).
     "no-ref": b'<row r="1048576"><c t="inlineStr"><is><t>x</t></is></c></row>',
     # A prefixed element.
-    "prefixed": (b'<row r="1048576"><x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-                 b'r="XFD1048576" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c></row>'),
+    "prefixed": (
+        b'<row r="1048576"><x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        b'r="XFD1048576" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c></row>'
+    ),
     # A cell nested in another: calamine reads the outer one's value.
     "nested": b'<row r="9"><c r="XFD1048576"><c r="A9" s="1"/><v>1</v></c></row>',
 }
@@ -432,7 +595,11 @@ EXTENT_CASES = {
 @pytest.mark.parametrize("case", list(EXTENT_CASES))
 def test_sheet_extent_bombs(tmp_path, registry, case):
     valid = _valid(tmp_path / "valid.xlsx")
-    path = _rewrite(valid, tmp_path / f"{case}.xlsx", {CONNECTEES_PART: lambda x: _append_rows(x, EXTENT_CASES[case])})
+    path = _rewrite(
+        valid,
+        tmp_path / f"{case}.xlsx",
+        {CONNECTEES_PART: lambda x: _append_rows(x, EXTENT_CASES[case])},
+    )
     # XML that only calamine tolerates (an attribute twice, '<' in a value) is refused as malformed.
     malformed = case in ("duplicate-r", "lt-in-value")
     _check_rejected(path, registry, "unreadable_sheet" if malformed else "sheet_too_large")
@@ -440,17 +607,26 @@ def test_sheet_extent_bombs(tmp_path, registry, case):
 
 def test_far_cell_is_named_in_the_workbooks_language(tmp_path, registry):
     """The refusal names the sheet and the farthest cell, and says what to delete, in English or French."""
-    english = _rewrite(_valid(tmp_path / "en.xlsx"), tmp_path / "far-en.xlsx",
-                       {CONNECTEES_PART: lambda x: _append_rows(x, FAR)})
+    english = _rewrite(
+        _valid(tmp_path / "en.xlsx"),
+        tmp_path / "far-en.xlsx",
+        {CONNECTEES_PART: lambda x: _append_rows(x, FAR)},
+    )
     assert validate_workbook(english, registry).reason == (
         "The sheet 'Connectees' has cells as far as XFD1048576 (17,179,869,184 cells counted from A1), far more "
         "than a submission needs: delete the rows and columns after your data (a formula filled down to the "
-        "bottom of the sheet is the usual cause) and save again.")
-    french = _rewrite(_valid(tmp_path / "fr.xlsx", lang="fr"), tmp_path / "far-fr.xlsx",
-                      {CONNECTEES_PART: lambda x: _append_rows(x, FAR)})
+        "bottom of the sheet is the usual cause) and save again."
+    )
+    french = _rewrite(
+        _valid(tmp_path / "fr.xlsx", lang="fr"),
+        tmp_path / "far-fr.xlsx",
+        {CONNECTEES_PART: lambda x: _append_rows(x, FAR)},
+    )
     reason = validate_workbook(french, registry).reason
-    assert reason.startswith("La feuille « Connectés » a des cellules jusqu'à XFD1048576 "
-                             "(17\u202f179\u202f869\u202f184 cellules comptées depuis A1)"), reason
+    assert reason.startswith(
+        "La feuille « Connectés » a des cellules jusqu'à XFD1048576 "
+        "(17\u202f179\u202f869\u202f184 cellules comptées depuis A1)"
+    ), reason
 
 
 @pytest.mark.parametrize("before_boundary", [1, 4, 9, 25, 60])
@@ -467,22 +643,33 @@ def test_far_cell_across_a_chunk_boundary(tmp_path, registry, before_boundary):
     parts[CONNECTEES_PART] = head + b" " * padding + far + b"</sheetData>" + tail
     assert parts[CONNECTEES_PART].index(b'<c r="XFD') == read._CHUNK - before_boundary
     path = tmp_path / "boundary.xlsx"
-    path.write_bytes(_zip([(name, content, zlib.crc32(content), len(content)) for name, content in parts.items()],
-                          method=0))
+    path.write_bytes(
+        _zip(
+            [(name, content, zlib.crc32(content), len(content)) for name, content in parts.items()],
+            method=0,
+        )
+    )
     _check_rejected(path, registry, "sheet_too_large")
 
 
 def test_extent_checks_agree(tmp_path):
     """The refs-based extent and the expat one agree on a normal sheet and on formatted blank cells."""
-    rows = b"".join(b'<row r="%d"><c r="A%d" s="1"/><c r="AB%d" s="1"/></row>' % (n, n, n)
-                    for n in range(300, 5000))
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" s="1"/><c r="AB%d" s="1"/></row>' % (n, n, n)
+        for n in range(300, 5000)
+    )
     valid = _valid(tmp_path / "valid.xlsx", connectees=[connectee(f"E{n}") for n in range(200)])
-    path = _rewrite(valid, tmp_path / "styled.xlsx", {CONNECTEES_PART: lambda x: _append_rows(x, rows)})
+    path = _rewrite(
+        valid, tmp_path / "styled.xlsx", {CONNECTEES_PART: lambda x: _append_rows(x, rows)}
+    )
     data = path.read_bytes()
     container = read._check_container(data)
     part = container.parts[CONNECTEES_PART]
     assert not part.simple and not part.odd
-    assert read._extent_from_refs(data, part) == ((201, 14), False)  # (extent of the values, any empty cell)
+    assert read._extent_from_refs(data, part) == (
+        (201, 14),
+        False,
+    )  # (extent of the values, any empty cell)
     assert read._extent(data, part, "Connectees") == (201, 14)
 
 
@@ -502,22 +689,32 @@ def test_formula_filled_down_is_read(tmp_path, registry):
     blank however far it lies (issue 7). The same rows holding a value are
     still refused.
     """
-    rows = b"".join(b'<row r="%d"><c r="A%d" t="str"><f>IF(B%d="","",B%d)</f><v></v></c></row>' % ((n,) * 4)
-                    for n in range(4, 300_004))
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="str"><f>IF(B%d="","",B%d)</f><v></v></c></row>' % ((n,) * 4)
+        for n in range(4, 300_004)
+    )
     valid = _valid(tmp_path / "valid.xlsx")
-    path = _rewrite(valid, tmp_path / "filled.xlsx", {CONNECTEES_PART: lambda x: _append_rows(x, rows)})
+    path = _rewrite(
+        valid, tmp_path / "filled.xlsx", {CONNECTEES_PART: lambda x: _append_rows(x, rows)}
+    )
     measured = _in_subprocess(path)
     assert measured["status"] == "accepted" and measured["rows"]["connectees"] == 2
     valued = rows.replace(b"<v></v>", b"<v>x</v>")
-    path = _rewrite(valid, tmp_path / "valued.xlsx", {CONNECTEES_PART: lambda x: _append_rows(x, valued)})
+    path = _rewrite(
+        valid, tmp_path / "valued.xlsx", {CONNECTEES_PART: lambda x: _append_rows(x, valued)}
+    )
     _check_rejected(path, registry, "sheet_too_large")
 
 
-@pytest.mark.parametrize("unique_count, entries", [(4_000_000_000, 1), (1, read.MAX_SHARED_STRINGS + 1)])
+@pytest.mark.parametrize(
+    "unique_count, entries", [(4_000_000_000, 1), (1, read.MAX_SHARED_STRINGS + 1)]
+)
 def test_shared_string_table_bombs(tmp_path, registry, unique_count, entries):
     """calamine reserves uniqueCount strings up front (4e9 x 24 bytes aborts the process)."""
-    table = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
-             b'uniqueCount="%d">' % unique_count + b"<si><t/></si>" * entries + b"</sst>")
+    table = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+        b'uniqueCount="%d">' % unique_count + b"<si><t/></si>" * entries + b"</sst>"
+    )
     path = _with_shared_strings(_valid(tmp_path / "valid.xlsx"), tmp_path / "sst.xlsx", table)
     _check_rejected(path, registry, "not_xlsx")
     if unique_count > entries:
@@ -540,7 +737,10 @@ def _million_blank_rows(valid: Path, dst: Path, cells: bool, rows: int = 1_000_0
             for start in range(4, rows + 4, 10_000):
                 numbers = range(start, start + 10_000)
                 if cells:
-                    batch = [b'<row r="%d"><c r="A%d" s="1"/><c r="K%d" s="1"/></row>' % (n, n, n) for n in numbers]
+                    batch = [
+                        b'<row r="%d"><c r="A%d" s="1"/><c r="K%d" s="1"/></row>' % (n, n, n)
+                        for n in numbers
+                    ]
                 else:
                     batch = [b'<row r="%d" s="1" customFormat="1" ht="15"/>' % n for n in numbers]
                 stream.write(b"".join(batch))
@@ -569,7 +769,9 @@ def test_annotated_copy_leaves_out_the_blank_tail(tmp_path, registry):
     minute and 1.3 GB), so the copy leaves out the rows after the last one
     holding anything.
     """
-    valid = _valid(tmp_path / "valid.xlsx", connectees=[connectee("E1"), connectee("E2", Email="ana@")])
+    valid = _valid(
+        tmp_path / "valid.xlsx", connectees=[connectee("E1"), connectee("E2", Email="ana@")]
+    )
     path = _million_blank_rows(valid, tmp_path / "blank.xlsx", cells=True, rows=200_000)
     submission = validate_workbook(path, registry)
     assert [(i.cell, i.code) for i in submission.errors] == [("D3", "bad_email")]
@@ -581,26 +783,42 @@ def test_annotated_copy_leaves_out_the_blank_tail(tmp_path, registry):
     assert sheet.max_row == 3
     assert sheet["D3"].value == "ana@" and sheet["D3"].fill.fgColor.rgb.endswith("FFC7CE")
     assert "bad_email" in sheet["D3"].comment.text
-    assert [c.value for c in sheet[2]] == [c.value for c in openpyxl.load_workbook(valid)["Connectees"][2]]
+    assert [c.value for c in sheet[2]] == [
+        c.value for c in openpyxl.load_workbook(valid)["Connectees"][2]
+    ]
 
 
 def test_blank_tail_cut_keeps_every_row_with_content():
     """Formulas with no cached value, inline texts and values all end a row that stays."""
     head = b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
-    for last in (b'<row r="2"><c r="B2"><f>A1*2</f></c></row>',
-                 b'<row r="2"><c r="B2" t="inlineStr"><is><t>x</t></is></c></row>',
-                 b'<row r="2"><c r="B2"><f t="shared" ref="B2:B3" si="0"/></c></row>'):
+    for last in (
+        b'<row r="2"><c r="B2"><f>A1*2</f></c></row>',
+        b'<row r="2"><c r="B2" t="inlineStr"><is><t>x</t></is></c></row>',
+        b'<row r="2"><c r="B2"><f t="shared" ref="B2:B3" si="0"/></c></row>',
+    ):
         tail = b"".join(b'<row r="%d"><c r="A%d" s="1"/></row>' % (n, n) for n in range(3, 10))
         xml = head + last + tail + b"</sheetData><mergeCells/></worksheet>"
-        assert feedback._cut_blank_tail(xml) == head + last + b"</sheetData><mergeCells/></worksheet>"
+        assert (
+            feedback._cut_blank_tail(xml) == head + last + b"</sheetData><mergeCells/></worksheet>"
+        )
     prefixed = b'<x:worksheet><x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row></x:sheetData>'
     assert feedback._cut_blank_tail(prefixed) == prefixed
-    mixed = head + b'<row r="2"><x:c r="A2"><x:v>1</x:v></x:c></row>' + tail + b"</sheetData></worksheet>"
+    mixed = (
+        head
+        + b'<row r="2"><x:c r="A2"><x:v>1</x:v></x:c></row>'
+        + tail
+        + b"</sheetData></worksheet>"
+    )
     assert feedback._cut_blank_tail(mixed) == mixed  # a prefixed cell: unsure, nothing cut
     # Excel writes <xm:f> in list validations that refer to another sheet: outside the cells, no matter.
-    validations = b"<extLst><x14:dataValidations><xm:f>Lists!$A$1:$A$5</xm:f></x14:dataValidations></extLst>"
+    validations = (
+        b"<extLst><x14:dataValidations><xm:f>Lists!$A$1:$A$5</xm:f></x14:dataValidations></extLst>"
+    )
     xml = head + last + tail + b"</sheetData>" + validations + b"</worksheet>"
-    assert feedback._cut_blank_tail(xml) == head + last + b"</sheetData>" + validations + b"</worksheet>"
+    assert (
+        feedback._cut_blank_tail(xml)
+        == head + last + b"</sheetData>" + validations + b"</worksheet>"
+    )
 
 
 # --- Path traversal and what the CLI writes -------------------------------------------------------
@@ -624,8 +842,17 @@ def test_cli_writes_only_where_asked(tmp_path, monkeypatch):
     workbook = _valid(source / "traversal.xlsx", submission=submission_rows(community="../../etc"))
     monkeypatch.chdir(work)  # the output paths below are relative, as a coordinator types them
     before = _files(tmp_path)
-    result = CliRunner().invoke(main, ["validate", str(workbook), "--report", "out/report.md",
-                                       "--annotated", "out/annotated.xlsx"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "validate",
+            str(workbook),
+            "--report",
+            "out/report.md",
+            "--annotated",
+            "out/annotated.xlsx",
+        ],
+    )
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     created = _files(tmp_path) - before
@@ -639,8 +866,9 @@ def test_cli_accepted_writes_only_where_asked(tmp_path, monkeypatch):
     workbook = _valid(source / "ok.xlsx")
     monkeypatch.chdir(work)
     before = _files(tmp_path)
-    result = CliRunner().invoke(main, ["validate", str(workbook), "--report", "report.md",
-                                       "--annotated", "checked.xlsx"])
+    result = CliRunner().invoke(
+        main, ["validate", str(workbook), "--report", "report.md", "--annotated", "checked.xlsx"]
+    )
     assert result.exit_code in (0, 1), result.output
     created = _files(tmp_path) - before
     assert created == {Path("work/report.md"), Path("work/checked.xlsx")}

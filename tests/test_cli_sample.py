@@ -36,8 +36,18 @@ def test_scale_multiplies_the_rows_of_the_same_communities(tmp_path):
     registry = _registry(tmp_path / "registry.csv")
     runner = CliRunner()
     for name, scale in (("x1", "1"), ("x3", "3")):
-        result = runner.invoke(main, ["sample", "--out", str(tmp_path / name), "--scale", scale,
-                                      "--communities", str(registry)])
+        result = runner.invoke(
+            main,
+            [
+                "sample",
+                "--out",
+                str(tmp_path / name),
+                "--scale",
+                scale,
+                "--communities",
+                str(registry),
+            ],
+        )
         assert result.exit_code == 0, result.output
     one, three = _connectee_rows(tmp_path / "x1"), _connectee_rows(tmp_path / "x3")
     assert one > 0

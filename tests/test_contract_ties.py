@@ -36,8 +36,16 @@ SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "submission-wor
 
 # What a column of each contract type must be checked for, written here rather than read from
 # schemas.sheets so that a rule lost there is seen.
-EXPECTED_CHECKS = {TEXT: [], NAME: [], ID: [], EMAIL: ["bad_email"], NOC: ["bad_noc"], DATE: ["bad_date"],
-                   YES_NO: ["bad_yes_no"], ENUM: ["bad_choice"]}
+EXPECTED_CHECKS = {
+    TEXT: [],
+    NAME: [],
+    ID: [],
+    EMAIL: ["bad_email"],
+    NOC: ["bad_noc"],
+    DATE: ["bad_date"],
+    YES_NO: ["bad_yes_no"],
+    ENUM: ["bad_choice"],
+}
 
 COLUMNS = [(sheet.key, column.key) for sheet in DATA_SHEETS for column in sheet.columns]
 
@@ -50,7 +58,10 @@ def _ids(pairs):
 def templates(tmp_path_factory):
     """lang -> the blank template in that language, as the reader reads it."""
     folder = tmp_path_factory.mktemp("templates")
-    return {lang: read.read_workbook(write_template(folder / f"template_{lang}.xlsx", lang)) for lang in LANGS}
+    return {
+        lang: read.read_workbook(write_template(folder / f"template_{lang}.xlsx", lang))
+        for lang in LANGS
+    }
 
 
 # --- template and reader --------------------------------------------------------------------------
@@ -66,14 +77,18 @@ def test_template_sheets_are_read_as_the_contract_names_them(templates, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("sheet_key, column_key", COLUMNS, ids=_ids(COLUMNS))
-def test_template_writes_each_header_and_the_reader_maps_it_back(templates, lang, sheet_key, column_key):
+def test_template_writes_each_header_and_the_reader_maps_it_back(
+    templates, lang, sheet_key, column_key
+):
     """The template's header (required ones marked ``*``) is read back as the contract's key."""
     sheet = SHEETS_BY_KEY[sheet_key]
     column = sheet.column(column_key)
     raw = templates[lang].sheets[sheet_key]
     assert column_key in raw.columns, f"{marked_header(column, lang)!r} not read as {column_key}"
     assert raw.columns[column_key].header == column.header(lang)
-    assert [c.key for c in sorted(raw.columns.values(), key=lambda c: c.index)] == [c.key for c in sheet.columns]
+    assert [c.key for c in sorted(raw.columns.values(), key=lambda c: c.index)] == [
+        c.key for c in sheet.columns
+    ]
     assert raw.unknown_headers == []
 
 
@@ -82,8 +97,14 @@ def test_reader_maps_both_headers_and_the_key_to_the_column(sheet_key, column_ke
     sheet = SHEETS_BY_KEY[sheet_key]
     column = sheet.column(column_key)
     lookup = read._header_lookup(sheet)
-    for header in (column.key, column.english, column.french, marked_header(column, "en"),
-                   marked_header(column, "fr"), column.english.upper()):
+    for header in (
+        column.key,
+        column.english,
+        column.french,
+        marked_header(column, "en"),
+        marked_header(column, "fr"),
+        column.english.upper(),
+    ):
         assert lookup.get(fold(header)) == column_key, header
 
 
@@ -93,7 +114,11 @@ def test_no_two_columns_of_a_sheet_fold_alike(sheet):
     owners: dict[str, str] = {}
     for column in sheet.columns:
         for label in {fold(column.key), fold(column.english), fold(column.french)}:
-            assert owners.setdefault(label, column.key) == column.key, (label, owners[label], column.key)
+            assert owners.setdefault(label, column.key) == column.key, (
+                label,
+                owners[label],
+                column.key,
+            )
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -124,7 +149,9 @@ def test_schema_column_has_the_contract_nullability_and_type(sheet_key, column_k
 
 def test_schema_checks_required_when_yes():
     """The one conditional rule: Intake meeting date when Accepted is Yes."""
-    conditional = [(s.key, c.required_when_yes) for s in DATA_SHEETS for c in s.columns if c.required_when_yes]
+    conditional = [
+        (s.key, c.required_when_yes) for s in DATA_SHEETS for c in s.columns if c.required_when_yes
+    ]
     assert conditional == [("connectees", "accepted")]
     for sheet in DATA_SHEETS:
         expected = [f"required_when_{flag}" for key, flag in conditional if key == sheet.key]
@@ -173,29 +200,42 @@ def _spec_required(text: str) -> tuple[bool, str | None]:
 
 def test_spec_sheets_match_the_contract():
     rows = _spec_table("Sheets")
-    assert [(r["sheet"], r["French name"]) for r in rows] == \
-        [SUBMISSION_SHEET] + [(s.english, s.french) for s in DATA_SHEETS]
+    assert [(r["sheet"], r["French name"]) for r in rows] == [SUBMISSION_SHEET] + [
+        (s.english, s.french) for s in DATA_SHEETS
+    ]
 
 
 def test_spec_submission_fields_match_the_contract():
     rows = _spec_table("Submission")
-    assert [(r["field"], r["French"], r["required"] == "yes") for r in rows] == \
-        [(f.english, f.french, f.required) for f in SUBMISSION_FIELDS]
+    assert [(r["field"], r["French"], r["required"] == "yes") for r in rows] == [
+        (f.english, f.french, f.required) for f in SUBMISSION_FIELDS
+    ]
 
 
 @pytest.mark.parametrize("sheet", DATA_SHEETS, ids=lambda s: s.key)
 def test_spec_columns_match_the_contract(sheet):
     """Same columns in the same order, same headers, same required flags (and the conditional one)."""
     rows = _spec_table(sheet.english)
-    spec = [(r["column"], r["English header"], r["French header"], *_spec_required(r["required"])) for r in rows]
-    contract = [(c.key, c.english, c.french, c.required, c.required_when_yes) for c in sheet.columns]
+    spec = [
+        (r["column"], r["English header"], r["French header"], *_spec_required(r["required"]))
+        for r in rows
+    ]
+    contract = [
+        (c.key, c.english, c.french, c.required, c.required_when_yes) for c in sheet.columns
+    ]
     assert spec == contract
 
 
 @pytest.mark.parametrize("sheet", DATA_SHEETS, ids=lambda s: s.key)
 def test_spec_types_match_the_contract(sheet):
     """The spec's type words name the contract's type (its prose is looser: names are "text")."""
-    words = {"text": {TEXT, NAME}, "email": {EMAIL}, "date": {DATE}, "Yes/No": {YES_NO}, "NOC 2021 code": {NOC}}
+    words = {
+        "text": {TEXT, NAME},
+        "email": {EMAIL},
+        "date": {DATE},
+        "Yes/No": {YES_NO},
+        "NOC 2021 code": {NOC},
+    }
     for row in _spec_table(sheet.english):
         column, spec_type = sheet.column(row["column"]), row["type"]
         if spec_type.startswith(("text, unique", "an ID of")):
@@ -205,13 +245,22 @@ def test_spec_types_match_the_contract(sheet):
         else:  # an enumeration, by its name or its codes
             assert column.type == ENUM, column.key
             enumeration = ENUMERATIONS[column.enumeration]
-            assert spec_type in (enumeration.english_name, " / ".join(enumeration.codes),
-                                 " / ".join(enumeration.label(code, "en") for code in enumeration.codes)), column.key
+            assert spec_type in (
+                enumeration.english_name,
+                " / ".join(enumeration.codes),
+                " / ".join(enumeration.label(code, "en") for code in enumeration.codes),
+            ), column.key
 
 
 def test_spec_enumerations_match_the_contract():
     rows = _spec_table("Value types")
-    spec = [(r["type"], r["code"], r["English label"], tuple(r["French label"].split(" / "))) for r in rows]
-    contract = [(e.english_name, code, english, french)
-                for e in ENUMERATIONS.values() for code, (english, french) in e.labels.items()]
+    spec = [
+        (r["type"], r["code"], r["English label"], tuple(r["French label"].split(" / ")))
+        for r in rows
+    ]
+    contract = [
+        (e.english_name, code, english, french)
+        for e in ENUMERATIONS.values()
+        for code, (english, french) in e.labels.items()
+    ]
     assert spec == contract

@@ -23,27 +23,59 @@ THROUGH = dt.date(2025, 3, 31)
 # when the test does not say. Dates are written as strings.
 COLUMNS = {
     "connectees": {
-        "community_code": "AAA", "connectee_id": "E1", "first_name": "Ana", "last_name": "Diaz",
-        "email": None, "phone": None, "category": "newcomer", "country_of_origin": None,
-        "official_language": "english", "home_occupation_noc": None,
-        "home_occupation_title": None, "application_date": "2023-09-01", "accepted": True,
-        "intake_meeting_date": "2023-10-01", "withdrawn": False, "source_period": "2024-25-Q4",
+        "community_code": "AAA",
+        "connectee_id": "E1",
+        "first_name": "Ana",
+        "last_name": "Diaz",
+        "email": None,
+        "phone": None,
+        "category": "newcomer",
+        "country_of_origin": None,
+        "official_language": "english",
+        "home_occupation_noc": None,
+        "home_occupation_title": None,
+        "application_date": "2023-09-01",
+        "accepted": True,
+        "intake_meeting_date": "2023-10-01",
+        "withdrawn": False,
+        "source_period": "2024-25-Q4",
     },
     "connectors": {
-        "community_code": "AAA", "connector_id": "C1", "first_name": "Bob", "last_name": "Lee",
-        "email": None, "phone": None, "organization": None, "job_title": None, "sector": None,
-        "recruited_via": None, "orientation_meeting_date": None, "toolkit_received": True,
-        "withdrawn": False, "source_period": "2024-25-Q4",
+        "community_code": "AAA",
+        "connector_id": "C1",
+        "first_name": "Bob",
+        "last_name": "Lee",
+        "email": None,
+        "phone": None,
+        "organization": None,
+        "job_title": None,
+        "sector": None,
+        "recruited_via": None,
+        "orientation_meeting_date": None,
+        "toolkit_received": True,
+        "withdrawn": False,
+        "source_period": "2024-25-Q4",
     },
     "introductions": {
-        "community_code": "AAA", "connectee_id": "E1", "connector_id": "C1",
-        "introduction_date": "2024-01-15", "introduced_by": "coordinator", "outcome": None,
+        "community_code": "AAA",
+        "connectee_id": "E1",
+        "connector_id": "C1",
+        "introduction_date": "2024-01-15",
+        "introduced_by": "coordinator",
+        "outcome": None,
         "source_period": "2024-25-Q4",
     },
     "jobs": {
-        "community_code": "AAA", "connectee_id": "E1", "employer": "Acme", "job_title": "Engineer",
-        "job_noc": None, "start_date": "2024-06-01", "employment_type": "full_time",
-        "in_field": True, "matches_experience": True, "withdrawn": False,
+        "community_code": "AAA",
+        "connectee_id": "E1",
+        "employer": "Acme",
+        "job_title": "Engineer",
+        "job_noc": None,
+        "start_date": "2024-06-01",
+        "employment_type": "full_time",
+        "in_field": True,
+        "matches_experience": True,
+        "withdrawn": False,
         "source_period": "2024-25-Q4",
     },
 }
@@ -70,14 +102,22 @@ def run(connectees=(), connectors=(), introductions=(), jobs=(), people=None, th
     connectors_df = frame("connectors", list(connectors))
     people = people or {}
     keys = list(zip(connectors_df["community_code"], connectors_df["connector_id"]))
-    connector_person = pd.DataFrame({
-        "community_code": [c for c, _ in keys],
-        "connector_id": [i for _, i in keys],
-        "person_id": [people.get((c, i), f"{c}:{i}") for c, i in keys],
-    }, dtype="str")
-    return count(frame("connectees", list(connectees)), connectors_df,
-                 frame("introductions", list(introductions)), frame("jobs", list(jobs)),
-                 connector_person, through)
+    connector_person = pd.DataFrame(
+        {
+            "community_code": [c for c, _ in keys],
+            "connector_id": [i for _, i in keys],
+            "person_id": [people.get((c, i), f"{c}:{i}") for c, i in keys],
+        },
+        dtype="str",
+    )
+    return count(
+        frame("connectees", list(connectees)),
+        connectors_df,
+        frame("introductions", list(introductions)),
+        frame("jobs", list(jobs)),
+        connector_person,
+        through,
+    )
 
 
 def events(counts, measure, scope) -> list[tuple]:
@@ -106,6 +146,7 @@ def connector_reason(counts, connector_id="C1", community="AAA") -> str:
 
 # --- Connectees ---------------------------------------------------------------------------
 
+
 def test_connectee_onboarded_at_earliest_valid_introduction():
     counts = run(
         connectees=[{}],
@@ -122,20 +163,30 @@ def test_connectee_onboarded_at_earliest_valid_introduction():
     assert counts.connectee_status["onboarded_on"].iloc[0] == pd.Timestamp("2024-01-20")
 
 
-@pytest.mark.parametrize("connectee, introductions, reason", [
-    ({"withdrawn": True}, [{}], "withdrawn"),
-    ({"accepted": False, "intake_meeting_date": None}, [{}], "not_accepted"),
-    ({"intake_meeting_date": None}, [{}], "no_intake_meeting"),
-    ({}, [], "no_introduction"),
-    ({}, [{"connector_id": "C9"}], "no_introduction"),  # C9 is no Connector of AAA
-    ({}, [{"community_code": "BBB"}], "no_introduction"),  # an introduction in another community
-    # withdrawn comes first even when other conditions fail too
-    ({"withdrawn": True, "accepted": False}, [], "withdrawn"),
-    ({"accepted": False, "intake_meeting_date": None}, [], "not_accepted"),
-])
+@pytest.mark.parametrize(
+    "connectee, introductions, reason",
+    [
+        ({"withdrawn": True}, [{}], "withdrawn"),
+        ({"accepted": False, "intake_meeting_date": None}, [{}], "not_accepted"),
+        ({"intake_meeting_date": None}, [{}], "no_intake_meeting"),
+        ({}, [], "no_introduction"),
+        ({}, [{"connector_id": "C9"}], "no_introduction"),  # C9 is no Connector of AAA
+        (
+            {},
+            [{"community_code": "BBB"}],
+            "no_introduction",
+        ),  # an introduction in another community
+        # withdrawn comes first even when other conditions fail too
+        ({"withdrawn": True, "accepted": False}, [], "withdrawn"),
+        ({"accepted": False, "intake_meeting_date": None}, [], "not_accepted"),
+    ],
+)
 def test_connectee_not_onboarded_reason(connectee, introductions, reason):
-    counts = run(connectees=[connectee], connectors=[{}, {"community_code": "BBB"}],
-                 introductions=introductions)
+    counts = run(
+        connectees=[connectee],
+        connectors=[{}, {"community_code": "BBB"}],
+        introductions=introductions,
+    )
     assert connectee_reason(counts) == reason
     assert counts.connectee_status["onboarded_on"].isna().all()
     assert events(counts, "connectees", "national") == []
@@ -143,8 +194,11 @@ def test_connectee_not_onboarded_reason(connectee, introductions, reason):
 
 
 def test_withdrawn_connector_still_makes_the_introduction_valid():
-    counts = run(connectees=[{}], connectors=[{"withdrawn": True, "toolkit_received": False}],
-                 introductions=[{"introduction_date": "2024-01-15"}])
+    counts = run(
+        connectees=[{}],
+        connectors=[{"withdrawn": True, "toolkit_received": False}],
+        introductions=[{"introduction_date": "2024-01-15"}],
+    )
     assert events(counts, "connectees", "community") == [("AAA", "AAA:E1", "2024-01-15")]
     assert connector_reason(counts) == "withdrawn"
     assert events(counts, "connectors", "national") == []
@@ -163,16 +217,21 @@ def test_same_email_in_two_communities_is_one_national_person():
         ],
     )
     assert events(counts, "connectees", "national") == [
-        (None, "email:ana@example.org", "2023-11-15")]
+        (None, "email:ana@example.org", "2023-11-15")
+    ]
     assert events(counts, "connectees", "community") == [
-        ("AAA", "AAA:E1", "2024-03-01"), ("BBB", "BBB:E1", "2023-11-15")]
+        ("AAA", "AAA:E1", "2024-03-01"),
+        ("BBB", "BBB:E1", "2023-11-15"),
+    ]
 
 
 def test_same_email_inside_one_community_stays_two_people():
     # A community's Connectee is its code plus connectee_id (a shared family mailbox).
     counts = run(
-        connectees=[{"connectee_id": "E1", "email": "home@example.org"},
-                    {"connectee_id": "E2", "email": "home@example.org"}],
+        connectees=[
+            {"connectee_id": "E1", "email": "home@example.org"},
+            {"connectee_id": "E2", "email": "home@example.org"},
+        ],
         connectors=[{}],
         introductions=[{"connectee_id": "E1"}, {"connectee_id": "E2"}],
     )
@@ -182,12 +241,15 @@ def test_same_email_inside_one_community_stays_two_people():
 
 # --- Connectors ---------------------------------------------------------------------------
 
+
 def test_connector_counted_at_earliest_introduction():
     counts = run(
         connectees=[{"connectee_id": "E1"}, {"connectee_id": "E2", "withdrawn": True}],
         connectors=[{}],
-        introductions=[{"connectee_id": "E1", "introduction_date": "2024-05-01"},
-                       {"connectee_id": "E2", "introduction_date": "2024-02-01"}],
+        introductions=[
+            {"connectee_id": "E1", "introduction_date": "2024-05-01"},
+            {"connectee_id": "E2", "introduction_date": "2024-02-01"},
+        ],
     )
     # The withdrawn Connectee's introduction counts for the Connector all the same.
     assert events(counts, "connectors", "national") == [(None, "AAA:C1", "2024-02-01")]
@@ -195,13 +257,16 @@ def test_connector_counted_at_earliest_introduction():
     assert counts.connector_status["counted_on"].iloc[0] == pd.Timestamp("2024-02-01")
 
 
-@pytest.mark.parametrize("connector, introductions, reason", [
-    ({"withdrawn": True}, [{}], "withdrawn"),
-    ({"toolkit_received": False}, [{}], "no_toolkit"),
-    ({"withdrawn": True, "toolkit_received": False}, [], "withdrawn"),
-    ({}, [], "no_introduction"),
-    ({}, [{"connectee_id": "E9"}], "no_introduction"),  # E9 is no Connectee of AAA
-])
+@pytest.mark.parametrize(
+    "connector, introductions, reason",
+    [
+        ({"withdrawn": True}, [{}], "withdrawn"),
+        ({"toolkit_received": False}, [{}], "no_toolkit"),
+        ({"withdrawn": True, "toolkit_received": False}, [], "withdrawn"),
+        ({}, [], "no_introduction"),
+        ({}, [{"connectee_id": "E9"}], "no_introduction"),  # E9 is no Connectee of AAA
+    ],
+)
 def test_connector_not_counted_reason(connector, introductions, reason):
     counts = run(connectees=[{}], connectors=[connector], introductions=introductions)
     assert connector_reason(counts) == reason
@@ -213,8 +278,10 @@ def test_connector_not_counted_reason(connector, introductions, reason):
 def test_connector_in_several_communities_counts_once_nationally_once_in_each():
     counts = run(
         connectees=[{"community_code": "AAA"}, {"community_code": "BBB"}],
-        connectors=[{"community_code": "AAA", "connector_id": "C1"},
-                    {"community_code": "BBB", "connector_id": "X7"}],
+        connectors=[
+            {"community_code": "AAA", "connector_id": "C1"},
+            {"community_code": "BBB", "connector_id": "X7"},
+        ],
         introductions=[
             {"community_code": "AAA", "connector_id": "C1", "introduction_date": "2024-02-01"},
             {"community_code": "BBB", "connector_id": "X7", "introduction_date": "2023-06-01"},
@@ -223,15 +290,19 @@ def test_connector_in_several_communities_counts_once_nationally_once_in_each():
     )
     assert events(counts, "connectors", "national") == [(None, "P1", "2023-06-01")]
     assert events(counts, "connectors", "community") == [
-        ("AAA", "P1", "2024-02-01"), ("BBB", "P1", "2023-06-01")]
+        ("AAA", "P1", "2024-02-01"),
+        ("BBB", "P1", "2023-06-01"),
+    ]
 
 
 def test_two_ids_of_one_person_in_a_community_count_once_there():
     counts = run(
         connectees=[{}],
         connectors=[{"connector_id": "C1"}, {"connector_id": "C2"}],
-        introductions=[{"connector_id": "C1", "introduction_date": "2024-04-10"},
-                       {"connector_id": "C2", "introduction_date": "2024-01-03"}],
+        introductions=[
+            {"connector_id": "C1", "introduction_date": "2024-04-10"},
+            {"connector_id": "C2", "introduction_date": "2024-01-03"},
+        ],
         people={("AAA", "C1"): "P1", ("AAA", "C2"): "P1"},
     )
     assert events(counts, "connectors", "national") == [(None, "P1", "2024-01-03")]
@@ -242,10 +313,11 @@ def test_person_counts_from_their_counting_records_only():
     # The withdrawn record's earlier introduction gives neither the count nor the date.
     counts = run(
         connectees=[{"community_code": "AAA"}, {"community_code": "BBB"}],
-        connectors=[{"community_code": "AAA", "withdrawn": True},
-                    {"community_code": "BBB"}],
-        introductions=[{"community_code": "AAA", "introduction_date": "2023-01-01"},
-                       {"community_code": "BBB", "introduction_date": "2024-07-01"}],
+        connectors=[{"community_code": "AAA", "withdrawn": True}, {"community_code": "BBB"}],
+        introductions=[
+            {"community_code": "AAA", "introduction_date": "2023-01-01"},
+            {"community_code": "BBB", "introduction_date": "2024-07-01"},
+        ],
         people={("AAA", "C1"): "P1", ("BBB", "C1"): "P1"},
     )
     assert events(counts, "connectors", "national") == [(None, "P1", "2024-07-01")]
@@ -255,46 +327,51 @@ def test_person_counts_from_their_counting_records_only():
 def test_connector_record_without_a_person_is_an_error():
     connectors = frame("connectors", [{}])
     empty = frame("connectees", [])
-    no_people = pd.DataFrame({"community_code": [], "connector_id": [], "person_id": []},
-                             dtype="str")
+    no_people = pd.DataFrame(
+        {"community_code": [], "connector_id": [], "person_id": []}, dtype="str"
+    )
     with pytest.raises(ValueError, match="no person for 1 Connector"):
-        count(empty, connectors, frame("introductions", []), frame("jobs", []), no_people,
-              THROUGH)
+        count(empty, connectors, frame("introductions", []), frame("jobs", []), no_people, THROUGH)
 
 
 # --- Jobs ---------------------------------------------------------------------------------
 
-ONBOARDED = dict(connectees=[{"intake_meeting_date": "2023-10-01",
-                              "home_occupation_noc": "21300"}],
-                 connectors=[{}], introductions=[{"introduction_date": "2024-01-15"}])
+ONBOARDED = dict(
+    connectees=[{"intake_meeting_date": "2023-10-01", "home_occupation_noc": "21300"}],
+    connectors=[{}],
+    introductions=[{"introduction_date": "2024-01-15"}],
+)
 
 
 def job_reasons(counts) -> list:
     return [None if pd.isna(r) else r for r in counts.job_outcomes["reason"]]
 
 
-@pytest.mark.parametrize("job, connectee, reason", [
-    ({"withdrawn": True}, {}, "withdrawn"),
-    ({}, {"accepted": False}, "connectee_not_onboarded"),
-    ({"connectee_id": "E9"}, {}, "connectee_not_onboarded"),  # no such Connectee
-    ({"start_date": "2023-09-30"}, {}, "before_program"),
-    ({"in_field": False}, {}, "not_in_field"),
-    ({"matches_experience": False}, {}, "below_experience"),
-    # the spec's example: a civil engineer at home (21300: category 2, TEER 1)
-    ({"job_noc": "22300"}, {}, "noc_lower_teer"),
-    ({"job_noc": "65201"}, {}, "noc_other_field"),
-    ({"job_noc": "21300"}, {}, None),
-    ({"job_noc": "20010"}, {}, None),  # a higher TEER in the same field
-    ({"job_noc": "65201"}, {"home_occupation_noc": None}, None),  # only one NOC given
-    ({"job_noc": None}, {}, None),
-    ({"start_date": "2023-10-01"}, {}, None),  # on the day of the intake meeting
-    # the first reason that applies
-    ({"withdrawn": True, "in_field": False}, {}, "withdrawn"),
-    ({"start_date": "2023-01-01", "in_field": False, "job_noc": "65201"}, {}, "before_program"),
-    ({"in_field": False, "matches_experience": False}, {}, "not_in_field"),
-    ({"matches_experience": False, "job_noc": "65201"}, {}, "below_experience"),
-    ({"job_noc": "62300"}, {}, "noc_other_field"),  # other field and lower TEER
-])
+@pytest.mark.parametrize(
+    "job, connectee, reason",
+    [
+        ({"withdrawn": True}, {}, "withdrawn"),
+        ({}, {"accepted": False}, "connectee_not_onboarded"),
+        ({"connectee_id": "E9"}, {}, "connectee_not_onboarded"),  # no such Connectee
+        ({"start_date": "2023-09-30"}, {}, "before_program"),
+        ({"in_field": False}, {}, "not_in_field"),
+        ({"matches_experience": False}, {}, "below_experience"),
+        # the spec's example: a civil engineer at home (21300: category 2, TEER 1)
+        ({"job_noc": "22300"}, {}, "noc_lower_teer"),
+        ({"job_noc": "65201"}, {}, "noc_other_field"),
+        ({"job_noc": "21300"}, {}, None),
+        ({"job_noc": "20010"}, {}, None),  # a higher TEER in the same field
+        ({"job_noc": "65201"}, {"home_occupation_noc": None}, None),  # only one NOC given
+        ({"job_noc": None}, {}, None),
+        ({"start_date": "2023-10-01"}, {}, None),  # on the day of the intake meeting
+        # the first reason that applies
+        ({"withdrawn": True, "in_field": False}, {}, "withdrawn"),
+        ({"start_date": "2023-01-01", "in_field": False, "job_noc": "65201"}, {}, "before_program"),
+        ({"in_field": False, "matches_experience": False}, {}, "not_in_field"),
+        ({"matches_experience": False, "job_noc": "65201"}, {}, "below_experience"),
+        ({"job_noc": "62300"}, {}, "noc_other_field"),  # other field and lower TEER
+    ],
+)
 def test_job_exclusion_reason(job, connectee, reason):
     rows = {**ONBOARDED, "connectees": [{**ONBOARDED["connectees"][0], **connectee}]}
     counts = run(**rows, jobs=[job])
@@ -306,11 +383,14 @@ def test_job_exclusion_reason(job, connectee, reason):
 
 
 def test_several_qualifying_jobs_count_once_at_the_earliest():
-    counts = run(**ONBOARDED, jobs=[
-        {"employer": "Acme", "start_date": "2024-09-01"},
-        {"employer": "Bolt", "start_date": "2024-05-15"},
-        {"employer": "Core", "start_date": "2024-04-01", "in_field": False},
-    ])
+    counts = run(
+        **ONBOARDED,
+        jobs=[
+            {"employer": "Acme", "start_date": "2024-09-01"},
+            {"employer": "Bolt", "start_date": "2024-05-15"},
+            {"employer": "Core", "start_date": "2024-04-01", "in_field": False},
+        ],
+    )
     assert counts.job_outcomes["qualifies"].tolist() == [True, True, False]
     assert events(counts, "jobs", "community") == [("AAA", "AAA:E1", "2024-05-15")]
     assert events(counts, "jobs", "national") == [(None, "AAA:E1", "2024-05-15")]
@@ -324,41 +404,59 @@ def test_job_counts_at_its_start_even_before_the_first_introduction():
 
 def test_jobs_of_one_email_in_two_communities_count_once_nationally():
     counts = run(
-        connectees=[{"community_code": "AAA", "email": "ana@example.org"},
-                    {"community_code": "BBB", "email": "ana@example.org"}],
+        connectees=[
+            {"community_code": "AAA", "email": "ana@example.org"},
+            {"community_code": "BBB", "email": "ana@example.org"},
+        ],
         connectors=[{"community_code": "AAA"}, {"community_code": "BBB"}],
         introductions=[{"community_code": "AAA"}, {"community_code": "BBB"}],
-        jobs=[{"community_code": "AAA", "start_date": "2024-08-01"},
-              {"community_code": "BBB", "start_date": "2024-06-01"}],
+        jobs=[
+            {"community_code": "AAA", "start_date": "2024-08-01"},
+            {"community_code": "BBB", "start_date": "2024-06-01"},
+        ],
     )
     assert events(counts, "jobs", "national") == [(None, "email:ana@example.org", "2024-06-01")]
     assert events(counts, "jobs", "community") == [
-        ("AAA", "AAA:E1", "2024-08-01"), ("BBB", "BBB:E1", "2024-06-01")]
+        ("AAA", "AAA:E1", "2024-08-01"),
+        ("BBB", "BBB:E1", "2024-06-01"),
+    ]
 
 
 def test_job_outcome_columns():
     counts = run(**ONBOARDED, jobs=[{}])
     assert list(counts.job_outcomes.columns) == [
-        "community_code", "connectee_id", "person_id", "employer", "start_date", "qualifies",
-        "reason"]
+        "community_code",
+        "connectee_id",
+        "person_id",
+        "employer",
+        "start_date",
+        "qualifies",
+        "reason",
+    ]
     assert counts.job_outcomes["person_id"].tolist() == ["AAA:E1"]
 
 
 # --- Through the roll-up quarter ----------------------------------------------------------
 
+
 def test_nothing_dated_after_through_counts():
     counts = run(
-        connectees=[{"connectee_id": "E1"}, {"connectee_id": "E2"},
-                    {"connectee_id": "E3", "intake_meeting_date": "2024-04-02"}],
+        connectees=[
+            {"connectee_id": "E1"},
+            {"connectee_id": "E2"},
+            {"connectee_id": "E3", "intake_meeting_date": "2024-04-02"},
+        ],
         connectors=[{"connector_id": "C1"}, {"connector_id": "C2"}],
         introductions=[
             {"connectee_id": "E1", "connector_id": "C1", "introduction_date": "2024-03-01"},
             {"connectee_id": "E2", "connector_id": "C2", "introduction_date": "2024-04-01"},
             {"connectee_id": "E3", "connector_id": "C1", "introduction_date": "2024-03-15"},
         ],
-        jobs=[{"connectee_id": "E1", "employer": "Acme", "start_date": "2024-03-20"},
-              {"connectee_id": "E1", "employer": "Bolt", "start_date": "2024-04-01"},
-              {"connectee_id": "E2", "employer": "Core", "start_date": "2024-03-25"}],
+        jobs=[
+            {"connectee_id": "E1", "employer": "Acme", "start_date": "2024-03-20"},
+            {"connectee_id": "E1", "employer": "Bolt", "start_date": "2024-04-01"},
+            {"connectee_id": "E2", "employer": "Core", "start_date": "2024-03-25"},
+        ],
         through=dt.date(2024, 3, 31),
     )
     assert events(counts, "connectees", "community") == [("AAA", "AAA:E1", "2024-03-01")]
@@ -375,21 +473,31 @@ def test_nothing_dated_after_through_counts():
 
 # --- Summary ------------------------------------------------------------------------------
 
+
 def test_summarise_gives_every_reason():
     counts = run(
-        connectees=[{"connectee_id": "E1", "home_occupation_noc": "21300"},
-                    {"connectee_id": "E2", "accepted": False}],
+        connectees=[
+            {"connectee_id": "E1", "home_occupation_noc": "21300"},
+            {"connectee_id": "E2", "accepted": False},
+        ],
         connectors=[{"connector_id": "C1"}, {"connector_id": "C2", "toolkit_received": False}],
         introductions=[{"connectee_id": "E1", "connector_id": "C1"}],
-        jobs=[{"employer": "Acme"}, {"employer": "Bolt", "job_noc": "65201"},
-              {"connectee_id": "E2", "employer": "Core"}],
+        jobs=[
+            {"employer": "Acme"},
+            {"employer": "Bolt", "job_noc": "65201"},
+            {"connectee_id": "E2", "employer": "Core"},
+        ],
     )
     assert summarise(counts) == {
         "connectee_records": 2,
         "connectees_onboarded": 1,
         "connectees_onboarded_national": 1,
-        "connectees_not_onboarded": {"withdrawn": 0, "not_accepted": 1, "no_intake_meeting": 0,
-                                     "no_introduction": 0},
+        "connectees_not_onboarded": {
+            "withdrawn": 0,
+            "not_accepted": 1,
+            "no_intake_meeting": 0,
+            "no_introduction": 0,
+        },
         "connector_records": 2,
         "connector_records_counted": 1,
         "connectors_counted_national": 1,
@@ -397,9 +505,15 @@ def test_summarise_gives_every_reason():
         "connectors_not_counted": {"withdrawn": 0, "no_toolkit": 1, "no_introduction": 0},
         "job_records": 3,
         "jobs_qualifying": 1,
-        "jobs_excluded": {"withdrawn": 0, "connectee_not_onboarded": 1, "before_program": 0,
-                          "not_in_field": 0, "below_experience": 0, "noc_other_field": 1,
-                          "noc_lower_teer": 0},
+        "jobs_excluded": {
+            "withdrawn": 0,
+            "connectee_not_onboarded": 1,
+            "before_program": 0,
+            "not_in_field": 0,
+            "below_experience": 0,
+            "noc_other_field": 1,
+            "noc_lower_teer": 0,
+        },
         "connectees_in_jobs_national": 1,
         "connectees_in_jobs_community": 1,
     }
@@ -421,20 +535,45 @@ DATES = st.dates(dt.date(2023, 1, 1), dt.date(2025, 6, 30)).map(dt.date.isoforma
 EMAILS = st.sampled_from([None, "a@x.org", "b@x.org"])
 NOCS = st.sampled_from([None, "21300", "22300", "65201", "20010"])
 
-connectee_rows = st.fixed_dictionaries({
-    "community_code": COMMUNITIES, "connectee_id": IDS, "email": EMAILS,
-    "accepted": st.booleans(), "withdrawn": st.booleans(),
-    "intake_meeting_date": st.none() | DATES, "home_occupation_noc": NOCS})
-connector_rows = st.fixed_dictionaries({
-    "community_code": COMMUNITIES, "connector_id": IDS,
-    "toolkit_received": st.booleans(), "withdrawn": st.booleans()})
-introduction_rows = st.fixed_dictionaries({
-    "community_code": COMMUNITIES, "connectee_id": IDS, "connector_id": IDS,
-    "introduction_date": DATES})
-job_rows = st.fixed_dictionaries({
-    "community_code": COMMUNITIES, "connectee_id": IDS, "employer": st.sampled_from(["A", "B"]),
-    "job_noc": NOCS, "start_date": DATES, "in_field": st.booleans(),
-    "matches_experience": st.booleans(), "withdrawn": st.booleans()})
+connectee_rows = st.fixed_dictionaries(
+    {
+        "community_code": COMMUNITIES,
+        "connectee_id": IDS,
+        "email": EMAILS,
+        "accepted": st.booleans(),
+        "withdrawn": st.booleans(),
+        "intake_meeting_date": st.none() | DATES,
+        "home_occupation_noc": NOCS,
+    }
+)
+connector_rows = st.fixed_dictionaries(
+    {
+        "community_code": COMMUNITIES,
+        "connector_id": IDS,
+        "toolkit_received": st.booleans(),
+        "withdrawn": st.booleans(),
+    }
+)
+introduction_rows = st.fixed_dictionaries(
+    {
+        "community_code": COMMUNITIES,
+        "connectee_id": IDS,
+        "connector_id": IDS,
+        "introduction_date": DATES,
+    }
+)
+job_rows = st.fixed_dictionaries(
+    {
+        "community_code": COMMUNITIES,
+        "connectee_id": IDS,
+        "employer": st.sampled_from(["A", "B"]),
+        "job_noc": NOCS,
+        "start_date": DATES,
+        "in_field": st.booleans(),
+        "matches_experience": st.booleans(),
+        "withdrawn": st.booleans(),
+    }
+)
 
 
 def unique(rows, key):
@@ -449,11 +588,11 @@ def unique(rows, key):
     jobs=st.lists(job_rows, max_size=8),
     same_person=st.booleans(),
 )
-def test_counts_never_exceed_their_inputs(connectees, connectors, introductions, jobs,
-                                          same_person):
+def test_counts_never_exceed_their_inputs(connectees, connectors, introductions, jobs, same_person):
     # same_person: every Connector record is one person, the most merging identity can do.
-    people = {(r["community_code"], r["connector_id"]): "P" for r in connectors} if same_person \
-        else None
+    people = (
+        {(r["community_code"], r["connector_id"]): "P" for r in connectors} if same_person else None
+    )
     through = dt.date(2025, 3, 31)
     counts = run(connectees, connectors, introductions, jobs, people=people, through=through)
     n = counts.events.groupby(["measure", "scope"]).size()

@@ -9,13 +9,16 @@ from connector_rollup.identity import fold_name, fold_organization
 from connector_rollup.values import fold, fold_letters
 
 
-@pytest.mark.parametrize("text, lower, casefolded", [
-    ("Connectee ID", "connectee id", "connectee id"),
-    ("Émilie CÔTÉ", "emilie cote", "emilie cote"),
-    ("Straße", "straße", "strasse"),  # casefold, as names have always been compared
-    ("ﬁnance", "finance", "finance"),  # compatibility forms split (NFKD)
-    ("", "", ""),
-])
+@pytest.mark.parametrize(
+    "text, lower, casefolded",
+    [
+        ("Connectee ID", "connectee id", "connectee id"),
+        ("Émilie CÔTÉ", "emilie cote", "emilie cote"),
+        ("Straße", "straße", "strasse"),  # casefold, as names have always been compared
+        ("ﬁnance", "finance", "finance"),  # compatibility forms split (NFKD)
+        ("", "", ""),
+    ],
+)
 def test_fold_letters(text, lower, casefolded):
     assert fold_letters(text) == lower
     assert fold_letters(text, casefold=True) == casefolded

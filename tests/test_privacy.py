@@ -55,20 +55,57 @@ def _hfx_workbook(path: Path) -> Path:
         submission=submission_rows(community="NS-HFX", quarter="2024-25-Q4"),
         connectees=[
             connectee(ANA, **{"First name": "Ana", "Last name": "Silva", "Email": ANA}),
-            connectee(RAVI, **{"First name": "Ravi", "Last name": "Kumar", "Email": "ravi@example.ca",
-                               "Phone": RAVI}),
-            connectee(MEI, **{"First name": "Mei", "Last name": "Lin", "Email": "mei@example.ca",
-                              "Phone": MEI}),
+            connectee(
+                RAVI,
+                **{
+                    "First name": "Ravi",
+                    "Last name": "Kumar",
+                    "Email": "ravi@example.ca",
+                    "Phone": RAVI,
+                },
+            ),
+            connectee(
+                MEI,
+                **{
+                    "First name": "Mei",
+                    "Last name": "Lin",
+                    "Email": "mei@example.ca",
+                    "Phone": MEI,
+                },
+            ),
             connectee(DUPLICATE, **{"Email": "dup1@example.ca"}),
             connectee(DUPLICATE, **{"Email": "dup2@example.ca"}),
         ],
         connectors=[
-            connector(BOB, **{"First name": "Bob", "Last name": "Smith", "Email": BOB,
-                              "Phone": "902-555-0199"}),
-            connector(JANE_1, **{"First name": "Jane", "Last name": "Doe", "Email": JANE_1,
-                                 "Phone": "902-555-0101", "Organization": "Harbour Ltd"}),
-            connector(JANE_2, **{"First name": "Jane", "Last name": "Doe", "Email": "jd@other.example",
-                                 "Phone": JANE_2, "Organization": "Inland Co"}),
+            connector(
+                BOB,
+                **{
+                    "First name": "Bob",
+                    "Last name": "Smith",
+                    "Email": BOB,
+                    "Phone": "902-555-0199",
+                },
+            ),
+            connector(
+                JANE_1,
+                **{
+                    "First name": "Jane",
+                    "Last name": "Doe",
+                    "Email": JANE_1,
+                    "Phone": "902-555-0101",
+                    "Organization": "Harbour Ltd",
+                },
+            ),
+            connector(
+                JANE_2,
+                **{
+                    "First name": "Jane",
+                    "Last name": "Doe",
+                    "Email": "jd@other.example",
+                    "Phone": JANE_2,
+                    "Organization": "Inland Co",
+                },
+            ),
         ],
         introductions=[
             introduction(ANA, BOB),
@@ -87,12 +124,28 @@ def _hfx_workbook(path: Path) -> Path:
 def _ott_workbook(path: Path) -> Path:
     # In French: the messages that quote an ID are French sentences here.
     return write_workbook(
-        path, lang="fr",
-        submission=submission_rows(community="ON-OTT", quarter="2024-25-Q4", lang="fr", tracks_jobs="Non"),
-        connectees=[connectee(ANA, **{"First name": "Ana", "Last name": "Silva", "Email": ANA,
-                                      "Category": "Newcomer"})],
-        connectors=[connector(LUC, **{"First name": "Bob", "Last name": "Smith", "Email": BOB,
-                                      "Phone": "613-555-0199"})],
+        path,
+        lang="fr",
+        submission=submission_rows(
+            community="ON-OTT", quarter="2024-25-Q4", lang="fr", tracks_jobs="Non"
+        ),
+        connectees=[
+            connectee(
+                ANA,
+                **{"First name": "Ana", "Last name": "Silva", "Email": ANA, "Category": "Newcomer"},
+            )
+        ],
+        connectors=[
+            connector(
+                LUC,
+                **{
+                    "First name": "Bob",
+                    "Last name": "Smith",
+                    "Email": BOB,
+                    "Phone": "613-555-0199",
+                },
+            )
+        ],
         introductions=[introduction(ANA, LUC), introduction(ANA, GHOST)],
     )
 
@@ -107,14 +160,29 @@ def roll_up(raw: Path, clean_dir: Path, warehouse: Path, decisions=()) -> identi
     history.resolve_references(effective)
     hist = history.build_history(effective)
     idres = identity.resolve_connectors(hist.connectors, decisions)
-    counts = counting.count(hist.connectees, hist.connectors, hist.introductions, hist.jobs,
-                            idres.people[["community_code", "connector_id", "person_id"]],
-                            QUARTER.last_day)
-    quality = summary.quality_figures(submissions, effective, hist, idres, counting.summarise(counts))
+    counts = counting.count(
+        hist.connectees,
+        hist.connectors,
+        hist.introductions,
+        hist.jobs,
+        idres.people[["community_code", "connector_id", "person_id"]],
+        QUARTER.last_day,
+    )
+    quality = summary.quality_figures(
+        submissions, effective, hist, idres, counting.summarise(counts)
+    )
     build_warehouse(
-        warehouse, quarter=QUARTER, events=counts.events, job_outcomes=counts.job_outcomes,
-        submissions=summary.submissions_frame(submissions), issues=summary.issues_frame(submissions),
-        review=idres.review, quality=quality, registry=registry, key=KEY)
+        warehouse,
+        quarter=QUARTER,
+        events=counts.events,
+        job_outcomes=counts.job_outcomes,
+        submissions=summary.submissions_frame(submissions),
+        issues=summary.issues_frame(submissions),
+        review=idres.review,
+        quality=quality,
+        registry=registry,
+        key=KEY,
+    )
     write_review_file(warehouse.parent / "connector-review.csv", idres.review, hist.connectors)
     return idres
 
@@ -135,13 +203,25 @@ def rolled_up(tmp_path_factory):
 def every_text(con) -> list[tuple[str, str, str]]:
     """(object, column, value) of every non-null value of every table and view, as text."""
     found = []
-    objects = [(t, "table") for (t,) in con.execute(
-        "select table_name from duckdb_tables() where not internal").fetchall()]
-    objects += [(v, "view") for (v,) in con.execute(
-        "select view_name from duckdb_views() where not internal").fetchall()]
+    objects = [
+        (t, "table")
+        for (t,) in con.execute(
+            "select table_name from duckdb_tables() where not internal"
+        ).fetchall()
+    ]
+    objects += [
+        (v, "view")
+        for (v,) in con.execute(
+            "select view_name from duckdb_views() where not internal"
+        ).fetchall()
+    ]
     for name, _ in objects:
-        columns = [c for (c,) in con.execute(
-            "select column_name from duckdb_columns() where table_name = ?", [name]).fetchall()]
+        columns = [
+            c
+            for (c,) in con.execute(
+                "select column_name from duckdb_columns() where table_name = ?", [name]
+            ).fetchall()
+        ]
         if not columns:  # a view's columns: describe it
             columns = [r[0] for r in con.execute(f'describe "{name}"').fetchall()]
         for column in columns:
@@ -176,8 +256,11 @@ def test_no_raw_id_name_or_contact_in_any_table_or_view(rolled_up):
     for obj, column, value in values:
         low = value.lower()
         for raw_id in IDS:
-            if raw_id.lower() in low or (digits[raw_id] and len(digits[raw_id]) >= 7
-                                          and digits[raw_id] in "".join(filter(str.isdigit, low))):
+            if raw_id.lower() in low or (
+                digits[raw_id]
+                and len(digits[raw_id]) >= 7
+                and digits[raw_id] in "".join(filter(str.isdigit, low))
+            ):
                 leaks.append((obj, column, raw_id, value))
         leaks += [(obj, column, name, value) for name in NAMES if name.lower() in low]
         if "@" in value:
@@ -188,13 +271,22 @@ def test_no_raw_id_name_or_contact_in_any_table_or_view(rolled_up):
 def test_analysts_see_record_keys_in_the_review_list_and_messages(rolled_up):
     root, _ = rolled_up
     with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
-        records = {r for pair in con.execute("select record_a, record_b from review_list").fetchall()
-                   for r in pair}
-        messages = [m for (m,) in con.execute(
-            "select message from validation_issues where code = 'duplicate_id'").fetchall()]
+        records = {
+            r
+            for pair in con.execute("select record_a, record_b from review_list").fetchall()
+            for r in pair
+        }
+        messages = [
+            m
+            for (m,) in con.execute(
+                "select message from validation_issues where code = 'duplicate_id'"
+            ).fetchall()
+        ]
         person_keys = {k for (k,) in con.execute("select person_key from job_outcomes").fetchall()}
     assert {f"NS-HFX:{person_key(f'NS-HFX:{i}', KEY)}" for i in (JANE_1, JANE_2)} <= records
-    assert messages and all(f"[key {person_key(f'NS-HFX:{DUPLICATE}', KEY)}]" in m for m in messages)
+    assert messages and all(
+        f"[key {person_key(f'NS-HFX:{DUPLICATE}', KEY)}]" in m for m in messages
+    )
     # A Connectee's key in a message is their person_key in job_outcomes.
     assert person_key(f"NS-HFX:{ANA}", KEY) in person_keys
 
@@ -223,9 +315,12 @@ def test_the_review_file_replaces_a_readable_one_and_leaves_no_temporary(tmp_pat
     path = tmp_path / "connector-review.csv"
     path.write_text("old, readable by all\n", encoding="utf-8")
     path.chmod(0o644)
-    result = identity.resolve_connectors(identity.pd.DataFrame(
-        columns=list(identity.REQUIRED_COLUMNS)).astype("str"))
-    write_review_file(path, result.review, identity.pd.DataFrame(columns=list(identity.REQUIRED_COLUMNS)))
+    result = identity.resolve_connectors(
+        identity.pd.DataFrame(columns=list(identity.REQUIRED_COLUMNS)).astype("str")
+    )
+    write_review_file(
+        path, result.review, identity.pd.DataFrame(columns=list(identity.REQUIRED_COLUMNS))
+    )
     assert mode(path) == 0o600
     assert path.read_text(encoding="utf-8").startswith("record_a,record_b,")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["connector-review.csv"]
@@ -253,8 +348,10 @@ def test_the_clean_cache_is_owner_only(rolled_up):
 # --- the key -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("file_mode", "who"), [(0o644, "every local user"), (0o640, "its group"),
-                                                (0o604, "every local user")])
+@pytest.mark.parametrize(
+    ("file_mode", "who"),
+    [(0o644, "every local user"), (0o640, "its group"), (0o604, "every local user")],
+)
 def test_a_key_file_open_to_others_is_named_with_its_fix(tmp_path, file_mode, who):
     key_file = tmp_path / "rollup.key"
     key_file.write_text("s3cret\n", encoding="utf-8")
@@ -298,10 +395,14 @@ def cli(tmp_path, monkeypatch):
         calls.append(kwargs)
         return _FakeResult()
 
-    fake_rollup.with_options = lambda **options: fake_rollup  # as a Prefect flow takes a task runner
+    fake_rollup.with_options = lambda **options: (
+        fake_rollup
+    )  # as a Prefect flow takes a task runner
     monkeypatch.setattr(flows.rollup, "rollup", fake_rollup)
     # no Prefect server for a stand-in flow
-    monkeypatch.setattr(connector_rollup.stopping, "temporary_prefect_server", contextlib.nullcontext)
+    monkeypatch.setattr(
+        connector_rollup.stopping, "temporary_prefect_server", contextlib.nullcontext
+    )
     for name in ("CONNECTOR_ROLLUP_KEY", "CONNECTOR_ROLLUP_KEY_FILE"):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "raw").mkdir()
@@ -309,8 +410,18 @@ def cli(tmp_path, monkeypatch):
     def invoke(env: dict[str, str]):
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        return CliRunner().invoke(main, ["run", "--quarter", "2024-25-Q4", "--raw", str(tmp_path / "raw"),
-                                         "--warehouse", str(tmp_path / "w.duckdb")])
+        return CliRunner().invoke(
+            main,
+            [
+                "run",
+                "--quarter",
+                "2024-25-Q4",
+                "--raw",
+                str(tmp_path / "raw"),
+                "--warehouse",
+                str(tmp_path / "w.duckdb"),
+            ],
+        )
 
     invoke.calls = calls
     return invoke
@@ -334,7 +445,9 @@ def test_run_refuses_both_key_settings_before_the_flow(cli, tmp_path):
     assert cli.calls == []
 
 
-@pytest.mark.parametrize(("content", "expected"), [(None, "There is no key file"), ("  \n", "is empty")])
+@pytest.mark.parametrize(
+    ("content", "expected"), [(None, "There is no key file"), ("  \n", "is empty")]
+)
 def test_run_refuses_a_missing_or_empty_key_file_before_the_flow(cli, tmp_path, content, expected):
     key_file = tmp_path / "rollup.key"
     if content is not None:

@@ -25,8 +25,11 @@ from connector_rollup.read import FileRejected, read_workbook
 
 
 def _write(tmp_path, name="book.xlsx", **kwargs):
-    args = dict(connectees=[connectee("E1"), connectee("E2")], connectors=[connector()],
-                introductions=[introduction()])
+    args = dict(
+        connectees=[connectee("E1"), connectee("E2")],
+        connectors=[connector()],
+        introductions=[introduction()],
+    )
     args.update(kwargs)
     return write_workbook(tmp_path / name, **args)
 
@@ -51,7 +54,9 @@ def test_header_row_too_far_down(tmp_path):
     assert rejected.value.params["sheet"] == "Connectees"
 
 
-@pytest.mark.parametrize("name", ["CONNECTEES", "connectés", "CONNECTÉS", " Connectees ", "Connectees."])
+@pytest.mark.parametrize(
+    "name", ["CONNECTEES", "connectés", "CONNECTÉS", " Connectees ", "Connectees."]
+)
 def test_sheet_names_matched_folded(tmp_path, name):
     book = _read(tmp_path, sheet_names={"connectees": name})
     assert book.sheets["connectees"].name == name
@@ -71,7 +76,10 @@ def test_jobs_sheet_optional(tmp_path):
 
 
 def test_columns_in_any_order(tmp_path):
-    rows = [dict(reversed(list(connectee(f"E{n}", **{"First name": f"Name{n}"}).items()))) for n in (1, 2)]
+    rows = [
+        dict(reversed(list(connectee(f"E{n}", **{"First name": f"Name{n}"}).items())))
+        for n in (1, 2)
+    ]
     sheet = _read(tmp_path, connectees=rows).sheets["connectees"]
     assert sheet.columns["connectee_id"].index == len(HEADERS["connectees"]) - 1
     assert sheet.columns["withdrawn"].index == 0
@@ -84,7 +92,9 @@ def test_headers_folded_and_french(tmp_path):
     headers = list(HEADERS["connectees"])
     headers[0], headers[1], headers[10] = "CONNECTEE-ID *", "Prénom", "date_de_demande"
     sheet = _read(tmp_path, headers={"connectees": headers}).sheets["connectees"]
-    assert sheet.columns["connectee_id"].header == "CONNECTEE-ID"  # the template's required mark is not quoted
+    assert (
+        sheet.columns["connectee_id"].header == "CONNECTEE-ID"
+    )  # the template's required mark is not quoted
     assert sheet.columns["first_name"].header == "Prénom"
     assert sheet.values["application_date"][0] == dt.date(2024, 1, 10)
 
@@ -124,10 +134,18 @@ def test_blank_optional_cells_are_none(tmp_path):
 
 
 def test_cells_kept_raw(tmp_path):
-    rows = [connectee("E1", **{"Home occupation NOC": "02040", "Country of origin": "n/a"}),
-            connectee(1001, **{"Home occupation NOC": 2040, "Accepted": True,
-                               "Application date": dt.datetime(2024, 1, 10, 14, 30)}),
-            connectee("E3", **{"Application date": "03/05/2024", "Intake meeting date": 45311})]
+    rows = [
+        connectee("E1", **{"Home occupation NOC": "02040", "Country of origin": "n/a"}),
+        connectee(
+            1001,
+            **{
+                "Home occupation NOC": 2040,
+                "Accepted": True,
+                "Application date": dt.datetime(2024, 1, 10, 14, 30),
+            },
+        ),
+        connectee("E3", **{"Application date": "03/05/2024", "Intake meeting date": 45311}),
+    ]
     values = _read(tmp_path, connectees=rows).sheets["connectees"].values
     assert values["home_occupation_noc"] == ["02040", 2040, "21300"]
     assert values["country_of_origin"][0] == "n/a"
@@ -160,16 +178,24 @@ def test_submission_fields_in_french(tmp_path):
     assert book.fields["tracks_jobs"].value == "Yes"
 
 
-FRENCH = {"submission": "Soumission", "connectees": "Connectés", "connectors": "Connecteurs",
-          "introductions": "Présentations", "jobs": "Emplois"}
+FRENCH = {
+    "submission": "Soumission",
+    "connectees": "Connectés",
+    "connectors": "Connecteurs",
+    "introductions": "Présentations",
+    "jobs": "Emplois",
+}
 
 
-@pytest.mark.parametrize("names, language", [
-    ({}, "en"),
-    (FRENCH, "fr"),
-    ({"submission": "Soumission"}, "en"),  # one French sheet among English ones
-    ({k: v for k, v in FRENCH.items() if k != "submission"}, "fr"),
-])
+@pytest.mark.parametrize(
+    "names, language",
+    [
+        ({}, "en"),
+        (FRENCH, "fr"),
+        ({"submission": "Soumission"}, "en"),  # one French sheet among English ones
+        ({k: v for k, v in FRENCH.items() if k != "submission"}, "fr"),
+    ],
+)
 def test_language_from_sheet_names(tmp_path, names, language):
     book = _read(tmp_path, sheet_names=names, jobs=[job()])
     assert book.language == language
@@ -184,8 +210,16 @@ def test_parallel_and_sequential_reads_agree(tmp_path, monkeypatch):
     assert parallel == sequential
 
 
-@pytest.mark.parametrize("code, expected", [("NS-HFX", "NS-HFX"), (" ns-hfx ", "NS-HFX"),
-                                            ("../../etc", None), ("NS-HFX/../x", None), (None, None)])
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("NS-HFX", "NS-HFX"),
+        (" ns-hfx ", "NS-HFX"),
+        ("../../etc", None),
+        ("NS-HFX/../x", None),
+        (None, None),
+    ],
+)
 def test_peek_community(tmp_path, code, expected):
     path = _write(tmp_path, submission=submission_rows(community=code))
     assert read.peek_community(path.read_bytes()) == expected

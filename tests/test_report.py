@@ -71,67 +71,131 @@ def inputs() -> dict:
     measure, scope, code, person, day = zip(*EVENTS)
     return dict(
         quarter=QUARTER,
-        events=pd.DataFrame({
-            "measure": measure, "scope": scope, "community_code": pd.Series(code, dtype="str"),
-            "person_id": person, "event_date": pd.to_datetime(list(day)),
-        }),
-        job_outcomes=pd.DataFrame({
-            "community_code": ["NS-HFX", "NS-HFX", "ON-OTT"],
-            "connectee_id": ["1", "2", "9"],
-            "person_id": ["a@x.ca", "b@x.ca", "c@x.ca"],
-            "employer": ["Acme", "Beta", "Gamma"],
-            "start_date": pd.to_datetime(["2025-03-01", "2025-02-01", "2025-01-10"]),
-            "qualifies": [True, False, False],
-            "reason": pd.Series([NA, "not_in_field", "noc_lower_teer"], dtype="str"),
-        }),
+        events=pd.DataFrame(
+            {
+                "measure": measure,
+                "scope": scope,
+                "community_code": pd.Series(code, dtype="str"),
+                "person_id": person,
+                "event_date": pd.to_datetime(list(day)),
+            }
+        ),
+        job_outcomes=pd.DataFrame(
+            {
+                "community_code": ["NS-HFX", "NS-HFX", "ON-OTT"],
+                "connectee_id": ["1", "2", "9"],
+                "person_id": ["a@x.ca", "b@x.ca", "c@x.ca"],
+                "employer": ["Acme", "Beta", "Gamma"],
+                "start_date": pd.to_datetime(["2025-03-01", "2025-02-01", "2025-01-10"]),
+                "qualifies": [True, False, False],
+                "reason": pd.Series([NA, "not_in_field", "noc_lower_teer"], dtype="str"),
+            }
+        ),
         # As the flow loads them: the warehouse names workbooks by content (summary.warehouse_label);
         # FILE_NAMES below gives the reports the files' own names.
-        submissions=pd.DataFrame({
-            "community_code": pd.Series(["NS-HFX", "NS-HFX", "NS-HFX", "ON-OTT", "ON-OTT", "BC-VIC", NA,
-                                         "NS-HFX"], dtype="str"),
-            "period": pd.Series(["2024-25-Q3", "2024-25-Q4", "2024-25-Q4", "2024-25-Q4", "2024-25-Q4",
-                                 "2024-25-Q4", NA, NA], dtype="str"),
-            "file_name": [warehouse_label(c * 64) for c in "abcdhefg"],
-            "sha256": [c * 64 for c in "abcdhefg"],
-            "submitted_on": pd.to_datetime(["2025-01-04", "2025-04-03", "2025-04-09", "2025-04-05",
-                                            "2025-04-01", "2025-04-06", None, None]),
-            "status": ["accepted", "superseded", "accepted", "accepted", "superseded", "rejected",
-                       "rejected", "rejected"],
-            "rows_read": pd.array([20, 25, 26, 1234, 1200, 0, 0, 0], dtype="Int64"),
-            "rows_rejected": pd.array([0, 3, 2, 0, 1, 0, 0, 0], dtype="Int64"),
-            "reason": ["", "Replaced by workbook cccccccc, submitted on 2025-04-09.", "", "",
-                       "Remplacé par le classeur dddddddd soumis le 2025-04-05.",
-                       "The Connectees sheet is missing.", "Not a readable .xlsx workbook.",
-                       "The workbook has no 'Introductions' sheet, which is required."],
-            "tracks_jobs": pd.array([True, True, True, False, False, NA, NA, NA], dtype="boolean"),
-            "language": ["en", "en", "en", "fr", "fr", "en", "en", "en"],
-        }),
-        issues=pd.DataFrame({
-            "file_name": [warehouse_label(c * 64) for c in "cccceg"],
-            "community_code": ["NS-HFX", "NS-HFX", "NS-HFX", "NS-HFX", "BC-VIC", "NS-HFX"],
-            "period": pd.Series(["2024-25-Q4"] * 5 + [NA], dtype="str"),
-            "sheet": pd.Series(["Connectees", "Introductions", "Connectees", "Connectees", NA, NA],
-                               dtype="str"),
-            "row": pd.array([7, 3, NA, 9, NA, NA], dtype="Int64"),
-            "column": pd.Series(["Email", "Connector ID", "Favourite colour", "Category", NA, NA],
-                                dtype="str"),
-            "cell": pd.Series(["D7", "B3", "P1", "H9", NA, NA], dtype="str"),
-            "severity": ["error", "error", "warning", "error", "error", "error"],
-            "code": ["bad_email", "unknown_id", "unknown_column", "bad_choice", "missing_sheet",
-                     "missing_sheet"],
-            "message": ["D7: not an email address; write one address like name@domain.ca.",
-                        "B3: no Connector has the ID K99 | check the ID.",
-                        "The column Favourite colour is not part of the workbook; it is ignored.",
-                        "'<script>alert(1)</script>' is not one of the choices for Category.",
-                        "The Connectees sheet is missing.",
-                        "The workbook has no 'Introductions' sheet, which is required."],
-            "value": ["***", "K99", "", "<script>alert(1)</script>", NA, NA],
-        }),
-        review=pd.DataFrame({
-            "record_a": ["NS-HFX:K1", "NS-HFX:K4"], "record_b": ["ON-OTT:K2", "ON-OTT:K8"],
-            "reason": ["shared_email", "same_name_no_link"], "detail": ["", ""],
-            "decided": ["", "different"],
-        }),
+        submissions=pd.DataFrame(
+            {
+                "community_code": pd.Series(
+                    ["NS-HFX", "NS-HFX", "NS-HFX", "ON-OTT", "ON-OTT", "BC-VIC", NA, "NS-HFX"],
+                    dtype="str",
+                ),
+                "period": pd.Series(
+                    [
+                        "2024-25-Q3",
+                        "2024-25-Q4",
+                        "2024-25-Q4",
+                        "2024-25-Q4",
+                        "2024-25-Q4",
+                        "2024-25-Q4",
+                        NA,
+                        NA,
+                    ],
+                    dtype="str",
+                ),
+                "file_name": [warehouse_label(c * 64) for c in "abcdhefg"],
+                "sha256": [c * 64 for c in "abcdhefg"],
+                "submitted_on": pd.to_datetime(
+                    [
+                        "2025-01-04",
+                        "2025-04-03",
+                        "2025-04-09",
+                        "2025-04-05",
+                        "2025-04-01",
+                        "2025-04-06",
+                        None,
+                        None,
+                    ]
+                ),
+                "status": [
+                    "accepted",
+                    "superseded",
+                    "accepted",
+                    "accepted",
+                    "superseded",
+                    "rejected",
+                    "rejected",
+                    "rejected",
+                ],
+                "rows_read": pd.array([20, 25, 26, 1234, 1200, 0, 0, 0], dtype="Int64"),
+                "rows_rejected": pd.array([0, 3, 2, 0, 1, 0, 0, 0], dtype="Int64"),
+                "reason": [
+                    "",
+                    "Replaced by workbook cccccccc, submitted on 2025-04-09.",
+                    "",
+                    "",
+                    "Remplacé par le classeur dddddddd soumis le 2025-04-05.",
+                    "The Connectees sheet is missing.",
+                    "Not a readable .xlsx workbook.",
+                    "The workbook has no 'Introductions' sheet, which is required.",
+                ],
+                "tracks_jobs": pd.array(
+                    [True, True, True, False, False, NA, NA, NA], dtype="boolean"
+                ),
+                "language": ["en", "en", "en", "fr", "fr", "en", "en", "en"],
+            }
+        ),
+        issues=pd.DataFrame(
+            {
+                "file_name": [warehouse_label(c * 64) for c in "cccceg"],
+                "community_code": ["NS-HFX", "NS-HFX", "NS-HFX", "NS-HFX", "BC-VIC", "NS-HFX"],
+                "period": pd.Series(["2024-25-Q4"] * 5 + [NA], dtype="str"),
+                "sheet": pd.Series(
+                    ["Connectees", "Introductions", "Connectees", "Connectees", NA, NA], dtype="str"
+                ),
+                "row": pd.array([7, 3, NA, 9, NA, NA], dtype="Int64"),
+                "column": pd.Series(
+                    ["Email", "Connector ID", "Favourite colour", "Category", NA, NA], dtype="str"
+                ),
+                "cell": pd.Series(["D7", "B3", "P1", "H9", NA, NA], dtype="str"),
+                "severity": ["error", "error", "warning", "error", "error", "error"],
+                "code": [
+                    "bad_email",
+                    "unknown_id",
+                    "unknown_column",
+                    "bad_choice",
+                    "missing_sheet",
+                    "missing_sheet",
+                ],
+                "message": [
+                    "D7: not an email address; write one address like name@domain.ca.",
+                    "B3: no Connector has the ID K99 | check the ID.",
+                    "The column Favourite colour is not part of the workbook; it is ignored.",
+                    "'<script>alert(1)</script>' is not one of the choices for Category.",
+                    "The Connectees sheet is missing.",
+                    "The workbook has no 'Introductions' sheet, which is required.",
+                ],
+                "value": ["***", "K99", "", "<script>alert(1)</script>", NA, NA],
+            }
+        ),
+        review=pd.DataFrame(
+            {
+                "record_a": ["NS-HFX:K1", "NS-HFX:K4"],
+                "record_b": ["ON-OTT:K2", "ON-OTT:K8"],
+                "reason": ["shared_email", "same_name_no_link"],
+                "detail": ["", ""],
+                "decided": ["", "different"],
+            }
+        ),
         quality={
             "workbooks_found": 8,
             "workbooks_accepted": 3,
@@ -162,9 +226,14 @@ def warehouse_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def reports(warehouse_path, tmp_path_factory):
     root = tmp_path_factory.mktemp("reports")
-    national = write_reports(warehouse_path, root, quarter=QUARTER, registry=REGISTRY,
-                             code_meanings={"bad_email": "the email address is not valid"},
-                             file_names=FILE_NAMES)
+    national = write_reports(
+        warehouse_path,
+        root,
+        quarter=QUARTER,
+        registry=REGISTRY,
+        code_meanings={"bad_email": "the email address is not valid"},
+        file_names=FILE_NAMES,
+    )
     return national
 
 
@@ -196,16 +265,19 @@ def test_community_table_sums_and_national_row(national):
     # Ottawa's workbook says it does not track jobs: no jobs is "not tracked", not "0"
     assert "| ON-OTT | Ottawa | 2 / 3 / 3 | 1 / 1 / 1 | not tracked |" in national
     assert "|  | Sum of the communities | 4 / 5 / 7 | 2 / 2 / 3 | 1 / 1 / 1 |" in national
-    assert ("|  | **National (each person once)** | **3 / 4 / 6** | **1 / 1 / 2** | "
-            "**1 / 1 / 1** |") in national
+    assert (
+        "|  | **National (each person once)** | **3 / 4 / 6** | **1 / 1 / 2** | **1 / 1 / 1** |"
+    ) in national
     assert "add up to more than the national figure" in national
 
 
 def test_coverage_lists(national):
     assert "- **Submitted (2 of 3)**: Halifax (NS-HFX), Ottawa (ON-OTT)." in national
     assert "- **Missing (1)**: Victoria (BC-VIC)." in national
-    assert ("  - Victoria (BC-VIC): vic-q4.xlsx (2024-25-Q4, submitted on 6 April 2025) was rejected. "
-            "The Connectees sheet is missing.") in national
+    assert (
+        "  - Victoria (BC-VIC): vic-q4.xlsx (2024-25-Q4, submitted on 6 April 2025) was rejected. "
+        "The Connectees sheet is missing."
+    ) in national
     assert "- **Tracking jobs (1)**: Halifax (NS-HFX)." in national
     assert "- **Submitted but not tracking jobs (1)**: Ottawa (ON-OTT)." in national
     assert "Gatineau (QC-GAT, joins 2025-04-01), Whitehorse (YT-WHS, joins 2025-04-01)" in national
@@ -218,8 +290,10 @@ def test_data_quality_section(national):
     assert "| bad_email | the email address is not valid | 1 |" in national
     assert "| bad_choice | a value is not one of the column's choices | 1 |" in national
     assert "| unknown_id | Unknown id | 1 |" in national
-    assert ("- Workbooks found: 8: 3 used, 2 replaced by a later workbook for the same quarter, "
-            "3 rejected.") in national
+    assert (
+        "- Workbooks found: 8: 3 used, 2 replaced by a later workbook for the same quarter, "
+        "3 rejected."
+    ) in national
     assert "| missing_sheet | a required sheet is missing | 2 |" in national
     assert "2 Connectee records, 1 Connector records, 0 job records" in national
     assert "Connector records: 5; the people they belong to: 3; records merged" in national
@@ -237,9 +311,14 @@ def test_charts_are_pngs_linked_relatively(reports, national):
 
 
 def test_same_warehouse_same_bytes(warehouse_path, reports, tmp_path):
-    again = write_reports(warehouse_path, tmp_path, quarter=QUARTER, registry=REGISTRY,
-                          code_meanings={"bad_email": "the email address is not valid"},
-                          file_names=FILE_NAMES)
+    again = write_reports(
+        warehouse_path,
+        tmp_path,
+        quarter=QUARTER,
+        registry=REGISTRY,
+        code_meanings={"bad_email": "the email address is not valid"},
+        file_names=FILE_NAMES,
+    )
     first = sorted(p.relative_to(reports.parent) for p in reports.parent.rglob("*") if p.is_file())
     second = sorted(p.relative_to(again.parent) for p in again.parent.rglob("*") if p.is_file())
     assert first == second
@@ -248,13 +327,20 @@ def test_same_warehouse_same_bytes(warehouse_path, reports, tmp_path):
 
 
 def test_headline_figures_for_the_run_summary(warehouse_path):
-    assert headline_figures(warehouse_path, QUARTER) == {"connectees": 3, "connectors": 1, "jobs": 1}
+    assert headline_figures(warehouse_path, QUARTER) == {
+        "connectees": 3,
+        "connectors": 1,
+        "jobs": 1,
+    }
 
 
 def test_summary_markdown_is_the_national_page(warehouse_path, national):
     summary = national_summary_markdown(
-        warehouse_path, quarter=QUARTER, registry=REGISTRY,
-        code_meanings={"bad_email": "the email address is not valid"}, file_names=FILE_NAMES,
+        warehouse_path,
+        quarter=QUARTER,
+        registry=REGISTRY,
+        code_meanings={"bad_email": "the email address is not valid"},
+        file_names=FILE_NAMES,
     )
     assert summary.rstrip("\n") == national.rstrip("\n")
     assert "Demo key in use" not in summary
@@ -268,21 +354,31 @@ def test_a_warehouse_of_another_quarter_is_refused(warehouse_path, tmp_path):
 def test_community_page_lists_submissions_and_issues(reports):
     page = community_page(reports, "NS-HFX")
     assert page.startswith("# Halifax (NS-HFX): roll-up for 2024-25-Q4")
-    assert ("Your workbook Halifax/hfx-q4-fixed.xlsx (2024-25-Q4, submitted on 9 April 2025) was "
-            "received and used. Rows left out because of an error: 2 (see the problems below).") in page
-    assert ("| Connectees onboarded | 2 (66.7% of 3) | 2 (50.0% of 4) | 4 (66.7% of 6) |"
-            in page)
-    assert "| 2024-25-Q4 | Halifax/hfx-q4-fixed.xlsx | 9 April 2025 | accepted | 26 | 2 | — |" in page
-    assert ("| 2024-25-Q4 | Halifax/hfx-q4.xlsx | 3 April 2025 | superseded | 25 | 3 | "
-            "Replaced by Halifax/hfx-q4-fixed.xlsx, submitted on 9 April 2025. |") in page
-    assert "| 2024-25-Q3 | Halifax/2024-25/hfx-q3.xlsx | 4 January 2025 | accepted | 20 | 0 | — |" in page
+    assert (
+        "Your workbook Halifax/hfx-q4-fixed.xlsx (2024-25-Q4, submitted on 9 April 2025) was "
+        "received and used. Rows left out because of an error: 2 (see the problems below)."
+    ) in page
+    assert "| Connectees onboarded | 2 (66.7% of 3) | 2 (50.0% of 4) | 4 (66.7% of 6) |" in page
+    assert (
+        "| 2024-25-Q4 | Halifax/hfx-q4-fixed.xlsx | 9 April 2025 | accepted | 26 | 2 | — |" in page
+    )
+    assert (
+        "| 2024-25-Q4 | Halifax/hfx-q4.xlsx | 3 April 2025 | superseded | 25 | 3 | "
+        "Replaced by Halifax/hfx-q4-fixed.xlsx, submitted on 9 April 2025. |"
+    ) in page
+    assert (
+        "| 2024-25-Q3 | Halifax/2024-25/hfx-q3.xlsx | 4 January 2025 | accepted | 20 | 0 | — |"
+        in page
+    )
     assert "### Halifax/hfx-q4-fixed.xlsx (2024-25-Q4)" in page
     connectees = page.index("#### Connectees")
     introductions = page.index("#### Introductions")
     assert connectees < page.index("| D7 | error | bad_email |") < introductions
     assert connectees < page.index("| P1 | warning | unknown_column |") < introductions
     assert "| B3 | error | unknown_id | B3: no Connector has the ID" in page
-    assert "check the ID. |" in page and "\\| check the ID" in page  # a pipe in a message stays in its cell
+    assert (
+        "check the ID. |" in page and "\\| check the ID" in page
+    )  # a pipe in a message stays in its cell
     assert "Problems in a workbook that a later one replaced are not listed" in page
     assert "workbook cccccccc" not in page and "workbook bbbbbbbb" not in page
 
@@ -290,29 +386,41 @@ def test_community_page_lists_submissions_and_issues(reports):
 def test_a_rejected_workbook_is_its_communitys(reports, national):
     """A workbook rejected after its Submission sheet named the community shows on its page and line."""
     victoria = community_page(reports, "BC-VIC")
-    assert ("Your workbook vic-q4.xlsx (2024-25-Q4, submitted on 6 April 2025) could not be used. "
-            "The Connectees sheet is missing.") in victoria
-    assert ("| 2024-25-Q4 | vic-q4.xlsx | 6 April 2025 | rejected | 0 | 0 | The Connectees sheet is "
-            "missing. |") in victoria
+    assert (
+        "Your workbook vic-q4.xlsx (2024-25-Q4, submitted on 6 April 2025) could not be used. "
+        "The Connectees sheet is missing."
+    ) in victoria
+    assert (
+        "| 2024-25-Q4 | vic-q4.xlsx | 6 April 2025 | rejected | 0 | 0 | The Connectees sheet is "
+        "missing. |"
+    ) in victoria
     assert "### vic-q4.xlsx (2024-25-Q4)\n\n#### The whole file" in victoria
     assert "| — | error | missing_sheet | The Connectees sheet is missing. |" in victoria
     # Halifax's workbook whose quarter could not be read: beside the one used, on its page and line.
     halifax = community_page(reports, "NS-HFX")
-    assert ("Your workbook Halifax/&lt;img src=x onerror=alert(1)&gt;.xlsx (quarter unreadable) could "
-            "not be used. The workbook has no 'Introductions' sheet, which is required.") in halifax
-    assert ("- **Rejected besides the workbook used (1)**:\n"
-            "  - Halifax (NS-HFX): Halifax/&lt;img src=x onerror=alert(1)&gt;.xlsx (quarter unreadable) "
-            "was rejected. The workbook has no 'Introductions' sheet, which is required.") in national
+    assert (
+        "Your workbook Halifax/&lt;img src=x onerror=alert(1)&gt;.xlsx (quarter unreadable) could "
+        "not be used. The workbook has no 'Introductions' sheet, which is required."
+    ) in halifax
+    assert (
+        "- **Rejected besides the workbook used (1)**:\n"
+        "  - Halifax (NS-HFX): Halifax/&lt;img src=x onerror=alert(1)&gt;.xlsx (quarter unreadable) "
+        "was rejected. The workbook has no 'Introductions' sheet, which is required."
+    ) in national
     # Only a workbook without a registered community is unattributed.
-    unattributed = national[national.index("### Workbooks that name no registered community"):]
-    assert unattributed.count("\n- ") == 1 and "- scan.pdf.xlsx (quarter unreadable)" in unattributed
+    unattributed = national[national.index("### Workbooks that name no registered community") :]
+    assert (
+        unattributed.count("\n- ") == 1 and "- scan.pdf.xlsx (quarter unreadable)" in unattributed
+    )
 
 
 def test_typed_values_are_shown_as_text(reports, national):
     """A cell, a file name or a reason quoting one is escaped: no tag, image or table break survives."""
     halifax = community_page(reports, "NS-HFX")
-    assert ("| H9 | error | bad_choice | '&lt;script&gt;alert(1)&lt;/script&gt;' is not one of the "
-            "choices for Category. |") in halifax
+    assert (
+        "| H9 | error | bad_choice | '&lt;script&gt;alert(1)&lt;/script&gt;' is not one of the "
+        "choices for Category. |"
+    ) in halifax
     for text in (halifax, national):
         assert "<script" not in text and "<img" not in text
 
@@ -323,17 +431,28 @@ def test_a_community_page_in_the_communitys_language(reports):
     lines = page.splitlines()
     assert lines[0] == "# Ottawa (ON-OTT) : bilan national de 2024-25-Q4"
     assert "Le trimestre 2024-25-Q4 va du 1er janvier 2025 au 31 mars 2025." in page
-    assert ("Votre classeur Ottawa/ott T4 final.xlsx (2024-25-Q4, soumis le 5 avril 2025) a été reçu "
-            "et utilisé.") in lines
+    assert (
+        "Votre classeur Ottawa/ott T4 final.xlsx (2024-25-Q4, soumis le 5 avril 2025) a été reçu "
+        "et utilisé."
+    ) in lines
     assert "## Vos chiffres" in lines and "## Vos classeurs" in lines
     assert "## Problèmes trouvés et comment les corriger" in lines
-    assert ("| Chiffre | Ce trimestre (2024-25-Q4) | Exercice 2024-25 à ce jour | Cumul depuis 2009 |"
-            in lines)
-    assert "| Connectés intégrés | 2 (66,7\u202f% de 3) | 3 (75,0\u202f% de 4) | 3 (50,0\u202f% de 6) |" in lines
-    assert ("| Trimestre | Fichier | Soumis le | Statut | Lignes lues | Lignes rejetées | Motif |"
-            in lines)
-    assert ("| 2024-25-Q4 | Ottawa/ott T4.xlsx | 1er avril 2025 | remplacé | 1\u202f200 | 1 | "
-            "Remplacé par Ottawa/ott T4 final.xlsx, soumis le 5 avril 2025. |") in lines
+    assert (
+        "| Chiffre | Ce trimestre (2024-25-Q4) | Exercice 2024-25 à ce jour | Cumul depuis 2009 |"
+        in lines
+    )
+    assert (
+        "| Connectés intégrés | 2 (66,7\u202f% de 3) | 3 (75,0\u202f% de 4) | 3 (50,0\u202f% de 6) |"
+        in lines
+    )
+    assert (
+        "| Trimestre | Fichier | Soumis le | Statut | Lignes lues | Lignes rejetées | Motif |"
+        in lines
+    )
+    assert (
+        "| 2024-25-Q4 | Ottawa/ott T4.xlsx | 1er avril 2025 | remplacé | 1\u202f200 | 1 | "
+        "Remplacé par Ottawa/ott T4 final.xlsx, soumis le 5 avril 2025. |"
+    ) in lines
     assert "**rejeté** : n'a pas pu être utilisé du tout" in page
     # No workbook at all: the registry's language, French in Quebec.
     gatineau = community_page(reports, "QC-GAT")
@@ -346,15 +465,21 @@ def test_a_community_that_does_not_track_jobs_reads_not_tracked(reports):
     assert "| Connectés en emploi admissible | non suivi | non suivi | non suivi |" in page
     assert "0,0" not in page.split("Connectés en emploi admissible")[1].splitlines()[0]
     halifax = community_page(reports, "NS-HFX")
-    assert "| Connectees in qualifying jobs | 1 (100.0% of 1) | 1 (100.0% of 1) | 1 (100.0% of 1) |" in halifax
+    assert (
+        "| Connectees in qualifying jobs | 1 (100.0% of 1) | 1 (100.0% of 1) | 1 (100.0% of 1) |"
+        in halifax
+    )
 
 
 @pytest.mark.parametrize("code", sorted(REGISTRY))
 def test_no_page_says_no_problems_above_rejected_rows(reports, code):
     """Accepted with errors, rejected, superseded with rejected rows, none submitted: never "no problems" over them."""
     page = community_page(reports, code)
-    rows = [line.split(" | ") for line in page.splitlines()
-            if line.startswith(("| 20", "| quarter", "| trimestre"))]
+    rows = [
+        line.split(" | ")
+        for line in page.splitlines()
+        if line.startswith(("| 20", "| quarter", "| trimestre"))
+    ]
     rejected_rows = any(cells[3] in ("rejected", "rejeté") or cells[5] != "0" for cells in rows)
     says_none = "No problems were found" in page or "Aucun problème n'a été trouvé" in page
     assert not (rejected_rows and says_none)
@@ -370,16 +495,24 @@ def test_not_yet_joined_and_nothing_received(reports):
 
 
 def test_workbook_label_names_the_file_its_quarter_and_date():
-    assert (report.workbook_label("NS-HFX/q4.xlsx", "2024-25-Q4", dt.date(2025, 4, 1))
-            == "NS-HFX/q4.xlsx (2024-25-Q4, submitted on 1 April 2025)")
-    assert (report.workbook_label("QC/T4.xlsx", "2024-25-Q4", dt.date(2025, 4, 1), "fr")
-            == "QC/T4.xlsx (2024-25-Q4, soumis le 1er avril 2025)")
+    assert (
+        report.workbook_label("NS-HFX/q4.xlsx", "2024-25-Q4", dt.date(2025, 4, 1))
+        == "NS-HFX/q4.xlsx (2024-25-Q4, submitted on 1 April 2025)"
+    )
+    assert (
+        report.workbook_label("QC/T4.xlsx", "2024-25-Q4", dt.date(2025, 4, 1), "fr")
+        == "QC/T4.xlsx (2024-25-Q4, soumis le 1er avril 2025)"
+    )
     assert report.workbook_label("x.xlsx", None, None) == "x.xlsx (quarter unreadable)"
 
 
 def test_chart_time_axis_marks_every_quarter_and_labels_first_and_current():
-    quarters = [Period(2020, 4), *(Period(y, q) for y in range(2021, 2026) for q in (1, 2, 3, 4)), Period(2026, 1),
-                Period(2026, 2)]
+    quarters = [
+        Period(2020, 4),
+        *(Period(y, q) for y in range(2021, 2026) for q in (1, 2, 3, 4)),
+        Period(2026, 1),
+        Period(2026, 2),
+    ]
     rows = [(p.label, p.fiscal_year, p.quarter) for p in quarters]
     ticks, labels, every = report.time_axis(rows)
     assert every == list(range(len(rows)))
@@ -393,11 +526,13 @@ def test_chart_time_axis_marks_every_quarter_and_labels_first_and_current():
 
 def test_community_feedback_replaces_the_issue_list(warehouse_path, tmp_path):
     feedback = {"NS-HFX": "### Connectees\n\n- D7: write one email address.\n"}
-    national = write_reports(warehouse_path, tmp_path, quarter=QUARTER, registry=REGISTRY,
-                             community_feedback=feedback)
+    national = write_reports(
+        warehouse_path, tmp_path, quarter=QUARTER, registry=REGISTRY, community_feedback=feedback
+    )
     page = (national.parent / "communities" / "NS-HFX.md").read_text(encoding="utf-8")
-    assert ("## Problems found and how to fix them\n\n### Connectees\n\n- D7: write one email"
-            in page)
+    assert (
+        "## Problems found and how to fix them\n\n### Connectees\n\n- D7: write one email" in page
+    )
     assert "| D7 | error | bad_email |" not in page
     other = (national.parent / "communities" / "BC-VIC.md").read_text(encoding="utf-8")
     assert "| — | error | missing_sheet |" in other
@@ -420,14 +555,22 @@ def test_small_shares_are_not_shown_as_zero():
 
 def test_a_community_name_with_markup_is_shown_as_text(tmp_path):
     """Pipes, an image, a tag and a terminal escape in a name: one table cell, shown literally."""
-    name = "Victoria | ![x](http://remote/x.png) <img src=x onerror=alert(1)>\x1b]8;;http://evil\x07"
-    registry = {**REGISTRY, "BC-VIC": Community("BC-VIC", name, "BC", frozenset({"newcomer"}),
-                                                dt.date(2016, 4, 1))}
+    name = (
+        "Victoria | ![x](http://remote/x.png) <img src=x onerror=alert(1)>\x1b]8;;http://evil\x07"
+    )
+    registry = {
+        **REGISTRY,
+        "BC-VIC": Community("BC-VIC", name, "BC", frozenset({"newcomer"}), dt.date(2016, 4, 1)),
+    }
     path = tmp_path / "warehouse.duckdb"
     build_warehouse(path, **{**inputs(), "registry": registry})
-    national = write_reports(path, tmp_path / "reports", quarter=QUARTER, registry=registry, file_names=FILE_NAMES)
-    shown = ("Victoria \\| !\\[x\\](http://remote/x.png) &lt;img src=x onerror=alert(1)&gt;"
-             "\\x1b\\]8;;http://evil\\x07")
+    national = write_reports(
+        path, tmp_path / "reports", quarter=QUARTER, registry=registry, file_names=FILE_NAMES
+    )
+    shown = (
+        "Victoria \\| !\\[x\\](http://remote/x.png) &lt;img src=x onerror=alert(1)&gt;"
+        "\\x1b\\]8;;http://evil\\x07"
+    )
     text = national.read_text(encoding="utf-8")
     assert f"| BC-VIC | {shown} | 0 / 0 / 0 |" in text
     assert f"- **Missing (1)**: {shown} (BC-VIC)." in text

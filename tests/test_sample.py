@@ -91,8 +91,11 @@ def _header(rows: list[list], sheet: C.Sheet) -> tuple[int, dict[str, int]]:
 def _records(rows: list[list], sheet: C.Sheet) -> tuple[dict[str, int], list[tuple[int, list]]]:
     """Columns by key and (Excel row, cells) of the non-blank data rows."""
     header, columns = _header(rows, sheet)
-    data = [(n, r) for n, r in enumerate(rows[header:], start=header + 1)
-            if any(v not in ("", None) for v in r)]
+    data = [
+        (n, r)
+        for n, r in enumerate(rows[header:], start=header + 1)
+        if any(v not in ("", None) for v in r)
+    ]
     return columns, data
 
 
@@ -108,13 +111,19 @@ def _cell(row: list, columns: dict[str, int], key: str):
 
 # --- tests ---------------------------------------------------------------------------------
 
+
 def test_same_seed_same_bytes(sample, tmp_path):
     """Reproducible across processes too (another hash seed: no set order leaks into files)."""
     out, files = sample
-    script = ("import sys; from connector_rollup.sample import write_sample; "
-              f"write_sample(sys.argv[1], seed=2026, scale={SCALE})")
-    subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True,
-                   env={**os.environ, "PYTHONHASHSEED": "12345"})
+    script = (
+        "import sys; from connector_rollup.sample import write_sample; "
+        f"write_sample(sys.argv[1], seed=2026, scale={SCALE})"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )
     again = sorted(p for p in tmp_path.rglob("*") if p.is_file())
     expected = sorted(f.path.relative_to(out) for f in files)
     assert [p.relative_to(tmp_path) for p in again] == expected
@@ -168,8 +177,9 @@ def test_submission_sheet(workbooks, registry):
         assert parse_yes_no(fields["tracks_jobs"]) in (True, False)
         assert "@" in fields["coordinator_email"]
     superseded = [f for f, _ in workbooks if f.status == "superseded"]
-    corrected = [f for f, _ in workbooks
-                 if f.status == "valid" and f.path.stem.endswith("_corrected")]
+    corrected = [
+        f for f, _ in workbooks if f.status == "valid" and f.path.stem.endswith("_corrected")
+    ]
     assert len(superseded) == len(corrected) == 1
     assert superseded[0].submitted_on < corrected[0].submitted_on
     assert superseded[0].path.stat().st_mtime < corrected[0].path.stat().st_mtime
@@ -184,10 +194,14 @@ def test_french_workbooks_have_french_sheet_names(sample, registry):
         names = {fold(n) for n in CalamineWorkbook.from_path(str(f.path)).sheet_names}
         community = registry.get(f.community_code)
         french = community is not None and (
-            community.province == "QC" or community.code in ("NB-EDM", "NB-MONC"))
+            community.province == "QC" or community.code in ("NB-EDM", "NB-MONC")
+        )
         assert f.lang == ("fr" if french else "en")
-        expected = {"soumission", "connectes", "connecteurs"} if french else {
-            "submission", "connectees", "connectors"}
+        expected = (
+            {"soumission", "connectes", "connecteurs"}
+            if french
+            else {"submission", "connectees", "connectors"}
+        )
         assert expected <= names, f.path.name
 
 
@@ -240,34 +254,49 @@ def test_deliberate_errors_a_handful_in_a_few_files(sample):
 def test_references_resolve_except_deliberate_errors(workbooks):
     """Introductions and jobs name IDs the community has submitted, but for the deliberate ones."""
     known: dict[str, dict[str, set[str]]] = collections.defaultdict(
-        lambda: {"connectees": set(), "connectors": set()})
-    ordered = sorted((x for x in workbooks if x[0].status == "valid"),
-                     key=lambda x: (x[0].period, x[0].community_code))
+        lambda: {"connectees": set(), "connectors": set()}
+    )
+    ordered = sorted(
+        (x for x in workbooks if x[0].status == "valid"),
+        key=lambda x: (x[0].period, x[0].community_code),
+    )
     for f, sheets in ordered:
         ids = known[f.community_code]
         deliberate = {(e.sheet, e.row) for e in f.errors}
         for key in ("connectees", "connectors"):
             sheet = C.SHEETS_BY_KEY[key]
             columns, data = _records(sheets[key], sheet)
-            ids[key] |= {parse_id(_cell(r, columns, sheet.unique_id)) for n, r in data
-                         if (key, n) not in deliberate}
+            ids[key] |= {
+                parse_id(_cell(r, columns, sheet.unique_id))
+                for n, r in data
+                if (key, n) not in deliberate
+            }
         references = (("introductions", ("connectees", "connectors")), ("jobs", ("connectees",)))
         for key, refs in references:
             if key not in sheets:
                 continue
             columns, data = _records(sheets[key], C.SHEETS_BY_KEY[key])
             for n, row in data:
-                unresolved = [r for r in refs
-                              if parse_id(_cell(row, columns, r[:-1] + "_id")) not in ids[r]]
-                assert bool(unresolved) == ((key, n) in deliberate and any(
-                    e.kind.startswith(("unknown", "job_unknown")) for e in f.errors
-                    if (e.sheet, e.row) == (key, n))), (f.path.name, key, n)
+                unresolved = [
+                    r for r in refs if parse_id(_cell(row, columns, r[:-1] + "_id")) not in ids[r]
+                ]
+                assert bool(unresolved) == (
+                    (key, n) in deliberate
+                    and any(
+                        e.kind.startswith(("unknown", "job_unknown"))
+                        for e in f.errors
+                        if (e.sheet, e.row) == (key, n)
+                    )
+                ), (f.path.name, key, n)
 
 
 def test_whole_roster_or_only_changes(workbooks, registry):
     plan = _make_plan(registry, 2026, SCALE, SAMPLE_QUARTER)
-    rows = {(f.community_code, f.period): f.rows["connectees"] for f, _ in workbooks
-            if f.status == "valid" and not f.errors}
+    rows = {
+        (f.community_code, f.period): f.rows["connectees"]
+        for f, _ in workbooks
+        if f.status == "valid" and not f.errors
+    }
     for code in registry:
         series = [rows.get((code, q)) for q in QUARTERS]
         if None in series:
@@ -291,16 +320,32 @@ def test_jobs_tracked_by_two_thirds(workbooks, registry):
 def test_roster_sizes_at_scale_1(rosters):
     totals = collections.Counter()
     for r in rosters.values():
-        totals.update(connectees=len(r.connectees), connectors=len(r.connectors),
-                      introductions=len(r.introductions), jobs=len(r.jobs))
-    for key, target in [("connectees", 9000), ("connectors", 4500), ("introductions", 27000),
-                        ("jobs", 3500)]:
+        totals.update(
+            connectees=len(r.connectees),
+            connectors=len(r.connectors),
+            introductions=len(r.introductions),
+            jobs=len(r.jobs),
+        )
+    for key, target in [
+        ("connectees", 9000),
+        ("connectors", 4500),
+        ("introductions", 27000),
+        ("jobs", 3500),
+    ]:
         assert 0.9 * target <= totals[key] <= 1.1 * target, key
     sizes = sorted(len(r.connectees) for r in rosters.values())
     assert 5 <= sizes[-1] / sizes[0] <= 12
     reasons = {j.reason for r in rosters.values() for j in r.jobs}
-    assert reasons == {"qualifies", "withdrawn", "connectee_not_onboarded", "before_program",
-                       "not_in_field", "below_experience", "noc_other_field", "noc_lower_teer"}
+    assert reasons == {
+        "qualifies",
+        "withdrawn",
+        "connectee_not_onboarded",
+        "before_program",
+        "not_in_field",
+        "below_experience",
+        "noc_other_field",
+        "noc_lower_teer",
+    }
     dates = [p.applied for r in rosters.values() for p in r.connectees]
     assert min(dates) >= dt.date(2020, 7, 1) and max(dates) <= SAMPLE_QUARTER.last_day
 
@@ -327,8 +372,12 @@ def test_reader_tolerances_are_exercised(workbooks):
     own_labels |= {(e.name, "fr"): {f for _, fr in e.labels.values() for f in fr} for e in enums}
     for f, sheets in workbooks:
         quarter = str(_submission(sheets["submission"])["reporting_quarter"])
-        seen.add("quarter " + quarter.replace(f.period.fiscal_year, "FY").replace(
-            f"{f.period.start_year}-{f.period.start_year + 1}", "YYYY"))
+        seen.add(
+            "quarter "
+            + quarter.replace(f.period.fiscal_year, "FY").replace(
+                f"{f.period.start_year}-{f.period.start_year + 1}", "YYYY"
+            )
+        )
         if fold(str(sheets["submission"][0][0])) not in ("field", "champ"):
             seen.add("submission without header")
         for sheet in C.DATA_SHEETS:
@@ -366,11 +415,24 @@ def test_reader_tolerances_are_exercised(workbooks):
                     elif c.type == C.ENUM and v not in own_labels[c.enumeration, f.lang]:
                         seen.add("label in the other language or a code")
     assert seen >= {
-        "quarter FY-Q2", "quarter FY Q2", "quarter Q2 FY", "quarter FYFY Q2", "quarter YYYY Q2",
-        "submission without header", "title rows", "shuffled columns", "unknown column",
-        "blank rows", "ID as number", "NOC lost its leading zeros", "ISO text date",
-        "serial number date", "date with a time", "TRUE/FALSE cell",
-        "label in the other language or a code"}, seen
+        "quarter FY-Q2",
+        "quarter FY Q2",
+        "quarter Q2 FY",
+        "quarter FYFY Q2",
+        "quarter YYYY Q2",
+        "submission without header",
+        "title rows",
+        "shuffled columns",
+        "unknown column",
+        "blank rows",
+        "ID as number",
+        "NOC lost its leading zeros",
+        "ISO text date",
+        "serial number date",
+        "date with a time",
+        "TRUE/FALSE cell",
+        "label in the other language or a code",
+    }, seen
 
 
 def test_no_accidental_identity_links(rosters):
@@ -389,8 +451,15 @@ def test_no_accidental_identity_links(rosters):
             if c.email:
                 links["email", c.email.lower()].add(record)
     shared_names = sorted(k[1] for k, v in links.items() if k[0] == "name" and len(v) > 1)
-    assert shared_names == ["amina_diallo", "jean_francois_cote", "kwame_mensah", "michael_smith",
-                            "priya_raman", "robert_macdonald"]
-    shared_emails = sorted(k[1].split("@")[0] for k, v in links.items()
-                           if k[0] == "email" and len(v) > 1)
+    assert shared_names == [
+        "amina_diallo",
+        "jean_francois_cote",
+        "kwame_mensah",
+        "michael_smith",
+        "priya_raman",
+        "robert_macdonald",
+    ]
+    shared_emails = sorted(
+        k[1].split("@")[0] for k, v in links.items() if k[0] == "email" and len(v) > 1
+    )
     assert shared_emails == ["amina.diallo", "info", "robert.macdonald", "sarah.thompson"]

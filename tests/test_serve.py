@@ -24,14 +24,19 @@ def test_serve_keeps_the_deployment_schedule_with_its_time_zone():
     served = serve.serve_arguments({})["schedules"]
     assert [(s.cron, s.timezone) for s in served] == [(s["cron"], s["timezone"]) for s in written]
     assert all(s.timezone for s in served)
-    assert [s.cron for s in served] == ["0 6 15 2,5,8,11 *"]  # the 15th of Feb, May, Aug, Nov at 06:00
+    assert [s.cron for s in served] == [
+        "0 6 15 2,5,8,11 *"
+    ]  # the 15th of Feb, May, Aug, Nov at 06:00
 
 
 def test_serve_takes_description_tags_and_folders_from_the_deployment():
     spec = _deployment()
     arguments = serve.serve_arguments({})
-    assert (arguments["name"], arguments["description"], arguments["tags"]) == \
-        (spec["name"], spec["description"], spec["tags"])
+    assert (arguments["name"], arguments["description"], arguments["tags"]) == (
+        spec["name"],
+        spec["description"],
+        spec["tags"],
+    )
     assert arguments["parameters"] == spec["parameters"]
 
 
@@ -43,7 +48,9 @@ def test_environment_overrides_a_folder():
 
 def test_a_schedule_without_a_time_zone_is_refused(tmp_path, monkeypatch):
     path = tmp_path / "prefect.yaml"
-    path.write_text("deployments:\n  - name: quarterly-rollup\n    schedules:\n      - cron: '0 6 15 2,5,8,11 *'\n")
+    path.write_text(
+        "deployments:\n  - name: quarterly-rollup\n    schedules:\n      - cron: '0 6 15 2,5,8,11 *'\n"
+    )
     monkeypatch.setattr(serve, "PREFECT_YAML", path)
     with pytest.raises(SystemExit, match="no time zone"):
         serve.schedules(serve.deployment(path))

@@ -66,8 +66,12 @@ def staged(w: Path, final: Path, label: str):
 def state(w: Path, final: Path) -> set[str]:
     """Whose the warehouse and every page are; hidden files left beside them."""
     says = {w.read_text()} | {p.read_text() for p in final.rglob("*.md")}
-    hidden = [p.name for folder in (w.parent, final.parent) for p in folder.iterdir()
-              if p.name.startswith(".")]
+    hidden = [
+        p.name
+        for folder in (w.parent, final.parent)
+        for p in folder.iterdir()
+        if p.name.startswith(".")
+    ]
     return says | ({f"left: {sorted(hidden)}"} if hidden else set())
 
 
@@ -83,8 +87,12 @@ def test_publish_swaps_the_warehouse_and_the_reports_together(tmp_path):
     assert not (final / "communities" / "GONE.md").exists()
 
 
-@pytest.mark.parametrize("failure", [OSError(errno.ENOSPC, "No space left on device"), RunStopped(signal.SIGINT)])
-def test_a_failure_between_the_two_swaps_puts_the_previous_reports_back(tmp_path, monkeypatch, failure):
+@pytest.mark.parametrize(
+    "failure", [OSError(errno.ENOSPC, "No space left on device"), RunStopped(signal.SIGINT)]
+)
+def test_a_failure_between_the_two_swaps_puts_the_previous_reports_back(
+    tmp_path, monkeypatch, failure
+):
     """The reports are swapped first; the warehouse swap fails (a full disk, a signal): all is the old run's."""
     w, final = outputs(tmp_path, "old")
     temp, folder = staged(w, final, "new")
@@ -104,7 +112,9 @@ def test_the_first_publication_undone_leaves_nothing(tmp_path, monkeypatch):
     final = tmp_path / "reports" / QUARTER
     final.parent.mkdir()
     temp, folder = staged(w, final, "new")
-    monkeypatch.setattr(warehouse, "swap_in", lambda *a: (_ for _ in ()).throw(PermissionError("read-only")))
+    monkeypatch.setattr(
+        warehouse, "swap_in", lambda *a: (_ for _ in ()).throw(PermissionError("read-only"))
+    )
     with pytest.raises(PermissionError):
         publish.publish(temp, w, folder, final)
     assert not w.exists() and not final.exists()
@@ -117,8 +127,13 @@ def killed_mid_publication(tmp: Path, warehouse_swapped: bool):
     w, final = outputs(tmp, "old")
     temp, folder = staged(w, final, "new")
     previous = report.sibling(final, "prev")
-    journal = {"staged_warehouse": str(temp), "warehouse": str(w), "staged_reports": str(folder),
-               "reports": str(final), "previous_reports": str(previous)}
+    journal = {
+        "staged_warehouse": str(temp),
+        "warehouse": str(w),
+        "staged_reports": str(folder),
+        "reports": str(final),
+        "previous_reports": str(previous),
+    }
     publish.journal_path(w).write_text(json.dumps(journal))
     report.swap_reports(folder, final, previous)
     if warehouse_swapped:
@@ -138,8 +153,12 @@ def test_the_next_run_undoes_a_publication_killed_before_the_warehouse_swap(tmp_
     assert state(w, final) >= {"old", "new"}  # a mix, as the issue found it
     done = publish.recover(w, final.parent)
     assert state(w, final) == {"old"}
-    assert done == [(f"A stopped run had begun publishing; its warehouse and reports are now both the run "
-                     f"before it's ({final}).")]
+    assert done == [
+        (
+            f"A stopped run had begun publishing; its warehouse and reports are now both the run "
+            f"before it's ({final})."
+        )
+    ]
 
 
 def test_the_next_run_completes_a_publication_killed_after_the_warehouse_swap(tmp_path):
@@ -156,15 +175,23 @@ def test_the_next_run_removes_what_killed_runs_left_and_nothing_of_a_live_run(tm
         w.with_name(f".{w.name}.{pid}.0123abcd.tmp.wal").write_text("x")
         (final.parent / f".{QUARTER}.{pid}.0123abcd.new" / "charts").mkdir(parents=True)
         (tmp_path / "clean" / f".tmp-{pid}-abcd_123").mkdir(parents=True)
-    (final.parent / f".2023-24-Q1.{dead}.0123abcd.prev").mkdir()  # previous reports with no journal: put back
+    (
+        final.parent / f".2023-24-Q1.{dead}.0123abcd.prev"
+    ).mkdir()  # previous reports with no journal: put back
     done = publish.recover(w, final.parent)
     removed = clean.remove_leftovers(tmp_path / "clean")
     assert len(done) == 4 and len(removed) == 1
     assert sorted(p.name for p in w.parent.iterdir()) == sorted(
-        ["warehouse.duckdb", "warehouse.duckdb.lock", f".{w.name}.{live}.0123abcd.tmp",
-         f".{w.name}.{live}.0123abcd.tmp.wal"])
+        [
+            "warehouse.duckdb",
+            "warehouse.duckdb.lock",
+            f".{w.name}.{live}.0123abcd.tmp",
+            f".{w.name}.{live}.0123abcd.tmp.wal",
+        ]
+    )
     assert sorted(p.name for p in final.parent.iterdir()) == sorted(
-        [QUARTER, "2023-24-Q1", f".{QUARTER}.{live}.0123abcd.new"])
+        [QUARTER, "2023-24-Q1", f".{QUARTER}.{live}.0123abcd.new"]
+    )
     assert [p.name for p in (tmp_path / "clean").iterdir()] == [f".tmp-{live}-abcd_123"]
 
 
@@ -181,7 +208,9 @@ def test_reports_that_cannot_be_written_leave_the_previous_ones_whole(tmp_path, 
     from connector_rollup.periods import Period
 
     with pytest.raises(OSError):
-        report.write_reports("unused.duckdb", final.parent, quarter=Period.parse(QUARTER), registry={})
+        report.write_reports(
+            "unused.duckdb", final.parent, quarter=Period.parse(QUARTER), registry={}
+        )
     assert {p.read_text() for p in final.rglob("*.md")} == {"old"}
     assert [p.name for p in final.parent.iterdir()] == [QUARTER]
 
@@ -194,16 +223,17 @@ def cached(tmp_path, registry):
     raw = tmp_path / "raw"
     raw.mkdir()
     path = write_workbook(
-        raw / "hfx.xlsx", submission=submission_rows(),
+        raw / "hfx.xlsx",
+        submission=submission_rows(),
         connectees=[connectee("E1"), connectee("E2"), connectee("E3")],
         connectors=[connector("C1")],
         introductions=[introduction("E1", "C1", **{"Introduction date": dt.date(2025, 2, 1)})],
     )
-    (first, hit), = intake_workbooks([path], registry, tmp_path / "clean")
+    ((first, hit),) = intake_workbooks([path], registry, tmp_path / "clean")
     assert not hit
-    (_, hit), = intake_workbooks([path], registry, tmp_path / "clean")
+    ((_, hit),) = intake_workbooks([path], registry, tmp_path / "clean")
     assert hit
-    folder, = (tmp_path / "clean").iterdir()
+    (folder,) = (tmp_path / "clean").iterdir()
     return path, folder, first
 
 
@@ -219,23 +249,29 @@ def _edit_meta(folder: Path) -> None:
     (folder / "meta.json").write_text(json.dumps(meta))
 
 
-@pytest.mark.parametrize("damage", [
-    _edit_parquet,
-    lambda f: (f / "connectees.parquet").write_bytes((f / "connectees.parquet").read_bytes()[:100]),
-    lambda f: (f / "connectors.parquet").unlink(),
-    _edit_meta,
-    lambda f: (f / "meta.json").write_text((f / "meta.json").read_text()[:50]),
-], ids=["parquet-edited", "parquet-cut-short", "parquet-missing", "meta-edited", "meta-cut-short"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _edit_parquet,
+        lambda f: (f / "connectees.parquet").write_bytes(
+            (f / "connectees.parquet").read_bytes()[:100]
+        ),
+        lambda f: (f / "connectors.parquet").unlink(),
+        _edit_meta,
+        lambda f: (f / "meta.json").write_text((f / "meta.json").read_text()[:50]),
+    ],
+    ids=["parquet-edited", "parquet-cut-short", "parquet-missing", "meta-edited", "meta-cut-short"],
+)
 def test_a_damaged_cache_entry_is_rebuilt_from_the_workbook(cached, registry, damage, caplog):
     path, folder, first = cached
     damage(folder)
     with caplog.at_level(logging.WARNING, logger="connector_rollup.clean"):
-        (again, hit), = intake_workbooks([path], registry, folder.parent)
+        ((again, hit),) = intake_workbooks([path], registry, folder.parent)
     assert not hit
     assert f"The clean cache entry {folder} is not what its key says" in caplog.text
     assert again.rows_read == first.rows_read
     pd.testing.assert_frame_equal(again.rows["connectees"], first.rows["connectees"])
-    (_, hit), = intake_workbooks([path], registry, folder.parent)  # the entry was rebuilt
+    ((_, hit),) = intake_workbooks([path], registry, folder.parent)  # the entry was rebuilt
     assert hit and clean.verify(folder)["rows_read"] == first.rows_read
 
 
@@ -256,23 +292,43 @@ def test_an_entry_copied_under_another_key_is_not_trusted(cached, tmp_path):
 def test_a_malformed_decisions_file_is_said_in_one_sentence_before_prefect_starts(tmp_path):
     (tmp_path / "raw").mkdir()
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "connector-decisions.csv").write_text("record_a,record_b,decision,note\nNS-HFX:C1,NS-HFX:C2,maybe,\n")
-    result = CliRunner().invoke(main, ["run", "--quarter", QUARTER, "--raw", str(tmp_path / "raw"),
-                                       "--warehouse", str(tmp_path / "data" / "warehouse.duckdb")])
+    (tmp_path / "data" / "connector-decisions.csv").write_text(
+        "record_a,record_b,decision,note\nNS-HFX:C1,NS-HFX:C2,maybe,\n"
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--quarter",
+            QUARTER,
+            "--raw",
+            str(tmp_path / "raw"),
+            "--warehouse",
+            str(tmp_path / "data" / "warehouse.duckdb"),
+        ],
+    )
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: ") and "neither same nor" in lines[0], result.output
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "neither same nor" in lines[0], (
+        result.output
+    )
     assert "prefect" not in result.output.lower() and "Traceback" not in result.output
 
 
 def test_decisions_naming_no_record_are_named_in_the_summary(tmp_path):
     from flows.rollup import RollupResult
 
-    result = RollupResult(quarter=QUARTER, national_report=tmp_path / "national.md", warehouse=tmp_path / "w",
-                          decisions_file=tmp_path / "connector-decisions.csv",
-                          ignored_decisions=["NS-HFX:C1,NS-HFX:C404"])
-    assert (f"  Warning: 1 decision(s) in {tmp_path / 'connector-decisions.csv'} name a record that does not "
-            "exist and were not applied: NS-HFX:C1,NS-HFX:C404.") in result.summary()
+    result = RollupResult(
+        quarter=QUARTER,
+        national_report=tmp_path / "national.md",
+        warehouse=tmp_path / "w",
+        decisions_file=tmp_path / "connector-decisions.csv",
+        ignored_decisions=["NS-HFX:C1,NS-HFX:C404"],
+    )
+    assert (
+        f"  Warning: 1 decision(s) in {tmp_path / 'connector-decisions.csv'} name a record that does not "
+        "exist and were not applied: NS-HFX:C1,NS-HFX:C404."
+    ) in result.summary()
 
 
 def test_a_signal_lost_inside_prefect_is_still_recognised():
@@ -282,7 +338,8 @@ def test_a_signal_lost_inside_prefect_is_still_recognised():
         try:
             raise TerminationSignal(signal=signal.SIGTERM)
         except TerminationSignal:
-            raise ValueError("Task run is not set")  # what Prefect raises when a signal lands at a task's start  # noqa: B904
+            # what Prefect raises when a signal lands at a task's start (the signal is its context)
+            raise ValueError("Task run is not set")  # noqa: B904
     except ValueError as exc:
         assert stopped_by(exc).exit_status == 143
     assert stopped_by(ValueError("no")) is None
@@ -320,8 +377,11 @@ def uvicorn_of(home: Path) -> list[int]:
     found = []
     for proc in Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and b"uvicorn" in (proc / "cmdline").read_bytes() and \
-                    f"PREFECT_HOME={home}".encode() in (proc / "environ").read_bytes().split(b"\0"):
+            if (
+                proc.name.isdigit()
+                and b"uvicorn" in (proc / "cmdline").read_bytes()
+                and f"PREFECT_HOME={home}".encode() in (proc / "environ").read_bytes().split(b"\0")
+            ):
                 found.append(int(proc.name))
         except OSError:
             continue
@@ -330,12 +390,36 @@ def uvicorn_of(home: Path) -> list[int]:
 
 def run_and_signal(root: Path, quarter: str, marker: str, signum: int, *, group: bool = False):
     """Run the roll-up, send ``signum`` when ``marker`` appears in its log; (exit, seconds, output, sid)."""
-    env = dict(os.environ, PREFECT_LOGGING_LEVEL="INFO", PREFECT_HOME=str(root / "prefect-home"), COLUMNS="200")
-    command = [sys.executable, "-m", "connector_rollup.cli", "run", "--quarter", quarter, "--raw", str(root / "raw"),
-               "--clean", str(root / "clean"), "--warehouse", str(root / "data" / "warehouse.duckdb"),
-               "--reports", str(root / "reports")]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)  # a session of its own, as a terminal gives a command
+    env = dict(
+        os.environ,
+        PREFECT_LOGGING_LEVEL="INFO",
+        PREFECT_HOME=str(root / "prefect-home"),
+        COLUMNS="200",
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "connector_rollup.cli",
+        "run",
+        "--quarter",
+        quarter,
+        "--raw",
+        str(root / "raw"),
+        "--clean",
+        str(root / "clean"),
+        "--warehouse",
+        str(root / "data" / "warehouse.duckdb"),
+        "--reports",
+        str(root / "reports"),
+    ]
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )  # a session of its own, as a terminal gives a command
     lines, seen = [], threading.Event()
 
     def read():
@@ -348,7 +432,9 @@ def run_and_signal(root: Path, quarter: str, marker: str, signum: int, *, group:
     while not seen.wait(0.05):
         assert process.poll() is None, "".join(lines)
     sent = time.monotonic()
-    (os.killpg if group else os.kill)(process.pid, signum)  # the group: what Ctrl-C in a terminal does
+    (os.killpg if group else os.kill)(
+        process.pid, signum
+    )  # the group: what Ctrl-C in a terminal does
     status = process.wait(timeout=120)
     seconds = time.monotonic() - sent
     time.sleep(1)
@@ -357,12 +443,15 @@ def run_and_signal(root: Path, quarter: str, marker: str, signum: int, *, group:
 
 def test_ctrl_c_stops_the_run_within_seconds_says_so_and_leaves_no_process(sample):
     root, quarter = sample
-    status, seconds, output, sid = run_and_signal(root, quarter, "Task run 'intake_community", signal.SIGINT,
-                                                  group=True)
+    status, seconds, output, sid = run_and_signal(
+        root, quarter, "Task run 'intake_community", signal.SIGINT, group=True
+    )
     assert status == 130, output
     assert seconds < 15, output
-    assert re.search(r"Stopped by Ctrl-C \(SIGINT\): no warehouse \(.*\) and no reports \(.*\) were published\.\n",
-                     output), output
+    assert re.search(
+        r"Stopped by Ctrl-C \(SIGINT\): no warehouse \(.*\) and no reports \(.*\) were published\.\n",
+        output,
+    ), output
     assert session_processes(sid) == [] and uvicorn_of(root / "prefect-home") == []
 
 
@@ -372,10 +461,15 @@ def test_sigterm_while_the_reports_are_written_keeps_the_previous_outputs(sample
     (root / "data" / "warehouse.duckdb").write_text("the previous run's")
     (root / "reports" / quarter).mkdir(parents=True)
     (root / "reports" / quarter / "national.md").write_text("the previous run's")
-    status, seconds, output, sid = run_and_signal(root, quarter, "Task run 'load_warehouse", signal.SIGTERM)
+    status, seconds, output, sid = run_and_signal(
+        root, quarter, "Task run 'load_warehouse", signal.SIGTERM
+    )
     assert status == 143, output
     assert seconds < 15, output
-    assert "Stopped by SIGTERM: the warehouse" in output and "are the previous run's, unchanged" in output
+    assert (
+        "Stopped by SIGTERM: the warehouse" in output
+        and "are the previous run's, unchanged" in output
+    )
     assert (root / "data" / "warehouse.duckdb").read_text() == "the previous run's"
     assert [p.name for p in (root / "reports" / quarter).iterdir()] == ["national.md"]
     assert [p.name for p in (root / "reports").iterdir()] == [quarter]
@@ -386,7 +480,9 @@ def test_sigkill_leaves_no_server_behind(sample):
     root, quarter = sample
     status, _, _, sid = run_and_signal(root, quarter, "Task run 'discover", signal.SIGKILL)
     assert status == -signal.SIGKILL
-    for _ in range(50):  # the kernel tells the server its parent died; it stops within a few seconds
+    for _ in range(
+        50
+    ):  # the kernel tells the server its parent died; it stops within a few seconds
         if not uvicorn_of(root / "prefect-home"):
             break
         time.sleep(0.2)

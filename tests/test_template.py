@@ -89,8 +89,12 @@ def _instructions_text(wb, lang):
 def test_sheet_names_are_in_the_workbook_language(template):
     lang, wb = template
     submission = SUBMISSION_SHEET[LANGS.index(lang)]
-    assert wb.sheetnames == [INSTRUCTIONS[lang], submission,
-                             *[s.name(lang) for s in DATA_SHEETS], LISTS[lang]]
+    assert wb.sheetnames == [
+        INSTRUCTIONS[lang],
+        submission,
+        *[s.name(lang) for s in DATA_SHEETS],
+        LISTS[lang],
+    ]
     assert wb.active.title == INSTRUCTIONS[lang]
     assert wb[LISTS[lang]].sheet_state == "hidden"
     assert all(wb[n].sheet_state == "visible" for n in wb.sheetnames[:-1])
@@ -99,7 +103,11 @@ def test_sheet_names_are_in_the_workbook_language(template):
 def test_literal_names_and_headers():
     # Given/expect on a few literal values, so a change to the contract shows here too.
     assert [s.name("fr") for s in DATA_SHEETS] == [
-        "Connectés", "Connecteurs", "Présentations", "Emplois"]
+        "Connectés",
+        "Connecteurs",
+        "Présentations",
+        "Emplois",
+    ]
     assert _marked(DATA_SHEETS[0].columns[0], "en") == "Connectee ID *"
     assert _marked(DATA_SHEETS[0].columns[0], "fr") == "ID connecté *"
 
@@ -137,17 +145,22 @@ def test_every_list_column_has_a_dropdown_with_the_labels_of_its_language(templa
             assert _list_values(wb, dv) == _expected_labels(column, lang), (sheet.key, column.key)
 
 
-@pytest.mark.parametrize(("lang", "enumeration", "expected"), [
-    ("en", "official_language", ["English", "French", "Both"]),
-    ("fr", "official_language", ["Anglais", "Français", "Les deux"]),
-    ("fr", "introduced_by", ["Coordonnateur", "Coordonnatrice", "Connecteur", "Connectrice"]),
-    ("fr", "employment_type", ["Temps plein", "Temps partiel", "Contrat", "Saisonnier",
-                               "Saisonnière"]),
-])
+@pytest.mark.parametrize(
+    ("lang", "enumeration", "expected"),
+    [
+        ("en", "official_language", ["English", "French", "Both"]),
+        ("fr", "official_language", ["Anglais", "Français", "Les deux"]),
+        ("fr", "introduced_by", ["Coordonnateur", "Coordonnatrice", "Connecteur", "Connectrice"]),
+        (
+            "fr",
+            "employment_type",
+            ["Temps plein", "Temps partiel", "Contrat", "Saisonnier", "Saisonnière"],
+        ),
+    ],
+)
 def test_dropdown_labels_literal(tmp_path, lang, enumeration, expected):
     wb = load_workbook(write_template(tmp_path / "t.xlsx", lang))
-    sheet = next(s for s in DATA_SHEETS
-                 if any(c.enumeration == enumeration for c in s.columns))
+    sheet = next(s for s in DATA_SHEETS if any(c.enumeration == enumeration for c in s.columns))
     ws = wb[sheet.name(lang)]
     index = next(i for i, c in enumerate(sheet.columns, 1) if c.enumeration == enumeration)
     assert _list_values(wb, _validation_at(ws, f"{get_column_letter(index)}5")) == expected
@@ -202,7 +215,8 @@ def test_submission_sheet(template):
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == SUBMISSION_HEADER[LANGS.index(lang)]
     assert [r[0] for r in rows[1:]] == [
-        f.label(lang) + (" *" if f.required else "") for f in SUBMISSION_FIELDS]
+        f.label(lang) + (" *" if f.required else "") for f in SUBMISSION_FIELDS
+    ]
     assert all(r[1] is None for r in rows[1:])
     assert ws.freeze_panes == "A2"
     row = {f.key: i for i, f in enumerate(SUBMISSION_FIELDS, start=2)}
@@ -236,14 +250,27 @@ def test_instructions_describe_every_sheet_and_column(template):
 def test_french_instructions_do_not_fall_back_to_english(tmp_path):
     wb = load_workbook(write_template(tmp_path / "fr.xlsx", "fr"))
     text = _instructions_text(wb, "fr")
-    english_only = {s.english for s in DATA_SHEETS} | {
-        c.english for s in DATA_SHEETS for c in s.columns if c.english != c.french
-    } | {f.english for f in SUBMISSION_FIELDS} | {"Yes", "No", "Required", "Text", "One of"}
+    english_only = (
+        {s.english for s in DATA_SHEETS}
+        | {c.english for s in DATA_SHEETS for c in s.columns if c.english != c.french}
+        | {f.english for f in SUBMISSION_FIELDS}
+        | {"Yes", "No", "Required", "Text", "One of"}
+    )
     assert sorted(w for w in english_only if re.search(rf"\b{re.escape(w)}\b", text)) == []
-    messages = " ".join(m or "" for ws in wb.worksheets
-                        for dv in ws.data_validations.dataValidation for m in (dv.prompt, dv.error))
-    assert sorted(w for w in english_only | {"Choose", "Type"}
-                  if re.search(rf"\b{re.escape(w)}\b", messages)) == []
+    messages = " ".join(
+        m or ""
+        for ws in wb.worksheets
+        for dv in ws.data_validations.dataValidation
+        for m in (dv.prompt, dv.error)
+    )
+    assert (
+        sorted(
+            w
+            for w in english_only | {"Choose", "Type"}
+            if re.search(rf"\b{re.escape(w)}\b", messages)
+        )
+        == []
+    )
 
 
 def test_validation_messages_fit_excel_limits(template):
@@ -274,21 +301,44 @@ def test_unknown_language_is_refused(tmp_path):
 
 D = dt.date
 FILL = {
-    "en": {"yes": "Yes", "no": "No", "newcomer": "Newcomer",
-           "international_graduate": "International graduate", "local_graduate": "Local graduate",
-           "english": "English", "both": "Both", "french": "French",
-           "personal_contact": "Personal contact", "referral": "Referral",
-           "coordinator": "Coordinator", "connector": "Connector", "interview": "Interview",
-           "information": "Information", "job_offer": "Job offer", "full_time": "Full time",
-           "contract": "Contract"},
-    "fr": {"yes": "Oui", "no": "Non", "newcomer": "Nouvelle arrivante",
-           "international_graduate": "Diplômé international",
-           "local_graduate": "Diplômée locale",
-           "english": "Anglais", "both": "Les deux", "french": "Français",
-           "personal_contact": "Contact personnel", "referral": "Recommandation",
-           "coordinator": "Coordonnatrice", "connector": "Connecteur", "interview": "Entrevue",
-           "information": "Information", "job_offer": "Offre d'emploi",
-           "full_time": "Temps plein", "contract": "Contrat"},
+    "en": {
+        "yes": "Yes",
+        "no": "No",
+        "newcomer": "Newcomer",
+        "international_graduate": "International graduate",
+        "local_graduate": "Local graduate",
+        "english": "English",
+        "both": "Both",
+        "french": "French",
+        "personal_contact": "Personal contact",
+        "referral": "Referral",
+        "coordinator": "Coordinator",
+        "connector": "Connector",
+        "interview": "Interview",
+        "information": "Information",
+        "job_offer": "Job offer",
+        "full_time": "Full time",
+        "contract": "Contract",
+    },
+    "fr": {
+        "yes": "Oui",
+        "no": "Non",
+        "newcomer": "Nouvelle arrivante",
+        "international_graduate": "Diplômé international",
+        "local_graduate": "Diplômée locale",
+        "english": "Anglais",
+        "both": "Les deux",
+        "french": "Français",
+        "personal_contact": "Contact personnel",
+        "referral": "Recommandation",
+        "coordinator": "Coordonnatrice",
+        "connector": "Connecteur",
+        "interview": "Entrevue",
+        "information": "Information",
+        "job_offer": "Offre d'emploi",
+        "full_time": "Temps plein",
+        "contract": "Contrat",
+    },
 }
 
 
@@ -296,43 +346,106 @@ def _rows(w):
     """Valid rows for each data sheet, with list values as the coordinator would pick them."""
     return {
         "connectees": [
-            dict(connectee_id="C001", first_name="Amina", last_name="Haddad",
-                 email="amina.haddad@example.ca", phone="902-555-0101", category=w["newcomer"],
-                 country_of_origin="Syria", official_language=w["english"],
-                 home_occupation_noc="21300", home_occupation_title="Civil engineer",
-                 application_date=D(2024, 11, 4), accepted=w["yes"],
-                 intake_meeting_date=D(2024, 11, 20)),
-            dict(connectee_id="C002", first_name="Wei", last_name="Zhang",
-                 category=w["international_graduate"], official_language=w["both"],
-                 home_occupation_noc="00012", application_date=D(2025, 1, 10),
-                 accepted=w["yes"], intake_meeting_date=D(2025, 1, 22), withdrawn=w["no"]),
-            dict(connectee_id="C003", first_name="Luc", last_name="Arsenault",
-                 category=w["local_graduate"], official_language=w["french"],
-                 application_date=D(2025, 2, 3), accepted=w["no"]),
+            dict(
+                connectee_id="C001",
+                first_name="Amina",
+                last_name="Haddad",
+                email="amina.haddad@example.ca",
+                phone="902-555-0101",
+                category=w["newcomer"],
+                country_of_origin="Syria",
+                official_language=w["english"],
+                home_occupation_noc="21300",
+                home_occupation_title="Civil engineer",
+                application_date=D(2024, 11, 4),
+                accepted=w["yes"],
+                intake_meeting_date=D(2024, 11, 20),
+            ),
+            dict(
+                connectee_id="C002",
+                first_name="Wei",
+                last_name="Zhang",
+                category=w["international_graduate"],
+                official_language=w["both"],
+                home_occupation_noc="00012",
+                application_date=D(2025, 1, 10),
+                accepted=w["yes"],
+                intake_meeting_date=D(2025, 1, 22),
+                withdrawn=w["no"],
+            ),
+            dict(
+                connectee_id="C003",
+                first_name="Luc",
+                last_name="Arsenault",
+                category=w["local_graduate"],
+                official_language=w["french"],
+                application_date=D(2025, 2, 3),
+                accepted=w["no"],
+            ),
         ],
         "connectors": [
-            dict(connector_id="K001", first_name="Mary", last_name="MacDonald",
-                 email="mary@novabank.example", organization="Nova Bank", job_title="VP",
-                 sector="Finance", recruited_via=w["personal_contact"],
-                 orientation_meeting_date=D(2024, 10, 15), toolkit_received=w["yes"]),
-            dict(connector_id="K002", first_name="Raj", last_name="Patel",
-                 recruited_via=w["referral"], toolkit_received=w["no"]),
+            dict(
+                connector_id="K001",
+                first_name="Mary",
+                last_name="MacDonald",
+                email="mary@novabank.example",
+                organization="Nova Bank",
+                job_title="VP",
+                sector="Finance",
+                recruited_via=w["personal_contact"],
+                orientation_meeting_date=D(2024, 10, 15),
+                toolkit_received=w["yes"],
+            ),
+            dict(
+                connector_id="K002",
+                first_name="Raj",
+                last_name="Patel",
+                recruited_via=w["referral"],
+                toolkit_received=w["no"],
+            ),
         ],
         "introductions": [
-            dict(connectee_id="C001", connector_id="K001", introduction_date=D(2024, 12, 2),
-                 introduced_by=w["coordinator"], outcome=w["interview"]),
-            dict(connectee_id="C002", connector_id="K002", introduction_date=D(2025, 2, 14),
-                 introduced_by=w["connector"], outcome=w["information"]),
-            dict(connectee_id="C001", connector_id="K002", introduction_date=D(2025, 3, 5),
-                 outcome=w["job_offer"]),
+            dict(
+                connectee_id="C001",
+                connector_id="K001",
+                introduction_date=D(2024, 12, 2),
+                introduced_by=w["coordinator"],
+                outcome=w["interview"],
+            ),
+            dict(
+                connectee_id="C002",
+                connector_id="K002",
+                introduction_date=D(2025, 2, 14),
+                introduced_by=w["connector"],
+                outcome=w["information"],
+            ),
+            dict(
+                connectee_id="C001",
+                connector_id="K002",
+                introduction_date=D(2025, 3, 5),
+                outcome=w["job_offer"],
+            ),
         ],
         "jobs": [
-            dict(connectee_id="C001", employer="Nova Bank", job_title="Project engineer",
-                 job_noc="21300", start_date=D(2025, 3, 17), employment_type=w["full_time"],
-                 in_field=w["yes"], matches_experience=w["yes"]),
-            dict(connectee_id="C002", employer="Acme Ltd", job_title="Analyst",
-                 start_date=D(2025, 3, 24), employment_type=w["contract"], in_field=w["yes"],
-                 matches_experience=w["no"]),
+            dict(
+                connectee_id="C001",
+                employer="Nova Bank",
+                job_title="Project engineer",
+                job_noc="21300",
+                start_date=D(2025, 3, 17),
+                employment_type=w["full_time"],
+                in_field=w["yes"],
+                matches_experience=w["yes"],
+            ),
+            dict(
+                connectee_id="C002",
+                employer="Acme Ltd",
+                job_title="Analyst",
+                start_date=D(2025, 3, 24),
+                employment_type=w["contract"],
+                in_field=w["yes"],
+                matches_experience=w["no"],
+            ),
         ],
     }
 
@@ -346,12 +459,20 @@ def test_a_filled_in_template_is_accepted_by_the_validator(tmp_path, lang):
     wb = load_workbook(path)
     w = FILL[lang]
     submission = wb[SUBMISSION_SHEET[LANGS.index(lang)]]
-    values = {"community_code": "NS-HFX", "reporting_quarter": "2024-25-Q4",
-              "submitted_on": D(2025, 4, 14), "coordinator_name": "Ana Pereira",
-              "coordinator_email": "ana.pereira@example.ca", "tracks_jobs": w["yes"]}
+    values = {
+        "community_code": "NS-HFX",
+        "reporting_quarter": "2024-25-Q4",
+        "submitted_on": D(2025, 4, 14),
+        "coordinator_name": "Ana Pereira",
+        "coordinator_email": "ana.pereira@example.ca",
+        "tracks_jobs": w["yes"],
+    }
     for row in range(2, submission.max_row + 1):
-        field = next(f for f in SUBMISSION_FIELDS
-                     if fold(submission.cell(row, 1).value) == fold(f.label(lang)))
+        field = next(
+            f
+            for f in SUBMISSION_FIELDS
+            if fold(submission.cell(row, 1).value) == fold(f.label(lang))
+        )
         submission.cell(row, 2, values[field.key])
     for sheet in DATA_SHEETS:
         ws = wb[sheet.name(lang)]
@@ -372,8 +493,12 @@ def test_instructions_rows_are_tall_enough_for_their_wrapped_text(template):
     _, wb = template
     ws = wb[wb.sheetnames[0]]
     widths = {letter: ws.column_dimensions[letter].width for letter in "ABCD"}
-    merged = {r.start_cell.coordinate: sum(widths[get_column_letter(c)] for c in range(r.min_col, r.max_col + 1))
-              for r in ws.merged_cells.ranges}
+    merged = {
+        r.start_cell.coordinate: sum(
+            widths[get_column_letter(c)] for c in range(r.min_col, r.max_col + 1)
+        )
+        for r in ws.merged_cells.ranges
+    }
     checked = 0
     for row in ws.iter_rows():
         for cell in row:
@@ -384,7 +509,11 @@ def test_instructions_rows_are_tall_enough_for_their_wrapped_text(template):
             if lines > 1.2:
                 assert cell.alignment.wrap_text, cell.coordinate
                 height = ws.row_dimensions[cell.row].height
-                assert height and height >= 15 * lines * 0.85, (cell.coordinate, cell.value[:40], height)
+                assert height and height >= 15 * lines * 0.85, (
+                    cell.coordinate,
+                    cell.value[:40],
+                    height,
+                )
                 checked += 1
     assert checked >= 10
     # Paragraphs span the four columns rather than running off the page beside the tables.

@@ -26,8 +26,16 @@ from connector_rollup.values import (
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 HUGE = pytest.param(10**400, id="int-beyond-float")
-PARSERS = [parse_text, parse_name, parse_id, parse_email, parse_date, parse_yes_no, parse_noc,
-           *[(lambda raw, name=name: parse_enum(name, raw)) for name in ENUMERATIONS]]
+PARSERS = [
+    parse_text,
+    parse_name,
+    parse_id,
+    parse_email,
+    parse_date,
+    parse_yes_no,
+    parse_noc,
+    *[(lambda raw, name=name: parse_enum(name, raw)) for name in ENUMERATIONS],
+]
 
 
 def excel_serial(day: dt.date) -> int:
@@ -38,83 +46,156 @@ def excel_serial(day: dt.date) -> int:
 
 # --- dates -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw, expected", [
-    (dt.date(2024, 5, 3), dt.date(2024, 5, 3)),
-    (dt.datetime(2024, 5, 3), dt.date(2024, 5, 3)),
-    (dt.datetime(2024, 5, 3, 14, 30, 12), dt.date(2024, 5, 3)),  # Excel date cell: time dropped
-    ("2024-05-03", dt.date(2024, 5, 3)),
-    ("  2024-05-03 ", dt.date(2024, 5, 3)),
-    ("2024-05-03 00:00:00", dt.date(2024, 5, 3)),
-    (45415, dt.date(2024, 5, 3)),  # an Excel serial number in a date column
-    (45415.0, dt.date(2024, 5, 3)),
-    (45415.75, dt.date(2024, 5, 3)),  # serial with a time of day
-    (1, dt.date(1900, 1, 1)),
-    (59, dt.date(1900, 2, 28)),
-    (61, dt.date(1900, 3, 1)),
-    (None, None),
-    ("", None),
-    ("   ", None),
-    (float("nan"), None),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (dt.date(2024, 5, 3), dt.date(2024, 5, 3)),
+        (dt.datetime(2024, 5, 3), dt.date(2024, 5, 3)),
+        (dt.datetime(2024, 5, 3, 14, 30, 12), dt.date(2024, 5, 3)),  # Excel date cell: time dropped
+        ("2024-05-03", dt.date(2024, 5, 3)),
+        ("  2024-05-03 ", dt.date(2024, 5, 3)),
+        ("2024-05-03 00:00:00", dt.date(2024, 5, 3)),
+        (45415, dt.date(2024, 5, 3)),  # an Excel serial number in a date column
+        (45415.0, dt.date(2024, 5, 3)),
+        (45415.75, dt.date(2024, 5, 3)),  # serial with a time of day
+        (1, dt.date(1900, 1, 1)),
+        (59, dt.date(1900, 2, 28)),
+        (61, dt.date(1900, 3, 1)),
+        (None, None),
+        ("", None),
+        ("   ", None),
+        (float("nan"), None),
+    ],
+)
 def test_parse_date_accepted_forms(raw, expected):
     assert parse_date(raw) == expected
 
 
-@pytest.mark.parametrize("raw", [
-    "03/05/2024", "2024/05/03", "3 May 2024", "2024-5-3", "2024-02-30", "20240503", "n/a",
-    True, False, 0, -1, 60, 2958466, float("inf"), float("-inf"), dt.time(10, 30), HUGE,
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "03/05/2024",
+        "2024/05/03",
+        "3 May 2024",
+        "2024-5-3",
+        "2024-02-30",
+        "20240503",
+        "n/a",
+        True,
+        False,
+        0,
+        -1,
+        60,
+        2958466,
+        float("inf"),
+        float("-inf"),
+        dt.time(10, 30),
+        HUGE,
+    ],
+)
 def test_parse_date_rejects(raw):
     assert parse_date(raw) is INVALID
 
 
 # --- Yes/No ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("word", ["yes", "Yes", "YES", "y", "Y", "true", "TRUE", "True", "1", "oui",
-                                  "Oui", "OUI", "o", "O", " yes "])
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "yes",
+        "Yes",
+        "YES",
+        "y",
+        "Y",
+        "true",
+        "TRUE",
+        "True",
+        "1",
+        "oui",
+        "Oui",
+        "OUI",
+        "o",
+        "O",
+        " yes ",
+    ],
+)
 def test_yes_words(word):
     assert parse_yes_no(word) is True
 
 
-@pytest.mark.parametrize("word", ["no", "No", "NO", "n", "N", "false", "FALSE", "0", "non", "Non",
-                                  "NON", " non "])
+@pytest.mark.parametrize(
+    "word", ["no", "No", "NO", "n", "N", "false", "FALSE", "0", "non", "Non", "NON", " non "]
+)
 def test_no_words(word):
     assert parse_yes_no(word) is False
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (True, True), (False, False), (1, True), (0, False), (1.0, True), (0.0, False),
-    (None, None), ("", None), (float("nan"), None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (True, True),
+        (False, False),
+        (1, True),
+        (0, False),
+        (1.0, True),
+        (0.0, False),
+        (None, None),
+        ("", None),
+        (float("nan"), None),
+    ],
+)
 def test_yes_no_cells(raw, expected):
     assert parse_yes_no(raw) is expected
 
 
-@pytest.mark.parametrize("raw", ["maybe", "yess", "vrai", "2", 2, 0.5, -1, float("inf"), HUGE,
-                                 dt.date(2024, 1, 1)])
+@pytest.mark.parametrize(
+    "raw", ["maybe", "yess", "vrai", "2", 2, 0.5, -1, float("inf"), HUGE, dt.date(2024, 1, 1)]
+)
 def test_yes_no_rejects(raw):
     assert parse_yes_no(raw) is INVALID
 
 
 # --- NOC ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw, expected", [
-    ("21300", "21300"),
-    (21300, "21300"),
-    (21300.0, "21300"),
-    ("21300.0", "21300"),
-    (10, "00010"),  # a number that lost its leading zeros
-    ("00010", "00010"),
-    (" 21300 ", "21300"),
-    (None, None),
-    ("", None),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("21300", "21300"),
+        (21300, "21300"),
+        (21300.0, "21300"),
+        ("21300.0", "21300"),
+        (10, "00010"),  # a number that lost its leading zeros
+        ("00010", "00010"),
+        (" 21300 ", "21300"),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_parse_noc_accepted_forms(raw, expected):
     assert parse_noc(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["2130a", "213000", 213000, "10", "2131", "21-300", "-10", -10, 21300.5, True,
-                                 float("inf"), HUGE, "２１３００"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2130a",
+        "213000",
+        213000,
+        "10",
+        "2131",
+        "21-300",
+        "-10",
+        -10,
+        21300.5,
+        True,
+        float("inf"),
+        HUGE,
+        "２１３００",
+    ],
+)
 def test_parse_noc_rejects(raw):
     assert parse_noc(raw) is INVALID
 
@@ -126,10 +207,21 @@ def test_parse_noc_leaves_the_teer_digit_to_the_schema():
 
 # --- IDs, text, names, emails --------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw, expected", [
-    (1001, "1001"), (1001.0, "1001"), ("1001", "1001"), ("02040", "02040"), (" E-7 ", "E-7"),
-    ("1001.0", "1001"), (12.5, "12.5"), (None, None), ("  ", None),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (1001, "1001"),
+        (1001.0, "1001"),
+        ("1001", "1001"),
+        ("02040", "02040"),
+        (" E-7 ", "E-7"),
+        ("1001.0", "1001"),
+        (12.5, "12.5"),
+        (None, None),
+        ("  ", None),
+    ],
+)
 def test_parse_id(raw, expected):
     assert parse_id(raw) == expected
 
@@ -150,33 +242,44 @@ def test_parse_email_is_trimmed_and_lower_cased():
 
 # --- enumerations -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, raw, code", [
-    ("category", "newcomer", "newcomer"),
-    ("category", "Newcomer", "newcomer"),
-    ("category", "Nouvel arrivant", "newcomer"),
-    ("category", "Nouvelle arrivante", "newcomer"),
-    ("category", "NOUVELLE  ARRIVANTE", "newcomer"),
-    ("category", "diplomee internationale", "international_graduate"),
-    ("category", "Diplômé international", "international_graduate"),
-    ("category", "International-graduate", "international_graduate"),
-    ("category", "Locale", "local"),
-    ("official_language", "Les deux", "both"),
-    ("official_language", "francais", "french"),
-    ("introduced_by", "Coordonnatrice", "coordinator"),
-    ("introduced_by", "Connectrice", "connector"),
-    ("outcome", "Offre d’emploi", "job_offer"),  # a typographic apostrophe
-    ("outcome", "offre d'emploi", "job_offer"),
-    ("employment_type", "Saisonnière", "seasonal"),
-    ("employment_type", "full-time", "full_time"),
-    ("recruitment_channel", "Bouche à oreille", "word_of_mouth"),
-    ("recruitment_channel", "LINKEDIN", "linkedin"),
-])
+
+@pytest.mark.parametrize(
+    "name, raw, code",
+    [
+        ("category", "newcomer", "newcomer"),
+        ("category", "Newcomer", "newcomer"),
+        ("category", "Nouvel arrivant", "newcomer"),
+        ("category", "Nouvelle arrivante", "newcomer"),
+        ("category", "NOUVELLE  ARRIVANTE", "newcomer"),
+        ("category", "diplomee internationale", "international_graduate"),
+        ("category", "Diplômé international", "international_graduate"),
+        ("category", "International-graduate", "international_graduate"),
+        ("category", "Locale", "local"),
+        ("official_language", "Les deux", "both"),
+        ("official_language", "francais", "french"),
+        ("introduced_by", "Coordonnatrice", "coordinator"),
+        ("introduced_by", "Connectrice", "connector"),
+        ("outcome", "Offre d’emploi", "job_offer"),  # a typographic apostrophe
+        ("outcome", "offre d'emploi", "job_offer"),
+        ("employment_type", "Saisonnière", "seasonal"),
+        ("employment_type", "full-time", "full_time"),
+        ("recruitment_channel", "Bouche à oreille", "word_of_mouth"),
+        ("recruitment_channel", "LINKEDIN", "linkedin"),
+    ],
+)
 def test_parse_enum_codes_and_labels(name, raw, code):
     assert parse_enum(name, raw) == code
 
 
-@pytest.mark.parametrize("name, raw", [("category", "Refugee"), ("official_language", "Spanish"),
-                                       ("outcome", "***"), ("employment_type", 1)])
+@pytest.mark.parametrize(
+    "name, raw",
+    [
+        ("category", "Refugee"),
+        ("official_language", "Spanish"),
+        ("outcome", "***"),
+        ("employment_type", 1),
+    ],
+)
 def test_parse_enum_rejects(name, raw):
     assert parse_enum(name, raw) is INVALID
 
@@ -187,17 +290,21 @@ def test_parse_enum_blank():
 
 # --- headers ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("header, folded", [
-    ("Connectee ID *", "connectee_id"),
-    ("Connectee ID*", "connectee_id"),
-    ("connectee_id", "connectee_id"),
-    ("CONNECTEE-ID", "connectee_id"),
-    ("  Connectee   ID  ", "connectee_id"),
-    ("Date de présentation", "date_de_presentation"),
-    ("date_de_presentation", "date_de_presentation"),
-    ("Correspond à l'expérience", "correspond_a_l_experience"),
-    ("Connectés", "connectes"),
-])
+
+@pytest.mark.parametrize(
+    "header, folded",
+    [
+        ("Connectee ID *", "connectee_id"),
+        ("Connectee ID*", "connectee_id"),
+        ("connectee_id", "connectee_id"),
+        ("CONNECTEE-ID", "connectee_id"),
+        ("  Connectee   ID  ", "connectee_id"),
+        ("Date de présentation", "date_de_presentation"),
+        ("date_de_presentation", "date_de_presentation"),
+        ("Correspond à l'expérience", "correspond_a_l_experience"),
+        ("Connectés", "connectes"),
+    ],
+)
 def test_fold(header, folded):
     assert fold(header) == folded
 
@@ -205,9 +312,18 @@ def test_fold(header, folded):
 # --- properties ---------------------------------------------------------------------------------
 
 CELLS = st.one_of(
-    st.none(), st.text(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
-    st.datetimes(), st.dates(), st.times(), st.just(10**5000),
-    st.sampled_from(["", " ", "2024-02-30", "0000-01-01", "1e309", "NaN", "TRUE", "00010", "٢٠٢٤-٠١-٠١"]),
+    st.none(),
+    st.text(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.datetimes(),
+    st.dates(),
+    st.times(),
+    st.just(10**5000),
+    st.sampled_from(
+        ["", " ", "2024-02-30", "0000-01-01", "1e309", "NaN", "TRUE", "00010", "٢٠٢٤-٠١-٠١"]
+    ),
 )
 ANY = settings(max_examples=150, deadline=None)
 
@@ -223,7 +339,11 @@ def test_every_parser_is_total(raw):
 @ANY
 @given(raw=CELLS)
 def test_parsers_return_their_type_none_or_invalid(raw):
-    assert parse_date(raw) is None or parse_date(raw) is INVALID or isinstance(parse_date(raw), dt.date)
+    assert (
+        parse_date(raw) is None
+        or parse_date(raw) is INVALID
+        or isinstance(parse_date(raw), dt.date)
+    )
     assert parse_yes_no(raw) in (True, False, None) or parse_yes_no(raw) is INVALID
     noc = parse_noc(raw)
     assert noc is None or noc is INVALID or (len(noc) == 5 and noc.isdigit())
@@ -238,8 +358,10 @@ def test_parse_date_round_trips_iso_text(day):
 
 
 @ANY
-@given(day=st.dates(min_value=dt.date(1900, 1, 1)),
-       time=st.floats(min_value=0, max_value=0.999, allow_nan=False))
+@given(
+    day=st.dates(min_value=dt.date(1900, 1, 1)),
+    time=st.floats(min_value=0, max_value=0.999, allow_nan=False),
+)
 def test_parse_date_round_trips_excel_serials(day, time):
     serial = excel_serial(day)
     assert parse_date(serial) == day
@@ -261,8 +383,12 @@ def test_parse_noc_round_trips_a_number_that_lost_its_zeros(code):
     assert parse_noc(code) == code
 
 
-LABELS = [(name, code, label) for name, e in ENUMERATIONS.items()
-          for code, (english, french) in e.labels.items() for label in (code, english, *french)]
+LABELS = [
+    (name, code, label)
+    for name, e in ENUMERATIONS.items()
+    for code, (english, french) in e.labels.items()
+    for label in (code, english, *french)
+]
 
 
 @ANY

@@ -26,8 +26,20 @@ RAJ = "name:Raj Patel|phone:902-555-0101"
 LIN = "email:lin.zhou@example.org"
 KOFI = "name:Kofi Mensah|email:kofi@mensah.example"
 LATE = "email:late.comer@example.com"
-PERSONAL = ["amelie", "tremblay", "raj patel", "patel", "lin.zhou", "kofi", "mensah",
-            "late.comer", "@example", "555-0101", "5550101", "9025550101"]
+PERSONAL = [
+    "amelie",
+    "tremblay",
+    "raj patel",
+    "patel",
+    "lin.zhou",
+    "kofi",
+    "mensah",
+    "late.comer",
+    "@example",
+    "555-0101",
+    "5550101",
+    "9025550101",
+]
 
 
 def community(code: str, name: str, joined: dt.date = dt.date(2009, 1, 1)) -> Community:
@@ -46,13 +58,15 @@ REGISTRY = {
 
 def events_frame(rows: list[tuple]) -> pd.DataFrame:
     measure, scope, code, person, day = zip(*rows) if rows else ((),) * 5
-    return pd.DataFrame({
-        "measure": pd.Series(measure, dtype="str"),
-        "scope": pd.Series(scope, dtype="str"),
-        "community_code": pd.Series(code, dtype="str"),
-        "person_id": pd.Series(person, dtype="str"),
-        "event_date": pd.to_datetime(pd.Series(day, dtype="str")),
-    })
+    return pd.DataFrame(
+        {
+            "measure": pd.Series(measure, dtype="str"),
+            "scope": pd.Series(scope, dtype="str"),
+            "community_code": pd.Series(code, dtype="str"),
+            "person_id": pd.Series(person, dtype="str"),
+            "event_date": pd.to_datetime(pd.Series(day, dtype="str")),
+        }
+    )
 
 
 EVENTS = [
@@ -79,50 +93,61 @@ def inputs(**overrides) -> dict:
     base = dict(
         quarter=QUARTER,
         events=events_frame(EVENTS),
-        job_outcomes=pd.DataFrame({
-            "community_code": ["NS-HFX", "NS-HFX", "ON-OTT"],
-            "connectee_id": ["1001", "1002", "A7"],
-            "person_id": [AMELIE, RAJ, LIN],
-            "employer": ["Tremblay Engineering", "Patel Foods", "Zhou & Co"],
-            "start_date": pd.to_datetime(["2024-06-30", "2024-05-01", "2024-06-01"]),
-            "qualifies": [True, False, False],
-            "reason": pd.Series([NA, "not_in_field", "noc_lower_teer"], dtype="str"),
-        }),
-        submissions=pd.DataFrame({
-            "community_code": pd.Series(["NS-HFX", "NS-HFX", "ON-OTT", NA], dtype="str"),
-            "period": pd.Series(["2024-25-Q1", "2024-25-Q1", "2023-24-Q4", NA], dtype="str"),
-            "file_name": ["hfx-q1.xlsx", "hfx-q1-v2.xlsx", "ott-q4.xlsx", "scan.xlsx"],
-            "sha256": ["a" * 64, "b" * 64, "c" * 64, "d" * 64],
-            "submitted_on": pd.to_datetime(["2024-07-03", "2024-07-10", "2024-04-05", None]),
-            "status": ["superseded", "accepted", "accepted", "rejected"],
-            "rows_read": pd.array([12, 14, 9, 0], dtype="Int64"),
-            "rows_rejected": pd.array([2, 1, 0, 0], dtype="Int64"),
-            "reason": ["replaced by hfx-q1-v2.xlsx", "", "", "not a readable .xlsx workbook"],
-            "tracks_jobs": pd.array([True, True, False, NA], dtype="boolean"),
-            "language": ["en", "en", "fr", "en"],
-        }),
-        issues=pd.DataFrame({
-            "file_name": ["hfx-q1-v2.xlsx", "scan.xlsx"],
-            "community_code": pd.Series(["NS-HFX", NA], dtype="str"),
-            "period": pd.Series(["2024-25-Q1", NA], dtype="str"),
-            "sheet": pd.Series(["Connectees", NA], dtype="str"),
-            "row": pd.array([7, NA], dtype="Int64"),
-            "column": pd.Series(["Email", NA], dtype="str"),
-            "cell": pd.Series(["D7", NA], dtype="str"),
-            "severity": ["error", "error"],
-            "code": ["bad_email", "unreadable_file"],
-            # A message that slipped an email through: the warehouse masks it.
-            "message": ["D7 holds amelie.tremblay@example, which is not an email address like "
-                        "name@domain.ca; write one address.", "Not a readable .xlsx workbook."],
-            "value": ["***", NA],
-        }),
-        review=pd.DataFrame({
-            "record_a": ["NS-HFX:C001"],
-            "record_b": ["ON-OTT:K17"],
-            "reason": ["shared_email"],
-            "detail": ["Same email address but different last names; call 902-555-0101?"],
-            "decided": [""],
-        }),
+        job_outcomes=pd.DataFrame(
+            {
+                "community_code": ["NS-HFX", "NS-HFX", "ON-OTT"],
+                "connectee_id": ["1001", "1002", "A7"],
+                "person_id": [AMELIE, RAJ, LIN],
+                "employer": ["Tremblay Engineering", "Patel Foods", "Zhou & Co"],
+                "start_date": pd.to_datetime(["2024-06-30", "2024-05-01", "2024-06-01"]),
+                "qualifies": [True, False, False],
+                "reason": pd.Series([NA, "not_in_field", "noc_lower_teer"], dtype="str"),
+            }
+        ),
+        submissions=pd.DataFrame(
+            {
+                "community_code": pd.Series(["NS-HFX", "NS-HFX", "ON-OTT", NA], dtype="str"),
+                "period": pd.Series(["2024-25-Q1", "2024-25-Q1", "2023-24-Q4", NA], dtype="str"),
+                "file_name": ["hfx-q1.xlsx", "hfx-q1-v2.xlsx", "ott-q4.xlsx", "scan.xlsx"],
+                "sha256": ["a" * 64, "b" * 64, "c" * 64, "d" * 64],
+                "submitted_on": pd.to_datetime(["2024-07-03", "2024-07-10", "2024-04-05", None]),
+                "status": ["superseded", "accepted", "accepted", "rejected"],
+                "rows_read": pd.array([12, 14, 9, 0], dtype="Int64"),
+                "rows_rejected": pd.array([2, 1, 0, 0], dtype="Int64"),
+                "reason": ["replaced by hfx-q1-v2.xlsx", "", "", "not a readable .xlsx workbook"],
+                "tracks_jobs": pd.array([True, True, False, NA], dtype="boolean"),
+                "language": ["en", "en", "fr", "en"],
+            }
+        ),
+        issues=pd.DataFrame(
+            {
+                "file_name": ["hfx-q1-v2.xlsx", "scan.xlsx"],
+                "community_code": pd.Series(["NS-HFX", NA], dtype="str"),
+                "period": pd.Series(["2024-25-Q1", NA], dtype="str"),
+                "sheet": pd.Series(["Connectees", NA], dtype="str"),
+                "row": pd.array([7, NA], dtype="Int64"),
+                "column": pd.Series(["Email", NA], dtype="str"),
+                "cell": pd.Series(["D7", NA], dtype="str"),
+                "severity": ["error", "error"],
+                "code": ["bad_email", "unreadable_file"],
+                # A message that slipped an email through: the warehouse masks it.
+                "message": [
+                    "D7 holds amelie.tremblay@example, which is not an email address like "
+                    "name@domain.ca; write one address.",
+                    "Not a readable .xlsx workbook.",
+                ],
+                "value": ["***", NA],
+            }
+        ),
+        review=pd.DataFrame(
+            {
+                "record_a": ["NS-HFX:C001"],
+                "record_b": ["ON-OTT:K17"],
+                "reason": ["shared_email"],
+                "detail": ["Same email address but different last names; call 902-555-0101?"],
+                "decided": [""],
+            }
+        ),
         quality={
             "rows_read": 35,
             "rows_rejected_by_code": {"bad_email": 1, "required_blank": 2},
@@ -251,19 +276,27 @@ def test_communities_standing_for_the_quarter(con):
 
 
 def test_record_views(con):
-    assert rows(con, "select status, reason from submissions "
-                     "where file_name = 'hfx-q1-v2.xlsx'") == [("accepted", None)]
+    assert rows(
+        con, "select status, reason from submissions where file_name = 'hfx-q1-v2.xlsx'"
+    ) == [("accepted", None)]
     assert rows(con, "select reason, count(*) from job_outcomes group by all order by all") == [
-        ("noc_lower_teer", 1), ("not_in_field", 1), (None, 1)
+        ("noc_lower_teer", 1),
+        ("not_in_field", 1),
+        (None, 1),
     ]
     assert rows(con, "select * from data_quality where metric like 'withdrawn.%'") == [
-        ("withdrawn.connectees", 1), ("withdrawn.connectors", 0), ("withdrawn.jobs", 0)
+        ("withdrawn.connectees", 1),
+        ("withdrawn.connectors", 0),
+        ("withdrawn.jobs", 0),
     ]
     assert rows(con, "select record_a, record_b, decided from review_list") == [
-        (f"NS-HFX:{person_key('NS-HFX:C001', b'test-key')}",
-         f"ON-OTT:{person_key('ON-OTT:K17', b'test-key')}", None)
+        (
+            f"NS-HFX:{person_key('NS-HFX:C001', b'test-key')}",
+            f"ON-OTT:{person_key('ON-OTT:K17', b'test-key')}",
+            None,
+        )
     ]
-    (quarter, demo, digest), = rows(con, "select quarter, demo_key, content_hash from run_info")
+    ((quarter, demo, digest),) = rows(con, "select quarter, demo_key, content_hash from run_info")
     assert (quarter, demo, len(digest)) == ("2024-25-Q1", False, 64)
 
 
@@ -272,12 +305,38 @@ def test_record_views(con):
 INTERFACES = {
     "national_quarterly": ["period", "fiscal_year", "quarter", "connectees", "connectors", "jobs"],
     "national_fiscal_year": ["fiscal_year", "connectees", "connectors", "jobs"],
-    "community_quarterly": ["community_code", "period", "fiscal_year", "quarter", "connectees",
-                            "connectors", "jobs"],
-    "submissions": ["community_code", "period", "file_name", "sha256", "submitted_on", "status",
-                    "rows_read", "rows_rejected", "reason"],
-    "validation_issues": ["file_name", "community_code", "period", "sheet", "row", "column", "cell",
-                          "severity", "code", "message"],
+    "community_quarterly": [
+        "community_code",
+        "period",
+        "fiscal_year",
+        "quarter",
+        "connectees",
+        "connectors",
+        "jobs",
+    ],
+    "submissions": [
+        "community_code",
+        "period",
+        "file_name",
+        "sha256",
+        "submitted_on",
+        "status",
+        "rows_read",
+        "rows_rejected",
+        "reason",
+    ],
+    "validation_issues": [
+        "file_name",
+        "community_code",
+        "period",
+        "sheet",
+        "row",
+        "column",
+        "cell",
+        "severity",
+        "code",
+        "message",
+    ],
     "job_outcomes": ["community_code", "person_key", "start_date", "qualifies", "reason"],
 }
 
@@ -291,8 +350,9 @@ def test_views_have_exactly_the_interface_columns(con, view):
 def test_every_table_view_and_column_is_commented(con):
     objects = rows(con, "select table_name, comment from duckdb_tables() where not internal")
     objects += rows(con, "select view_name, comment from duckdb_views() where not internal")
-    columns = rows(con, "select table_name, column_name, comment from duckdb_columns() "
-                        "where not internal")
+    columns = rows(
+        con, "select table_name, column_name, comment from duckdb_columns() where not internal"
+    )
     assert len(objects) > 10 and len(columns) > 60
     assert [o for o in objects if not o[1]] == []
     assert [c for c in columns if not c[2]] == []
@@ -300,8 +360,11 @@ def test_every_table_view_and_column_is_commented(con):
 
 def test_no_email_name_or_phone_reaches_the_warehouse(con):
     found = []
-    for table, column in rows(con, "select table_name, column_name from duckdb_columns() "
-                                   "where not internal and data_type = 'VARCHAR'"):
+    for table, column in rows(
+        con,
+        "select table_name, column_name from duckdb_columns() "
+        "where not internal and data_type = 'VARCHAR'",
+    ):
         values = [v for (v,) in rows(con, f'select distinct "{column}" from "{table}"') if v]
         for value in values:
             found += [(table, column, value) for token in PERSONAL if token in value.lower()]
@@ -343,8 +406,9 @@ def test_a_crash_midway_leaves_the_previous_warehouse(built, monkeypatch):
 def test_a_broken_sql_file_leaves_the_previous_warehouse(built, monkeypatch):
     before = file_digest(built)
     files = warehouse.sql_files()
-    monkeypatch.setattr(warehouse, "sql_files",
-                        lambda: files[:3] + [("04_broken.sql", "select * from nowhere;")])
+    monkeypatch.setattr(
+        warehouse, "sql_files", lambda: files[:3] + [("04_broken.sql", "select * from nowhere;")]
+    )
     with pytest.raises(WarehouseError, match="04_broken.sql"):
         build_warehouse(built, **inputs())
     assert file_digest(built) == before
@@ -383,7 +447,7 @@ def test_two_builds_at_once_leave_one_whole_warehouse(tmp_path):
         t.join()
     assert errors == []
     with duckdb.connect(str(path), read_only=True) as con:
-        (quarter,), = rows(con, "select quarter from run_info")
+        ((quarter,),) = rows(con, "select quarter from run_info")
         assert quarter in {"2024-25-Q1", "2024-25-Q2"}
         warehouse.check_warehouse(con)
     assert_only_warehouse_left(tmp_path)
@@ -393,12 +457,24 @@ def test_same_inputs_give_the_same_results(shared, tmp_path):
     a, b = shared, tmp_path / "b.duckdb"
     build_warehouse(b, **inputs())
     with duckdb.connect(str(a), read_only=True) as ca, duckdb.connect(str(b), read_only=True) as cb:
-        names = [n for (n,) in rows(ca, "select view_name from duckdb_views() where not internal "
-                                        "union all select table_name from duckdb_tables() "
-                                        "where not internal order by 1")]
-        assert names == [n for (n,) in rows(cb, "select view_name from duckdb_views() where not "
-                                                "internal union all select table_name from "
-                                                "duckdb_tables() where not internal order by 1")]
+        names = [
+            n
+            for (n,) in rows(
+                ca,
+                "select view_name from duckdb_views() where not internal "
+                "union all select table_name from duckdb_tables() "
+                "where not internal order by 1",
+            )
+        ]
+        assert names == [
+            n
+            for (n,) in rows(
+                cb,
+                "select view_name from duckdb_views() where not "
+                "internal union all select table_name from "
+                "duckdb_tables() where not internal order by 1",
+            )
+        ]
         for name in names:
             query = f'select * from "{name}" order by all'
             assert rows(ca, query) == rows(cb, query), name
@@ -406,8 +482,9 @@ def test_same_inputs_give_the_same_results(shared, tmp_path):
 
 def test_missing_input_column_is_named(tmp_path):
     with pytest.raises(WarehouseError, match="events input lacks the column.*person_id"):
-        build_warehouse(tmp_path / "w.duckdb",
-                        **inputs(events=events_frame(EVENTS).drop(columns="person_id")))
+        build_warehouse(
+            tmp_path / "w.duckdb", **inputs(events=events_frame(EVENTS).drop(columns="person_id"))
+        )
 
 
 # --- pseudonyms -----------------------------------------------------------------------
@@ -431,8 +508,10 @@ def test_load_key(tmp_path):
     key_file.write_bytes(b"from-file\n")
     assert load_key({"CONNECTOR_ROLLUP_KEY_FILE": str(key_file)}) == (b"from-file", False)
     # An empty variable counts as unset.
-    assert load_key({"CONNECTOR_ROLLUP_KEY": " ", "CONNECTOR_ROLLUP_KEY_FILE": str(key_file)}) \
-        == (b"from-file", False)
+    assert load_key({"CONNECTOR_ROLLUP_KEY": " ", "CONNECTOR_ROLLUP_KEY_FILE": str(key_file)}) == (
+        b"from-file",
+        False,
+    )
     with pytest.raises(ValueError, match="no key file"):
         load_key({"CONNECTOR_ROLLUP_KEY_FILE": str(tmp_path / "missing")})
 
@@ -454,7 +533,7 @@ def test_a_run_killed_midway_leaves_the_previous_warehouse(built):
     before = file_digest(built)
     script = textwrap.dedent(f"""
         import os, signal, sys
-        sys.path.insert(0, {str(__import__('pathlib').Path(__file__).parent)!r})
+        sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parent)!r})
         from connector_rollup import warehouse
         from connector_rollup.periods import Period
         import test_warehouse as t
@@ -474,4 +553,3 @@ def test_a_run_killed_midway_leaves_the_previous_warehouse(built):
     build_warehouse(built, **inputs(quarter=Period(2024, 2)))
     with duckdb.connect(str(built), read_only=True) as con:
         assert rows(con, "select quarter from run_info") == [("2024-25-Q2",)]
-
