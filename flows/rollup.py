@@ -239,7 +239,9 @@ def write_reports(
     Each workbook is named by its file (the warehouse holds no file names).
     """
     community_feedback = {}
-    for s in sorted(submissions, key=lambda s: (str(s.period), s.file_name)):
+    # Newest quarter first, as the page's table of workbooks: this quarter's problems lead.
+    by_name = sorted(submissions, key=lambda s: s.file_name)
+    for s in sorted(by_name, key=lambda s: str(s.period or ""), reverse=True):
         if s.community_code in registry and s.status != "superseded" and s.issues:
             title = report.workbook_label(
                 s.file_name, s.period.label if s.period else None, s.submitted_on, s.language

@@ -278,6 +278,11 @@ def test_bundled_sample_national_report_matches_the_golden_copy(prefect_harness,
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(national, encoding="utf-8")
     assert national == GOLDEN.read_text(encoding="utf-8")
+    # A community page's problem sections start with the roll-up quarter's workbook.
+    page = (result.national_report.parent / "communities" / "QC-TR.md").read_text(encoding="utf-8")
+    sections = [line for line in page.splitlines() if line.startswith("### ")]
+    assert len(sections) > 1 and "(2026-27-Q2," in sections[0]
+    assert all("(2026-27-Q2," not in line for line in sections[1:])
     assert result.workbooks == {
         "found": 177,
         "accepted": 173,
