@@ -88,8 +88,7 @@ submissions = [s for group in groups.values() for s, _ in intake.intake_workbook
 done("intake (read + validate)", t)
 
 t = time.perf_counter()
-effective = [s for s in history.supersede(submissions) if s.period <= quarter]
-history.resolve_references(effective)
+effective = history.check(submissions, quarter=quarter).effective
 hist = history.build_history(effective)
 done("history", t)
 

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from connector_rollup import __version__
 from connector_rollup.periods import Period
 from connector_rollup.registry import Community
-from connector_rollup.validate import Issue, Submission
+from connector_rollup.submission import Issue, Submission
 
 FORMAT = 2  # 2: meta.json holds each file's SHA-256 and a seal; 1 was trusted blindly
 PRIVATE_FILE = 0o600  # inside a 0700 folder: no other user sees a file even before its chmod

@@ -101,7 +101,7 @@ def validate(
         sys.exit(2)
     submission = validate_workbook(file, registry)
     if raw_dir is not None and submission.status == "accepted":
-        validate_against_earlier(submission, raw_dir, registry)
+        submission = validate_against_earlier(submission, raw_dir, registry)
     click.echo(feedback.format_text(submission), nl=False)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)

@@ -385,3 +385,14 @@ PERSONAL_COLUMNS = frozenset(
 
 YES_WORDS = ("yes", "y", "true", "1", "oui", "o")
 NO_WORDS = ("no", "n", "false", "0", "non")
+
+
+# Which sheet defines the IDs another sheet names.
+REFERENCES = {
+    ("introductions", "connectee_id"): ("connectees", "unknown_connectee"),
+    ("introductions", "connector_id"): ("connectors", "unknown_connector"),
+    ("jobs", "connectee_id"): ("connectees", "unknown_connectee"),
+}
+# Warnings about an ID this workbook does not define as a valid row; the roll-up
+# (history.resolve_references) looks for it in the community's other submissions.
+UNRESOLVED_ID_CODES = ("id_not_in_workbook", "id_in_rejected_row")

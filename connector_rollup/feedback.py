@@ -21,7 +21,7 @@ from connector_rollup.escape import for_excel, for_markdown, for_terminal, write
 from connector_rollup.layout import fit_row_heights
 from connector_rollup.messages import code_meaning
 from connector_rollup.read import WORKSHEET_PART
-from connector_rollup.validate import ERROR, WARNING, Issue, Submission
+from connector_rollup.submission import ERROR, WARNING, Issue, Submission
 
 WORDS = {
     "en": {

@@ -1,5 +1,6 @@
 """Stage 3, history: which submissions count, and each record's latest version.
 
+* ``check``: the chain every caller uses, returning new submissions:
 * ``supersede``: of two workbooks for the same community and quarter, the one
   with the later ``Submitted on`` (ties: the later file modification time)
   replaces the other entirely; the replaced one is marked ``superseded``.
@@ -12,47 +13,80 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from connector_rollup import messages
-from connector_rollup.contract import DATA_SHEETS, SHEETS_BY_KEY
+from connector_rollup.contract import DATA_SHEETS, REFERENCES, SHEETS_BY_KEY, UNRESOLVED_ID_CODES
 from connector_rollup.periods import Period
-from connector_rollup.validate import ERROR, REFERENCES, UNRESOLVED_ID_CODES, Issue, Submission
+from connector_rollup.submission import ERROR, Issue, Submission
 from connector_rollup.values import fold_letters
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Submissions as the roll-up uses them (see ``check``)."""
+
+    # every submission given, in the same order: replaced ones ``superseded``, effective ones resolved
+    submissions: list[Submission]
+    # the ones used through the quarter, by (community, quarter)
+    effective: list[Submission]
+
+
+def check(
+    submissions: list[Submission],
+    modified: dict[str, float] | None = None,
+    quarter: Period | None = None,
+) -> Checked:
+    """Supersede, keep what counts through ``quarter``, and resolve IDs across each community.
+
+    The one chain from validated workbooks to the submissions the roll-up
+    counts, shared by ``validate --raw``, the flow and the portal. It returns
+    new values and changes none of ``submissions``. ``modified`` is as for
+    ``supersede``; ``quarter`` None keeps every quarter.
+    """
+    marked = supersede(submissions, modified)
+    used = [
+        s for s in marked if s.status == "accepted" and (quarter is None or s.period <= quarter)
+    ]
+    resolved = dict(zip(map(id, used), resolve_references(used)))
+    every = [resolved.get(id(s), s) for s in marked]
+    effective = sorted(resolved.values(), key=lambda s: (s.community_code, s.period))
+    return Checked(every, effective)
 
 
 def supersede(
     submissions: list[Submission], modified: dict[str, float] | None = None
 ) -> list[Submission]:
-    """Mark replaced submissions ``superseded``; return the effective (accepted) ones.
+    """``submissions`` in the same order, each replaced one a copy marked ``superseded``.
 
-    ``modified`` maps a submission's sha256 to its file modification time (the
-    tie-break); the file's hash breaks any remaining tie, so the choice never
-    depends on file names or the order files were found in.
+    Of two accepted workbooks for the same community and quarter, the later
+    ``Submitted on`` wins; ``modified`` maps a submission's sha256 to its file
+    modification time (the tie-break), and the file's hash breaks any
+    remaining tie, so the choice never depends on file names or the order
+    files were found in.
     """
     modified = modified or {}
+
+    def rank(s: Submission) -> tuple:
+        return (s.submitted_on, modified.get(s.sha256, 0.0), s.sha256)
+
     latest: dict[tuple[str, Period], Submission] = {}
     for s in submissions:
-        if s.status != "accepted":
-            continue
-        key = (s.community_code, s.period)
-        rank = (s.submitted_on, modified.get(s.sha256, 0.0), s.sha256)
-        current = latest.get(key)
-        if current is None or rank > (
-            current.submitted_on,
-            modified.get(current.sha256, 0.0),
-            current.sha256,
-        ):
-            latest[key] = s
-    effective = {id(s) for s in latest.values()}
+        if s.status == "accepted":
+            key = (s.community_code, s.period)
+            if key not in latest or rank(s) > rank(latest[key]):
+                latest[key] = s
+    marked = []
     for s in submissions:
-        if s.status == "accepted" and id(s) not in effective:
-            s.status = "superseded"
-            s.reason = _superseded_reason(s, latest[(s.community_code, s.period)])
-    return sorted(latest.values(), key=lambda s: (s.community_code, s.period))
+        winner = latest.get((s.community_code, s.period)) if s.status == "accepted" else s
+        if winner is s:
+            marked.append(s)
+        else:
+            marked.append(replace(s, status="superseded", reason=_superseded_reason(s, winner)))
+    return marked
 
 
 def _superseded_reason(old: Submission, new: Submission) -> str:
@@ -61,11 +95,13 @@ def _superseded_reason(old: Submission, new: Submission) -> str:
     return f"Replaced by workbook {new.sha256[:8]}, submitted on {new.submitted_on}."
 
 
-def resolve_references(effective: list[Submission]) -> None:
-    """Turn each community's unresolved IDs into errors, in place; drop the resolved warnings.
+def resolve_references(effective: list[Submission]) -> list[Submission]:
+    """``effective`` with each community's unresolved IDs made errors and the resolved warnings dropped.
 
     An ID counts as defined when any effective submission of the community
-    holds it as a valid row.
+    holds it as a valid row. A row naming an undefined ID is taken out of the
+    valid rows. Returns new submissions (the same object where nothing
+    changed); changes none of ``effective``.
     """
     defined: dict[tuple[str, str], set[str]] = {}
     for s in effective:
@@ -74,28 +110,37 @@ def resolve_references(effective: list[Submission]) -> None:
             if frame is not None:
                 column = SHEETS_BY_KEY[target].unique_id
                 defined.setdefault((s.community_code, target), set()).update(frame[column].dropna())
-    for s in effective:
-        kept: list[Issue] = []
-        rejected_rows: dict[str, set[int]] = {}
-        for issue in s.issues:
-            if issue.code not in UNRESOLVED_ID_CODES:
-                kept.append(issue)
-                continue
-            target, code = REFERENCES[(issue.sheet_key, issue.column_key)]
-            if issue.value in defined.get((s.community_code, target), set()):
-                continue  # defined in another submission: resolved
-            if issue.code == "id_not_in_workbook":  # never submitted at all
-                problem, fix = messages.cell_message(code, s.language, value=issue.value)
-                issue.code, issue.message, issue.fix = code, problem, fix
-            issue.severity = ERROR  # an ID whose own row has errors keeps saying so
+    return [_resolved(s, defined) for s in effective]
+
+
+def _resolved(s: Submission, defined: dict[tuple[str, str], set[str]]) -> Submission:
+    """One submission's ID warnings settled against what its community defines."""
+    if not any(issue.code in UNRESOLVED_ID_CODES for issue in s.issues):
+        return s
+    kept: list[Issue] = []
+    rejected_rows: dict[str, set[int]] = {}
+    for issue in s.issues:
+        if issue.code not in UNRESOLVED_ID_CODES:
             kept.append(issue)
-            rejected_rows.setdefault(issue.sheet_key, set()).add(issue.row)
-        s.issues = kept
-        for sheet_key, rows in rejected_rows.items():
-            frame = s.rows[sheet_key]
-            newly = frame["excel_row"].isin(rows)
-            s.rows[sheet_key] = frame[~newly].reset_index(drop=True)
-            s.rows_rejected += int(newly.sum())
+            continue
+        target, code = REFERENCES[(issue.sheet_key, issue.column_key)]
+        if issue.value in defined.get((s.community_code, target), set()):
+            continue  # defined in another submission: resolved
+        if issue.code == "id_not_in_workbook":  # never submitted at all
+            problem, fix = messages.cell_message(code, s.language, value=issue.value)
+            issue = replace(issue, code=code, message=problem, fix=fix)
+        kept.append(
+            replace(issue, severity=ERROR)
+        )  # an ID whose own row has errors keeps saying so
+        rejected_rows.setdefault(issue.sheet_key, set()).add(issue.row)
+    rows = dict(s.rows)
+    rows_rejected = s.rows_rejected
+    for sheet_key, excel_rows in rejected_rows.items():
+        frame = rows[sheet_key]
+        newly = frame["excel_row"].isin(excel_rows)
+        rows[sheet_key] = frame[~newly].reset_index(drop=True)
+        rows_rejected += int(newly.sum())
+    return replace(s, issues=kept, rows=rows, rows_rejected=rows_rejected)
 
 
 def employer_key(text: object) -> str:

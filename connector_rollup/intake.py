@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 from connector_rollup import clean
-from connector_rollup.history import resolve_references, supersede
+from connector_rollup.history import check
 from connector_rollup.read import FileRejected, read_bytes, sha256_of
 from connector_rollup.registry import Community
-from connector_rollup.validate import Submission, _rejected, validate_workbooks
+from connector_rollup.submission import Submission
+from connector_rollup.validate import _rejected, validate_workbooks
 
 
 def find_workbooks(raw_dir: str | Path) -> list[Path]:
@@ -91,15 +91,15 @@ def intake_workbooks(
 
 def validate_against_earlier(
     submission: Submission, raw_dir: Path, registry: dict[str, Community]
-) -> None:
-    """Check ``submission``'s IDs as the roll-up will, against its community's workbooks in ``raw_dir``.
+) -> Submission:
+    """``submission`` with its IDs checked as the roll-up will, against its community's workbooks in ``raw_dir``.
 
     Only what the roll-up of ``submission``'s quarter would use counts: the
     community's effective submissions for earlier quarters (later
     resubmissions supersede earlier ones), with ``submission`` standing for
-    its own quarter. Changes ``submission`` in place.
+    its own quarter. Returns a new submission; ``submission`` is unchanged.
     """
-    others = []
+    earlier = []
     for path in find_workbooks(raw_dir):
         other, _ = intake_workbook(path, registry)
         if (
@@ -107,5 +107,5 @@ def validate_against_earlier(
             and other.community_code == submission.community_code
             and other.period < submission.period
         ):
-            others.append(copy.copy(other))
-    resolve_references([*supersede(others), submission])
+            earlier.append(other)
+    return check([*earlier, submission]).submissions[-1]

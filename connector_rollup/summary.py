@@ -10,7 +10,7 @@ from collections import Counter
 
 import pandas as pd
 
-from connector_rollup.validate import ERROR, Submission
+from connector_rollup.submission import ERROR, Submission
 
 SUBMISSION_COLUMNS = [
     "community_code",

@@ -40,10 +40,11 @@ from connector_rollup.contract import (
     ID,
     NAME,
     NOC,
-    PERSONAL_COLUMNS,
+    REFERENCES,
     SHEETS_BY_KEY,
     SUBMISSION_FIELDS,
     TEXT,
+    UNRESOLVED_ID_CODES,
     YES_NO,
     Column,
     Sheet,
@@ -59,10 +60,8 @@ from connector_rollup.read import (
     read_workbook,
 )
 from connector_rollup.registry import Community
+from connector_rollup.submission import ERROR, WARNING, Issue, Submission
 from schemas import SCHEMAS
-
-ERROR = "error"
-WARNING = "warning"
 
 # Pandera's own check names, as issue codes.
 PANDERA_CODES = {"not_nullable": "required"}
@@ -77,72 +76,7 @@ _PARSERS = {
     NOC: values.parse_noc,
 }
 
-# Which sheet defines the IDs another sheet names.
-REFERENCES = {
-    ("introductions", "connectee_id"): ("connectees", "unknown_connectee"),
-    ("introductions", "connector_id"): ("connectors", "unknown_connector"),
-    ("jobs", "connectee_id"): ("connectees", "unknown_connectee"),
-}
 MAX_VALUE_CHARS = 80
-# Warnings about an ID this workbook does not define as a valid row; the roll-up
-# (history.resolve_references) looks for it in the community's other submissions.
-UNRESOLVED_ID_CODES = ("id_not_in_workbook", "id_in_rejected_row")
-
-
-@dataclass
-class Issue:
-    """One problem, located as the coordinator sees it in Excel."""
-
-    file_name: str
-    sheet: str
-    row: int | None
-    column: str
-    cell: str
-    severity: str
-    code: str
-    value: str
-    message: str
-    fix: str = ""
-    column_key: str = ""
-    sheet_key: str = ""
-    community_code: str | None = None
-    period: str | None = None
-    # The merged range ("A2:A3") the cell lies in, not as its first cell: it reads blank.
-    merged_range: str = ""
-
-    @property
-    def masked_value(self) -> str:
-        """The value as analysts may see it: masked in name, email and phone columns."""
-        if self.column_key in PERSONAL_COLUMNS and self.value:
-            return "***"
-        return self.value
-
-
-@dataclass
-class Submission:
-    """One workbook as validated: what it says about itself, its valid rows and its problems."""
-
-    file_name: str
-    sha256: str
-    status: str  # "accepted" or "rejected"
-    language: str = "en"
-    reason: str = ""
-    community_code: str | None = None
-    period: Period | None = None
-    submitted_on: dt.date | None = None
-    tracks_jobs: bool | None = None
-    rows: dict[str, pd.DataFrame] = field(default_factory=dict)
-    issues: list[Issue] = field(default_factory=list)
-    rows_read: int = 0
-    rows_rejected: int = 0
-
-    @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == WARNING]
 
 
 def validate_workbook(

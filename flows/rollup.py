@@ -42,7 +42,7 @@ from connector_rollup.periods import Period
 from connector_rollup.pseudonym import key_file_warning, load_key
 from connector_rollup.read import FileRejected, peek_community, read_bytes, sha256_of
 from connector_rollup.registry import Community, load_registry
-from connector_rollup.validate import Submission
+from connector_rollup.submission import Submission
 from connector_rollup.warehouse import discard as discard_staged_warehouse
 
 UNIDENTIFIED = "?"
@@ -184,12 +184,12 @@ def name_and_attribute(
 
 
 @task(cache_policy=NONE)
-def build_history(submissions: list[Submission], modified: dict[str, float], quarter: Period):
+def build_history(
+    submissions: list[Submission], modified: dict[str, float], quarter: Period
+) -> tuple[history.Checked, history.History]:
     """Supersede, keep submissions up to the quarter, resolve IDs across them, latest version wins."""
-    effective = history.supersede(submissions, modified)
-    effective = [s for s in effective if s.period <= quarter]
-    history.resolve_references(effective)
-    return effective, history.build_history(effective)
+    checked = history.check(submissions, modified, quarter)
+    return checked, history.build_history(checked.effective)
 
 
 @task(cache_policy=NONE)
@@ -326,7 +326,8 @@ def rollup(
         cached,
     )
 
-    effective, hist = build_history(submissions, {w.sha256: w.modified for w in workbooks}, period)
+    checked, hist = build_history(submissions, {w.sha256: w.modified for w in workbooks}, period)
+    submissions, effective = checked.submissions, checked.effective  # statuses and IDs settled
     idres = resolve_identity(hist.connectors, decisions_file)
     ignored = [f"{d.record_a},{d.record_b}" for d in idres.ignored_decisions]
     if ignored:

@@ -19,8 +19,9 @@ Q3_SENT, Q4_SENT = dt.date(2025, 1, 20), dt.date(2025, 4, 15)
 def figures(paths, registry, through=Period(2024, 4), modified=None):  # noqa: B008 (Period is immutable)
     """The plain-function roll-up: national events per measure, by period label."""
     submissions = [validate_workbook(p, registry) for p in paths]
-    effective = [s for s in history.supersede(submissions, modified) if s.period <= through]
-    history.resolve_references(effective)
+    checked = history.check(submissions, modified, through)
+    submissions[:] = checked.submissions  # the callers look at statuses and issues
+    effective = checked.effective
     hist = history.build_history(effective)
     people = identity.resolve_connectors(hist.connectors).people
     counts = counting.count(
@@ -129,9 +130,10 @@ def test_same_submitted_on_the_later_modification_time_wins(tmp_path, registry):
     os.utime(b, (1_000_000_000, 1_000_000_000))
     subs = [validate_workbook(p, registry) for p in (a, b)]
     modified = {s.sha256: p.stat().st_mtime for s, p in zip(subs, (a, b))}
-    effective = history.supersede(subs, modified)
-    assert [s.file_name for s in effective] == ["a.xlsx"]
-    assert subs[1].status == "superseded"
+    checked = history.check(subs, modified)
+    assert [s.file_name for s in checked.effective] == ["a.xlsx"]
+    assert checked.submissions[1].status == "superseded"
+    assert subs[1].status == "accepted"  # the input is not changed
 
 
 def test_the_latest_quarter_version_of_a_record_is_used(tmp_path, registry):

@@ -156,8 +156,8 @@ def roll_up(raw: Path, clean_dir: Path, warehouse: Path, decisions=()) -> identi
     fingerprint = clean.registry_fingerprint(registry)
     paths = intake.find_workbooks(raw)
     submissions = [s for s, _ in intake.intake_workbooks(paths, registry, clean_dir, fingerprint)]
-    effective = [s for s in history.supersede(submissions, {}) if s.period <= QUARTER]
-    history.resolve_references(effective)
+    checked = history.check(submissions, {}, QUARTER)
+    submissions, effective = checked.submissions, checked.effective
     hist = history.build_history(effective)
     idres = identity.resolve_connectors(hist.connectors, decisions)
     counts = counting.count(

@@ -108,8 +108,7 @@ def _error_cell(ref: str, value: str = "#N/A") -> str:
 def figures(submission) -> tuple[int, int, int]:
     """Connectees onboarded, Connectors counted, Connectees in a qualifying job: community, in its quarter."""
     assert submission.status == "accepted", submission.reason
-    effective = [submission]
-    history.resolve_references(effective)
+    effective = history.check([submission]).effective
     hist = history.build_history(effective)
     people = identity.resolve_connectors(hist.connectors).people
     counts = counting.count(
@@ -688,8 +687,8 @@ def test_an_id_whose_own_row_has_errors_is_named_as_such(tmp_path, registry):
         "The ID E3 is in this workbook's Connectees sheet (row 4), but that row has errors"
     )
     # the roll-up, with no other submission holding E3, makes it an error that keeps saying why
-    history.resolve_references([submission])
-    intro = [i for i in submission.issues if i.sheet == "Introductions"]
+    [resolved] = history.resolve_references([submission])
+    intro = [i for i in resolved.issues if i.sheet == "Introductions"]
     assert [(i.cell, i.severity, i.code) for i in intro] == [("A4", "error", "id_in_rejected_row")]
     assert "row 4" in intro[0].message
 

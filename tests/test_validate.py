@@ -1008,7 +1008,9 @@ def test_reference_defined_in_the_other_submission_is_resolved(tmp_path, registr
     }
     rejected_before = later.rows_rejected
 
-    resolve_references([earlier, later])
+    unchanged = later
+    earlier, later = resolve_references([earlier, later])
+    assert {i.severity for i in unchanged.issues} == {W}  # the input is not changed
 
     issues = {(i.sheet, i.cell, i.severity, i.code) for i in later.issues}
     assert issues == {
@@ -1038,7 +1040,7 @@ def test_reference_defined_nowhere_is_an_error_in_french(tmp_path, registry):
     (issue,) = s.issues
     assert (issue.cell, issue.severity) == ("B3", WARNING)
     assert "la consolidation le cherchera" in issue.message
-    resolve_references([s])
+    [s] = resolve_references([s])
     (issue,) = s.issues
     assert (issue.cell, issue.severity, issue.code) == ("B3", ERROR, "unknown_connector")
     assert issue.message.startswith("Aucun connecteur n'a l'identifiant C9")
@@ -1062,7 +1064,7 @@ def test_other_communities_do_not_define_ids(tmp_path, registry):
         write_workbook(tmp_path / "b.xlsx", **base(introductions=[introduction("E9", "C1")])),
         registry,
     )
-    resolve_references([other, s])
+    other, s = resolve_references([other, s])
     assert [(i.cell, i.code) for i in s.issues] == [("A2", "unknown_connectee")]
 
 
