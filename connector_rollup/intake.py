@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from connector_rollup import clean
@@ -87,6 +88,33 @@ def intake_workbooks(
             clean.save(submission, folder)
         results[position] = (submission, False)
     return results
+
+
+def named(
+    submission: Submission,
+    path: Path,
+    raw_dir: str | Path,
+    peeked_community: str | None,
+    registry: dict[str, Community],
+) -> Submission:
+    """``submission`` named by its path under ``raw_dir`` and, when rejected, given its community.
+
+    The name is the path relative to ``raw_dir`` with ``/`` between folders,
+    as the community (or whoever filed it) named it; reports show it. A
+    workbook rejected although discovery read a registered community on its
+    Submission sheet (``peeked_community``) is that community's: its page and
+    its line of the national report show it with the reason. Returns a new
+    submission; ``submission`` is unchanged.
+    """
+    name = Path(path).relative_to(raw_dir).as_posix()
+    community = submission.community_code
+    if community is None and peeked_community in registry:
+        community = peeked_community
+    issues = [
+        replace(i, file_name=name, community_code=i.community_code or community)
+        for i in submission.issues
+    ]
+    return replace(submission, file_name=name, community_code=community, issues=issues)
 
 
 def validate_against_earlier(

@@ -157,30 +157,10 @@ def intake_community(
     results = intake.intake_workbooks(
         [w.path for w in workbooks], registry, Path(clean_dir), fingerprint
     )
-    for w, (submission, _) in zip(workbooks, results):
-        name_and_attribute(submission, w, raw_dir, registry)
-    return results
-
-
-def name_and_attribute(
-    submission: Submission, workbook: Workbook, raw_dir: str | Path, registry: dict[str, Community]
-) -> None:
-    """Give ``submission`` its file name as found under ``raw_dir`` and, when rejected, its community.
-
-    The name is the path relative to ``raw_dir`` with ``/`` between folders,
-    as the community (or whoever filed it) named it; reports show it. A
-    workbook rejected after discovery read a registered community on its
-    Submission sheet is that community's: its page and its line of the
-    national report show it with the reason. Changes ``submission`` in place.
-    """
-    name = workbook.path.relative_to(raw_dir).as_posix()
-    submission.file_name = name
-    for issue in submission.issues:
-        issue.file_name = name
-    if submission.community_code is None and workbook.community_code in registry:
-        submission.community_code = workbook.community_code
-        for issue in submission.issues:
-            issue.community_code = issue.community_code or workbook.community_code
+    return [
+        (intake.named(submission, w.path, raw_dir, w.community_code, registry), cached)
+        for w, (submission, cached) in zip(workbooks, results)
+    ]
 
 
 @task(cache_policy=NONE)

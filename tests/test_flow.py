@@ -296,8 +296,8 @@ def test_a_rejected_workbook_takes_the_registered_community_its_submission_sheet
     registry, tmp_path
 ):
     """Plain function, no Prefect: the name is the path under --raw; the community only if registered."""
-    from connector_rollup.validate import Issue, Submission
-    from flows.rollup import Workbook, name_and_attribute
+    from connector_rollup.intake import named
+    from connector_rollup.submission import Issue, Submission
 
     def rejected():
         issue = Issue(
@@ -308,17 +308,13 @@ def test_a_rejected_workbook_takes_the_registered_community_its_submission_sheet
         )
 
     raw = tmp_path / "raw"
-    mine = rejected()
-    name_and_attribute(
-        mine, Workbook(raw / "Halifax" / "T4 v2.xlsx", "0" * 64, 0.0, "NS-HFX"), raw, registry
-    )
+    original = rejected()
+    mine = named(original, raw / "Halifax" / "T4 v2.xlsx", raw, "NS-HFX", registry)
+    assert (original.file_name, original.community_code) == ("x.xlsx", None)  # unchanged
     assert (mine.file_name, mine.community_code) == ("Halifax/T4 v2.xlsx", "NS-HFX")
     assert (mine.issues[0].file_name, mine.issues[0].community_code) == (
         "Halifax/T4 v2.xlsx",
         "NS-HFX",
     )
-    unregistered = rejected()
-    name_and_attribute(
-        unregistered, Workbook(raw / "barrie.xlsx", "0" * 64, 0.0, "ON-BARR"), raw, registry
-    )
+    unregistered = named(rejected(), raw / "barrie.xlsx", raw, "ON-BARR", registry)
     assert (unregistered.file_name, unregistered.community_code) == ("barrie.xlsx", None)
