@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from connector_rollup import clean
 from connector_rollup.history import check
-from connector_rollup.read import FileRejected, read_bytes, sha256_of
+from connector_rollup.read import FileRejected, peek_community, read_bytes, sha256_of
 from connector_rollup.registry import Community
 from connector_rollup.submission import Submission
 from connector_rollup.validate import _rejected, validate_workbooks
@@ -35,6 +35,41 @@ def _files_under(raw_dir: str | Path, suffixes: tuple[str, ...]) -> list[Path]:
         if p.suffix.lower() in suffixes and p.is_file() and not p.name.startswith("~$")
     ]
     return sorted(found)
+
+
+UNIDENTIFIED = "?"  # the community of a workbook whose Submission sheet cannot be read
+
+
+@dataclass
+class Workbook:
+    """A workbook found under the raw folder, before it is read in full."""
+
+    path: Path
+    sha256: str
+    modified: float
+    community_code: str  # from the Submission sheet (or the cache), UNIDENTIFIED when unreadable
+
+
+def discover(raw_dir: str | Path, clean_dir: str | Path, fingerprint: str) -> list[Workbook]:
+    """Every workbook under ``raw_dir`` with its hash, modification time and the community it names.
+
+    The community comes from the clean cache's record when the bytes were seen
+    before, else from a peek at the Submission sheet (``read.peek_community``);
+    ``UNIDENTIFIED`` when neither can tell. Files are grouped by it, never by
+    their names.
+    """
+    found = []
+    for path in find_workbooks(raw_dir):
+        try:
+            data = read_bytes(path)
+        except FileRejected:
+            data = b""  # intake says why, in a sentence
+        sha = sha256_of(data)
+        code = clean.community_of(
+            clean.cache_dir(Path(clean_dir), sha, fingerprint)
+        ) or peek_community(data)
+        found.append(Workbook(path, sha, path.stat().st_mtime, code or UNIDENTIFIED))
+    return found
 
 
 def intake_workbook(

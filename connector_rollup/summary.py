@@ -6,10 +6,14 @@ name, email or phone number (issue values in those columns are masked).
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
+from connector_rollup import escape
 from connector_rollup.submission import ERROR, Submission
 
 SUBMISSION_COLUMNS = [
@@ -150,3 +154,100 @@ def quality_figures(
         "review_pairs": len(identity.review),
         "jobs_excluded_by_reason": count_summary.get("jobs_excluded", {}),
     }
+
+
+@dataclass
+class RollupResult:
+    """What a roll-up made and where it put it; ``summary()`` is what the person who ran it reads."""
+
+    quarter: str
+    national_report: Path
+    warehouse: Path
+    headline: dict[str, int] = field(default_factory=dict)
+    workbooks: dict[str, int] = field(default_factory=dict)
+    demo_key: bool = False
+    review_file: Path | None = None
+    decisions_file: Path | None = None
+    not_read: list[str] = field(default_factory=list)  # files under --raw that are not .xlsx
+    ignored_decisions: list[str] = field(
+        default_factory=list
+    )  # "record_a,record_b" naming no record
+
+    def summary(self) -> str:
+        """What the person who ran it needs to know, and where everything is."""
+        w = self.workbooks
+        lines = [
+            f"Roll-up for {self.quarter} done.",
+            f"  Workbooks: {w.get('found', 0)} found, {w.get('accepted', 0)} used, "
+            f"{w.get('superseded', 0)} superseded, {w.get('rejected', 0)} rejected "
+            f"({w.get('unchanged', 0)} unchanged since the last run, not read again).",
+            f"  This quarter: {self.headline.get('connectees', 0)} Connectees onboarded, "
+            f"{self.headline.get('connectors', 0)} Connectors, "
+            f"{self.headline.get('jobs', 0)} Connectees in qualifying jobs.",
+            f"  National report: {self.national_report}",
+            f"  Community reports: {self.national_report.parent / 'communities'}",
+            f"  Warehouse: {self.warehouse}",
+            f"  Connector review list: {self.review_file} (decisions go in {self.decisions_file})",
+            f"  Try: {_python()} -c \"import duckdb; print(duckdb.connect('"
+            + str(self.warehouse)
+            + "', read_only=True).sql('select * from national_quarterly order by period desc limit 8'))\"",
+        ]
+        if self.not_read:
+            lines.append(
+                f"  Not read: {len(self.not_read)} file(s) under the raw folder are not .xlsx workbooks: "
+                f"{', '.join(map(escape.for_terminal, self.not_read))}. Open each in Excel and save it as .xlsx to include it."
+            )
+        if self.ignored_decisions:
+            lines.append(
+                f"  Warning: {ignored_decisions_sentence(self.ignored_decisions, self.decisions_file)}"
+            )
+        if self.demo_key:
+            lines.append(
+                "  Note: person keys use the documented DEMO key; set CONNECTOR_ROLLUP_KEY for real data."
+            )
+        return "\n".join(lines)
+
+
+def ignored_decisions_sentence(pairs: list[str], decisions_file: Path | None) -> str:
+    """One sentence naming the decisions that name no Connector record of the roll-up."""
+    return (
+        f"{len(pairs)} decision(s) in {decisions_file} name a record that does not exist and were not "
+        f"applied: {'; '.join(map(escape.for_terminal, pairs))}. Check the record IDs against "
+        "connector-review.csv (COMMUNITY:connector_id)."
+    )
+
+
+def _python() -> str:
+    """This Python, as the user can type it (the virtual environment's, not the system's)."""
+    import sys
+
+    try:
+        return os.path.relpath(sys.executable)
+    except ValueError:
+        return sys.executable
+
+
+def validation_summary(submissions: list[Submission], not_read: list[str] = ()) -> str:
+    """The Markdown table of every workbook and its verdict, for the flow's artifact."""
+    md = escape.for_markdown  # file names are the communities' own text
+    lines = [
+        "# Validation summary",
+        "",
+        "| community | period | file | status | rows read | rows rejected | errors | warnings |",
+        "|---|---|---|---|---:|---:|---:|---:|",
+    ]
+    for s in sorted(
+        submissions, key=lambda s: (s.community_code or "~", str(s.period), s.file_name)
+    ):
+        lines.append(
+            f"| {s.community_code or '?'} | {s.period or '?'} | {md(s.file_name)} | {s.status} | "
+            f"{s.rows_read} | {s.rows_rejected} | {len(s.errors)} | {len(s.warnings)} |"
+        )
+    if not_read:
+        lines += [
+            "",
+            "Not read, because they are not .xlsx workbooks (save them as .xlsx to include them):",
+            "",
+        ]
+        lines += [f"- {md(name)}" for name in not_read]
+    return "\n".join(lines) + "\n"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -38,81 +37,13 @@ from connector_rollup import (
     summary,
     warehouse,
 )
+from connector_rollup.intake import UNIDENTIFIED, Workbook  # noqa: F401 (the flow's types)
 from connector_rollup.periods import Period
 from connector_rollup.pseudonym import key_file_warning, load_key
-from connector_rollup.read import FileRejected, peek_community, read_bytes, sha256_of
 from connector_rollup.registry import Community, load_registry
 from connector_rollup.submission import Submission
+from connector_rollup.summary import RollupResult, ignored_decisions_sentence, validation_summary
 from connector_rollup.warehouse import discard as discard_staged_warehouse
-
-UNIDENTIFIED = "?"
-
-
-@dataclass
-class Workbook:
-    path: Path
-    sha256: str
-    modified: float
-    community_code: str  # from the Submission sheet (or the cache), UNIDENTIFIED when unreadable
-
-
-@dataclass
-class RollupResult:
-    quarter: str
-    national_report: Path
-    warehouse: Path
-    headline: dict[str, int] = field(default_factory=dict)
-    workbooks: dict[str, int] = field(default_factory=dict)
-    demo_key: bool = False
-    review_file: Path | None = None
-    decisions_file: Path | None = None
-    not_read: list[str] = field(default_factory=list)  # files under --raw that are not .xlsx
-    ignored_decisions: list[str] = field(
-        default_factory=list
-    )  # "record_a,record_b" naming no record
-
-    def summary(self) -> str:
-        """What the person who ran it needs to know, and where everything is."""
-        w = self.workbooks
-        lines = [
-            f"Roll-up for {self.quarter} done.",
-            f"  Workbooks: {w.get('found', 0)} found, {w.get('accepted', 0)} used, "
-            f"{w.get('superseded', 0)} superseded, {w.get('rejected', 0)} rejected "
-            f"({w.get('unchanged', 0)} unchanged since the last run, not read again).",
-            f"  This quarter: {self.headline.get('connectees', 0)} Connectees onboarded, "
-            f"{self.headline.get('connectors', 0)} Connectors, "
-            f"{self.headline.get('jobs', 0)} Connectees in qualifying jobs.",
-            f"  National report: {self.national_report}",
-            f"  Community reports: {self.national_report.parent / 'communities'}",
-            f"  Warehouse: {self.warehouse}",
-            f"  Connector review list: {self.review_file} (decisions go in {self.decisions_file})",
-            f"  Try: {_python()} -c \"import duckdb; print(duckdb.connect('"
-            + str(self.warehouse)
-            + "', read_only=True).sql('select * from national_quarterly order by period desc limit 8'))\"",
-        ]
-        if self.not_read:
-            lines.append(
-                f"  Not read: {len(self.not_read)} file(s) under the raw folder are not .xlsx workbooks: "
-                f"{', '.join(map(escape.for_terminal, self.not_read))}. Open each in Excel and save it as .xlsx to include it."
-            )
-        if self.ignored_decisions:
-            lines.append(
-                f"  Warning: {ignored_decisions_sentence(self.ignored_decisions, self.decisions_file)}"
-            )
-        if self.demo_key:
-            lines.append(
-                "  Note: person keys use the documented DEMO key; set CONNECTOR_ROLLUP_KEY for real data."
-            )
-        return "\n".join(lines)
-
-
-def ignored_decisions_sentence(pairs: list[str], decisions_file: Path | None) -> str:
-    """One sentence naming the decisions that name no Connector record of the roll-up."""
-    return (
-        f"{len(pairs)} decision(s) in {decisions_file} name a record that does not exist and were not "
-        f"applied: {'; '.join(map(escape.for_terminal, pairs))}. Check the record IDs against "
-        "connector-review.csv (COMMUNITY:connector_id)."
-    )
 
 
 @task(cache_policy=NONE)
@@ -128,20 +59,9 @@ def clean_up_stopped_runs(warehouse_path: str, reports_dir: str, clean_dir: str)
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
-def discover(raw_dir: str, clean_dir: str, fingerprint: str) -> list[Workbook]:
+def discover(raw_dir: str, clean_dir: str, fingerprint: str) -> list[intake.Workbook]:
     """Every workbook under ``raw_dir`` with its hash and the community it names."""
-    found = []
-    for path in intake.find_workbooks(raw_dir):
-        try:
-            data = read_bytes(path)
-        except FileRejected:
-            data = b""  # intake says why, in a sentence
-        sha = sha256_of(data)
-        code = clean.community_of(
-            clean.cache_dir(Path(clean_dir), sha, fingerprint)
-        ) or peek_community(data)
-        found.append(Workbook(path, sha, path.stat().st_mtime, code or UNIDENTIFIED))
-    return found
+    return intake.discover(raw_dir, clean_dir, fingerprint)
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
@@ -341,7 +261,7 @@ def rollup(
     )
     create_markdown_artifact(
         key="validation-summary",
-        markdown=_validation_summary(submissions, not_read),
+        markdown=validation_summary(submissions, not_read),
         description=f"Validation summary {period}",
     )
     headline = report.headline_figures(warehouse, period)
@@ -365,16 +285,6 @@ def rollup(
     )
 
 
-def _python() -> str:
-    """This Python, as the user can type it (the virtual environment's, not the system's)."""
-    import sys
-
-    try:
-        return os.path.relpath(sys.executable)
-    except ValueError:
-        return sys.executable
-
-
 def _with_progress(futures, total_workbooks: int) -> list[tuple[Submission, bool]]:
     """Wait for the intake tasks, showing a progress bar on a terminal."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -395,28 +305,3 @@ def _with_progress(futures, total_workbooks: int) -> list[tuple[Submission, bool
             results.extend(batch)
             progress.advance(bar, len(batch))
     return sorted(results, key=lambda r: (r[0].sha256, r[0].file_name))
-
-
-def _validation_summary(submissions: list[Submission], not_read: list[str] = ()) -> str:
-    md = escape.for_markdown  # file names are the communities' own text
-    lines = [
-        "# Validation summary",
-        "",
-        "| community | period | file | status | rows read | rows rejected | errors | warnings |",
-        "|---|---|---|---|---:|---:|---:|---:|",
-    ]
-    for s in sorted(
-        submissions, key=lambda s: (s.community_code or "~", str(s.period), s.file_name)
-    ):
-        lines.append(
-            f"| {s.community_code or '?'} | {s.period or '?'} | {md(s.file_name)} | {s.status} | "
-            f"{s.rows_read} | {s.rows_rejected} | {len(s.errors)} | {len(s.warnings)} |"
-        )
-    if not_read:
-        lines += [
-            "",
-            "Not read, because they are not .xlsx workbooks (save them as .xlsx to include them):",
-            "",
-        ]
-        lines += [f"- {md(name)}" for name in not_read]
-    return "\n".join(lines) + "\n"
