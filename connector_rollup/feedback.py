@@ -42,6 +42,9 @@ WORDS = {
         "only_warnings": "No errors: the workbook can be sent. Please read the warnings.",
         "has_errors": "Rows with errors are left out of the national figures until they are fixed.",
         "file_rejected": "The whole file was rejected and nothing in it is counted:",
+        "not_latest": "This workbook would not count: the workbook already submitted for "
+        "its quarter has a later Submitted on date. Put today's date in Submitted on "
+        "on the Submission sheet and check it again.",
         "problems": "Problems",
         "sheet": "Sheet",
         "file": "File",
@@ -77,6 +80,9 @@ WORDS = {
         "only_warnings": "Aucune erreur : le classeur peut être envoyé. Lisez les avertissements.",
         "has_errors": "Les lignes en erreur sont exclues des chiffres nationaux tant qu'elles ne sont pas corrigées.",
         "file_rejected": "Le fichier entier a été rejeté et rien n'y est compté :",
+        "not_latest": "Ce classeur ne serait pas compté : le classeur déjà soumis pour "
+        "son trimestre porte une date « Soumis le » plus récente. Inscrivez la date du "
+        "jour dans « Soumis le » sur la feuille Soumission et vérifiez-le de nouveau.",
         "problems": "Problèmes",
         "sheet": "Feuille",
         "file": "Fichier",
@@ -102,10 +108,10 @@ def words(lang: str) -> dict[str, str]:
 
 
 def exit_status(submission: Submission) -> int:
-    """0 no errors (warnings allowed), 1 row errors, 2 file rejected."""
+    """0 no errors (warnings allowed), 1 row errors or a workbook that would not count, 2 file rejected."""
     if submission.status == "rejected":
         return 2
-    return 1 if submission.errors else 0
+    return 1 if submission.errors or submission.status == "superseded" else 0
 
 
 def counts_by_code(issues: list[Issue]) -> list[tuple[str, str, int]]:
@@ -126,6 +132,8 @@ def by_sheet(issues: list[Issue]) -> dict[str, list[Issue]]:
 def _verdict(submission: Submission, w: dict[str, str]) -> str:
     if submission.status == "rejected":
         return f"{w['file_rejected']} {submission.reason}"
+    if submission.status == "superseded":
+        return w["not_latest"]
     if submission.errors:
         return w["has_errors"]
     return w["only_warnings"] if submission.warnings else w["none"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from connector_rollup import clean
-from connector_rollup.history import check
+from connector_rollup.history import Checked, check
 from connector_rollup.read import FileRejected, peek_community, read_bytes, sha256_of
 from connector_rollup.registry import Community
 from connector_rollup.submission import Submission
@@ -50,7 +50,7 @@ class Workbook:
     community_code: str  # from the Submission sheet (or the cache), UNIDENTIFIED when unreadable
 
 
-def discover(raw_dir: str | Path, clean_dir: str | Path, fingerprint: str) -> list[Workbook]:
+def discover(raw_dir: str | Path, clean_dir: str | Path | None, fingerprint: str) -> list[Workbook]:
     """Every workbook under ``raw_dir`` with its hash, modification time and the community it names.
 
     The community comes from the clean cache's record when the bytes were seen
@@ -65,9 +65,12 @@ def discover(raw_dir: str | Path, clean_dir: str | Path, fingerprint: str) -> li
         except FileRejected:
             data = b""  # intake says why, in a sentence
         sha = sha256_of(data)
-        code = clean.community_of(
-            clean.cache_dir(Path(clean_dir), sha, fingerprint)
-        ) or peek_community(data)
+        cached = (
+            clean.community_of(clean.cache_dir(Path(clean_dir), sha, fingerprint))
+            if clean_dir is not None
+            else None
+        )
+        code = cached or peek_community(data)
         found.append(Workbook(path, sha, path.stat().st_mtime, code or UNIDENTIFIED))
     return found
 
@@ -152,23 +155,80 @@ def named(
     return replace(submission, file_name=name, community_code=community, issues=issues)
 
 
+def community_submissions(
+    raw_dir: str | Path,
+    community_code: str,
+    registry: dict[str, Community],
+    clean_dir: Path | None = None,
+) -> tuple[list[Submission], dict[str, float]]:
+    """Every workbook under ``raw_dir`` naming ``community_code``, validated or loaded from the cache.
+
+    Returns the submissions (accepted and rejected, each named by its path
+    under ``raw_dir``) and their files' modification times by sha256, as
+    ``history.check`` takes them. Files are attributed by their Submission
+    sheet, never by their names or folders.
+    """
+    fingerprint = clean.registry_fingerprint(registry)
+    found = [
+        w for w in discover(raw_dir, clean_dir, fingerprint) if w.community_code == community_code
+    ]
+    results = intake_workbooks([w.path for w in found], registry, clean_dir, fingerprint)
+    submissions = [
+        named(s, w.path, raw_dir, w.community_code, registry)
+        for w, (s, _) in zip(found, results, strict=True)
+    ]
+    return submissions, {w.sha256: w.modified for w in found}
+
+
+def check_community(
+    new: list[Submission],
+    earlier: list[Submission],
+    modified: dict[str, float] | None = None,
+) -> Checked:
+    """``new`` workbooks of one community checked against its ``earlier`` submissions.
+
+    The one call behind ``validate --raw`` and the portal's upload check:
+    ``earlier`` is what the community submitted before (as
+    ``community_submissions`` gives it, in any order, superseded ones
+    included); ``new`` counts as submitted after all of it, so a new workbook
+    replaces an earlier one of its quarter unless its ``Submitted on`` is
+    older (the roll-up's own rule, ``history.supersede``). Each new
+    submission's IDs are resolved as the roll-up of *its* quarter would:
+    against the community's effective submissions up to that quarter.
+
+    Returns ``Checked`` whose ``submissions`` are the ``new`` ones, in order,
+    each checked (``superseded`` when an earlier one of its quarter wins), and
+    whose ``effective`` are the community's effective submissions, every
+    quarter, once the new ones are counted. Nothing given is changed.
+    """
+    latest = max([0.0, *(modified or {}).values()])
+    times = {**(modified or {}), **{s.sha256: latest + 1.0 for s in new}}
+    everything = check([*earlier, *new], times)
+    marked = everything.submissions[len(earlier) :]
+    checked = []
+    for submission in marked:
+        if submission.status == "accepted":
+            # IDs resolve against what the roll-up of this submission's own quarter reads.
+            through = check([*earlier, *new], times, quarter=submission.period).effective
+            submission = next(s for s in through if s.sha256 == submission.sha256)
+        checked.append(submission)
+    return Checked(checked, everything.effective)
+
+
 def validate_against_earlier(
-    submission: Submission, raw_dir: Path, registry: dict[str, Community]
+    submission: Submission,
+    raw_dir: Path,
+    registry: dict[str, Community],
+    clean_dir: Path | None = None,
 ) -> Submission:
     """``submission`` with its IDs checked as the roll-up will, against its community's workbooks in ``raw_dir``.
 
-    Only what the roll-up of ``submission``'s quarter would use counts: the
-    community's effective submissions for earlier quarters (later
-    resubmissions supersede earlier ones), with ``submission`` standing for
-    its own quarter. Returns a new submission; ``submission`` is unchanged.
+    ``validate --raw``: the community's submissions found under ``raw_dir``
+    (``community_submissions``) are its history; see ``check_community``.
+    Returns a new submission; ``submission`` is unchanged.
     """
-    earlier = []
-    for path in find_workbooks(raw_dir):
-        other, _ = intake_workbook(path, registry)
-        if (
-            other.status == "accepted"
-            and other.community_code == submission.community_code
-            and other.period < submission.period
-        ):
-            earlier.append(other)
-    return check([*earlier, submission]).submissions[-1]
+    earlier, modified = community_submissions(
+        raw_dir, submission.community_code, registry, clean_dir
+    )
+    earlier = [s for s in earlier if s.sha256 != submission.sha256]  # the same bytes, already there
+    return check_community([submission], earlier, modified).submissions[0]
