@@ -90,9 +90,10 @@ def validate(
 
     Example: connector-rollup validate NS-HFX_2024-25-Q4.xlsx --annotated checked.xlsx
     """
+    # Only what this command uses, imported here: `validate` must not pay for the roll-up's
+    # stack (Prefect, DuckDB, matplotlib: tests/test_imports.py; docs/performance.md).
     from connector_rollup import feedback
     from connector_rollup.escape import for_terminal
-    from connector_rollup.intake import validate_against_earlier
     from connector_rollup.validate import validate_workbook
 
     registry = _registry(communities)
@@ -101,6 +102,8 @@ def validate(
         sys.exit(2)
     submission = validate_workbook(file, registry)
     if raw_dir is not None and submission.status == "accepted":
+        from connector_rollup.intake import validate_against_earlier  # history, clean cache
+
         submission = validate_against_earlier(submission, raw_dir, registry)
     click.echo(feedback.format_text(submission), nl=False)
     if report is not None:
