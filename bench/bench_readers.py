@@ -7,7 +7,9 @@ date cells, Yes/No text, NOC codes as text. Then reads every cell with:
 
 - openpyxl (``read_only=True``, ``iter_rows(values_only=True)``),
 - python-calamine (``get_sheet_by_name(...).to_python()``),
-- fastexcel (``read_excel(...).load_sheet(..., header_row=None)`` to Arrow).
+- fastexcel (``read_excel(...).load_sheet(..., header_row=None)`` to Arrow): the
+  ``[bench]`` extra, ``.venv/bin/pip install -c constraints.txt -e '.[bench]'``;
+  left out, and said so, when it is not installed.
 
 The same workbook is also rewritten with a shared-string table, as Excel saves
 it (openpyxl writes inline strings), since the readers' costs differ.
@@ -370,11 +372,26 @@ def timed(fn, repeat: int) -> tuple[float, float, float]:
     return best[0], best[1], walls[len(walls) // 2]
 
 
+FASTEXCEL_MISSING = (
+    "fastexcel is not installed, so it is left out: install it with "
+    "`.venv/bin/pip install -c constraints.txt -e '.[bench]'`"
+)
+
+
 def time_readers(path: Path, repeat: int = 5, readers=READERS) -> dict[str, tuple[float, int]]:
-    """Reader name -> (best time in seconds, cells read), after one warm-up read each."""
+    """Reader name -> (best time in seconds, cells read), after one warm-up read each.
+
+    fastexcel is the ``[bench]`` extra: without it, its reader is left out, and said so.
+    """
     out = {}
     for name, fn in readers.items():
-        cells = fn(path)
+        try:
+            cells = fn(path)
+        except ModuleNotFoundError as exc:
+            if exc.name != "fastexcel":
+                raise
+            print(FASTEXCEL_MISSING, file=sys.stderr)
+            continue
         out[name] = (best_of(lambda fn=fn: fn(path), repeat), cells)
     return out
 
