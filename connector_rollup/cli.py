@@ -342,5 +342,13 @@ def sample(out: Path, seed: int, scale: float, communities: Path | None) -> None
     click.echo(f"Next: connector-rollup run --quarter {SAMPLE_QUARTER} --raw {out}")
 
 
+def _add_portal() -> None:
+    from connector_rollup.portal.cli import portal  # click and the registry only: cheap
+
+    main.add_command(portal)
+
+
+_add_portal()
+
 if __name__ == "__main__":
     main()

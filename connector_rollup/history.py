@@ -205,6 +205,21 @@ def build_history(effective: list[Submission]) -> History:
     return History(**frames)
 
 
+def record_keys(sheet_key: str, frame: pd.DataFrame) -> list[tuple]:
+    """Each row's record identity, as ``build_history`` tells records apart.
+
+    The community and the sheet's record key (``contract``), a job's employer
+    compared by ``employer_key``; ``frame`` is a history frame (it has
+    ``community_code``). Used to say what a new workbook changes.
+    """
+    sheet = SHEETS_BY_KEY[sheet_key]
+    parts = [frame["community_code"].astype(object)]
+    for column in sheet.record_key:
+        values = frame[column]
+        parts.append(values.map(employer_key) if column == "employer" else values.astype(object))
+    return list(zip(*parts)) if len(frame) else []
+
+
 def _empty(sheet, columns) -> pd.DataFrame:
     from connector_rollup.contract import DATE, YES_NO
 

@@ -1,0 +1,170 @@
+"""``connector-rollup portal``: serve the portal and manage its accounts (portal.md "Commands")."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from connector_rollup.registry import RegistryError, load_registry
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/portal"),
+    show_default=True,
+    help="The portal's folder: its SQLite database and stored uploads.",
+)
+communities_option = click.option(
+    "--communities",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Community registry CSV (default: the registry shipped with connector-rollup).",
+)
+
+
+def _fail(sentence: str) -> None:
+    click.echo(sentence, err=True)
+    sys.exit(2)
+
+
+def _registry(path: Path | None):
+    try:
+        return load_registry(path)
+    except RegistryError as exc:
+        _fail(str(exc))
+
+
+def portal_url() -> str:
+    """Where people reach the portal, for the links printed: CONNECTOR_ROLLUP_PORTAL_URL."""
+    return os.environ.get("CONNECTOR_ROLLUP_PORTAL_URL", DEFAULT_URL).rstrip("/")
+
+
+@click.group()
+def portal() -> None:
+    """The submission portal: coordinators upload, check and submit their workbooks."""
+
+
+@portal.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@data_option
+@click.option(
+    "--raw",
+    "raw_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/raw"),
+    show_default=True,
+    help="Where submitted workbooks are written (the folder `connector-rollup run` reads).",
+)
+@communities_option
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Set up demo accounts over the bundled sample (in --data and --raw) and print how to sign in.",
+)
+def serve(
+    host: str, port: int, data_dir: Path, raw_dir: Path, communities: Path | None, demo: bool
+) -> None:
+    """Run the portal until stopped (Ctrl-C).
+
+    Behind HTTPS in production: see the README's section for the secretariat.
+
+    Example: connector-rollup portal serve --demo
+    """
+    import uvicorn
+
+    from connector_rollup.portal.app import create_app
+    from connector_rollup.portal.db import connect
+    from connector_rollup.portal.settings import Settings
+
+    registry = _registry(communities)
+    try:
+        connect(data_dir).close()
+        raw_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(
+            f"The portal cannot use {data_dir} or {raw_dir}: {exc.strerror}. Give folders it may write."
+        )
+    if demo:
+        from connector_rollup.portal.demo import set_up
+
+        os.environ.setdefault("CONNECTOR_ROLLUP_PORTAL_URL", f"http://{host}:{port}")
+        click.echo(set_up(data_dir, raw_dir, registry, portal_url()))
+    app = create_app(Settings(data_dir=data_dir, raw_dir=raw_dir, registry=registry))
+    click.echo(f"The portal is at http://{host}:{port}/ (Ctrl-C stops it).")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    except SystemExit:
+        _fail(f"The portal cannot listen on {host}:{port}: is another program using that port?")
+
+
+@portal.command("add-user")
+@click.argument("email")
+@click.option("--community", default=None, help="The coordinator's community code.")
+@click.option("--secretariat", is_flag=True, help="A secretariat account (every community).")
+@click.option("--name", default="", help="The person's name, as pages show it.")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@data_option
+@communities_option
+def add_user(
+    email: str,
+    community: str | None,
+    secretariat: bool,
+    name: str,
+    lang: str,
+    data_dir: Path,
+    communities: Path | None,
+) -> None:
+    """Create an account and print its one-time invitation link (valid 7 days).
+
+    Example: connector-rollup portal add-user ana@example.org --community NS-HFX --lang fr
+    """
+    from connector_rollup.portal import accounts
+    from connector_rollup.portal.db import connect
+
+    if secretariat == (community is not None):
+        _fail("Give either --community CODE (a coordinator) or --secretariat, not both or neither.")
+    registry = _registry(communities)
+    if community is not None and community.upper() not in registry:
+        _fail(f"There is no community {community} in the registry: check the code (like NS-HFX).")
+    conn = connect(data_dir)
+    try:
+        user, secret = accounts.add_user(
+            conn,
+            email,
+            role="secretariat" if secretariat else "coordinator",
+            community_code=community.upper() if community else None,
+            name=name,
+            language=lang,
+            by="command line",
+        )
+    except accounts.AccountError as exc:
+        _fail(str(exc))
+    click.echo(f"Account created for {user.email}. Send them this link (valid 7 days, once):")
+    click.echo(f"{portal_url()}/invite/{secret}")
+
+
+@portal.command()
+@click.argument("email")
+@data_option
+def token(email: str, data_dir: Path) -> None:
+    """Print a new API token for the account, revoking its previous one.
+
+    Example: connector-rollup portal token ana@example.org
+    """
+    from connector_rollup.portal import accounts
+    from connector_rollup.portal.db import connect
+
+    conn = connect(data_dir)
+    user = accounts.user_by_email(conn, email)
+    if user is None:
+        _fail(
+            f"There is no account for {email}: create it with `connector-rollup portal add-user`."
+        )
+    click.echo(accounts.new_api_token(conn, user, by="command line"))

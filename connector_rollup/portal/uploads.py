@@ -1,0 +1,315 @@
+"""Uploads: check a workbook against its community's history, store it, preview its impact, submit it.
+
+The operations behind both the API and the pages (portal.md "API (v1)"):
+one reader and one set of checks, the library's (``validate_workbook`` and
+``intake.check_community``), exactly as ``validate --raw`` runs them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from connector_rollup import feedback, history
+from connector_rollup.contract import DATA_SHEETS
+from connector_rollup.intake import check_community, community_submissions
+from connector_rollup.portal import audit
+from connector_rollup.portal.accounts import User
+from connector_rollup.portal.db import now
+from connector_rollup.portal.settings import Settings
+from connector_rollup.read import sha256_of
+from connector_rollup.submission import Issue, Submission
+from connector_rollup.validate import validate_workbook
+
+
+class UploadError(Exception):
+    """An upload request that cannot be done: an HTTP status, a code and one sentence."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def display_name(client_name: str | None) -> str:
+    """The client's file name as shown on pages: its last part only, never used as a path."""
+    name = PureWindowsPath(PurePosixPath(client_name or "").name).name
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:200] or "workbook.xlsx"
+
+
+def check_upload(
+    conn: sqlite3.Connection, settings: Settings, user: User, client_name: str | None, temp: Path
+) -> dict:
+    """Check the uploaded file at ``temp`` as ``validate --raw`` would, store it, and record it.
+
+    Returns the upload as the API gives it (status ``checked`` or
+    ``rejected``). Raises ``UploadError`` 403 ``other_community`` when a
+    coordinator's workbook names another community; nothing is stored then.
+    ``temp`` is consumed (moved or deleted) either way.
+    """
+    try:
+        data = temp.read_bytes()
+        name = display_name(client_name)
+        submission = validate_workbook(Path(name), settings.registry, data=data)
+        community = submission.community_code
+        if not user.is_secretariat:
+            if community is not None and community != user.community_code:
+                raise UploadError(
+                    403,
+                    "other_community",
+                    f"This workbook is for community {community}, not {user.community_code}: "
+                    "upload your own community's workbook.",
+                )
+            community = user.community_code
+        impact = None
+        if submission.status == "accepted":
+            submission, impact = _against_history(settings, submission)
+        stored = settings.uploads_dir / f"{submission.sha256 or sha256_of(data)}.xlsx"
+        if not stored.exists():
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp, stored)
+    finally:
+        temp.unlink(missing_ok=True)
+    upload_id = "u_" + secrets.token_hex(8)
+    issues = [dataclasses.asdict(i) for i in submission.issues]
+    period = submission.period.label if submission.period else None
+    conn.execute(
+        "INSERT INTO uploads (id, file_name, sha256, uploaded_at, uploaded_by, community_code,"
+        " period, submitted_on, language, status, reason, rows_read, rows_rejected, errors,"
+        " warnings, tracks_jobs, issues, impact, blocked)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            upload_id,
+            name,
+            stored.stem,
+            now(),
+            user.id,
+            community,
+            period,
+            submission.submitted_on.isoformat() if submission.submitted_on else None,
+            submission.language,
+            "rejected" if submission.status == "rejected" else "checked",
+            submission.reason or None,
+            submission.rows_read,
+            submission.rows_rejected,
+            len(submission.errors),
+            len(submission.warnings),
+            None if submission.tracks_jobs is None else int(submission.tracks_jobs),
+            json.dumps(issues, default=str),
+            json.dumps(impact) if impact is not None else None,
+            feedback.words(submission.language)["not_latest"]
+            if submission.status == "superseded"
+            else None,
+        ),
+    )
+    audit.record(
+        conn,
+        user.email,
+        "upload",
+        community_code=community,
+        period=period,
+        sha256=stored.stem,
+        detail=f"{name}: {submission.status}",
+    )
+    return get(conn, user, upload_id)
+
+
+def _against_history(settings: Settings, submission: Submission) -> tuple[Submission, dict]:
+    """The submission checked against its community's submitted workbooks, and what it would change."""
+    earlier, modified = community_submissions(
+        settings.raw_dir, submission.community_code, settings.registry, settings.clean_dir
+    )
+    earlier = [s for s in earlier if s.sha256 != submission.sha256]
+    before = history.check(earlier, modified).effective
+    checked = check_community([submission], earlier, modified)
+    return checked.submissions[0], impact(before, checked.effective)
+
+
+def impact(before: list[Submission], after: list[Submission]) -> dict[str, dict[str, int]]:
+    """New, changed and withdrawn records per sheet between two sets of effective submissions.
+
+    A record (``history.record_keys``) is *new* when it was not in the
+    community's data, *withdrawn* when it counted before and now is absent or
+    marked Withdrawn, *changed* when any other of its values differs.
+    """
+    old, new = history.build_history(before).frames(), history.build_history(after).frames()
+    result = {}
+    for sheet in DATA_SHEETS:
+        was, now_ = _records(sheet.key, old[sheet.key]), _records(sheet.key, new[sheet.key])
+        counts = {"new": 0, "changed": 0, "withdrawn": 0}
+        for key, values in now_.items():
+            if key not in was:
+                counts["new"] += 1
+            elif _counts(was[key]) and not _counts(values):
+                counts["withdrawn"] += 1
+            elif values != was[key]:
+                counts["changed"] += 1
+        counts["withdrawn"] += sum(1 for key, v in was.items() if key not in now_ and _counts(v))
+        result[sheet.key] = counts
+    return result
+
+
+def _records(sheet_key: str, frame) -> dict[tuple, dict]:
+    values = frame.drop(columns=["source_period"]).astype(object)
+    values = values.where(values.notna(), None)
+    rows = values.to_dict("records")
+    return dict(zip(history.record_keys(sheet_key, frame), rows))
+
+
+def _counts(values: dict) -> bool:
+    return not values.get("withdrawn")
+
+
+def get(conn: sqlite3.Connection, user: User, upload_id: str) -> dict:
+    """One upload as the API gives it; 404 when there is none *or* ``user`` may not see it."""
+    row = conn.execute("SELECT * FROM uploads WHERE id = ?", (upload_id,)).fetchone()
+    if row is None or not user.sees(row["community_code"]):
+        raise UploadError(404, "not_found", "There is no such upload.")
+    return as_api(conn, row)
+
+
+def listing(conn: sqlite3.Connection, user: User, period: str | None = None) -> list[dict]:
+    """Uploads ``user`` may see, newest first, optionally of one quarter."""
+    rows = conn.execute(
+        "SELECT * FROM uploads WHERE (:period IS NULL OR period = :period)"
+        " AND (:all OR community_code = :community)"
+        " ORDER BY uploaded_at DESC, rowid DESC",
+        {"period": period, "all": user.is_secretariat, "community": user.community_code},
+    ).fetchall()
+    return [as_api(conn, r) for r in rows]
+
+
+def as_api(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
+    """The upload object of portal.md "API (v1)" (plus ``blocked``: why it cannot be submitted)."""
+    who = conn.execute("SELECT email FROM users WHERE id = ?", (row["uploaded_by"],)).fetchone()
+    issues = json.loads(row["issues"])
+    return {
+        "id": row["id"],
+        "file_name": row["file_name"],
+        "sha256": row["sha256"],
+        "uploaded_at": row["uploaded_at"],
+        "uploaded_by": who["email"] if who else None,
+        "community_code": row["community_code"],
+        "period": row["period"],
+        "status": row["status"],
+        "reason": row["reason"] if row["status"] == "rejected" else None,
+        "rows_read": row["rows_read"],
+        "rows_rejected": row["rows_rejected"],
+        "errors": row["errors"],
+        "warnings": row["warnings"],
+        "issues": [
+            {
+                "sheet": i["sheet"],
+                "row": i["row"],
+                "column": i["column"],
+                "cell": i["cell"],
+                "severity": i["severity"],
+                "code": i["code"],
+                "message": i["message"],
+            }
+            for i in issues
+        ],
+        "impact": json.loads(row["impact"]) if row["impact"] else None,
+        "submitted_at": row["submitted_at"],
+        "blocked": row["blocked"],
+        "language": row["language"],
+    }
+
+
+def issues_of(conn: sqlite3.Connection, upload_id: str) -> list[Issue]:
+    row = conn.execute("SELECT issues FROM uploads WHERE id = ?", (upload_id,)).fetchone()
+    return [Issue(**i) for i in json.loads(row["issues"])]
+
+
+def annotated(conn: sqlite3.Connection, settings: Settings, user: User, upload_id: str) -> Path:
+    """The upload's annotated copy (made once, then kept); 409 for a rejected file."""
+    upload = get(conn, user, upload_id)
+    if upload["status"] == "rejected":
+        raise UploadError(
+            409, "rejected", "The file itself was rejected: there is no annotated copy to make."
+        )
+    out = settings.annotated_dir / f"{upload_id}.xlsx"
+    if not out.exists():
+        settings.annotated_dir.mkdir(parents=True, exist_ok=True)
+        submission = Submission(
+            upload["file_name"],
+            upload["sha256"],
+            "accepted",
+            upload["language"],
+            issues=issues_of(conn, upload_id),
+        )
+        with tempfile.TemporaryDirectory(dir=settings.annotated_dir) as work:
+            partial = Path(work) / "copy.xlsx"
+            feedback.write_annotated(
+                settings.uploads_dir / f"{upload['sha256']}.xlsx", submission, partial
+            )
+            os.replace(partial, out)
+    return out
+
+
+def submit(conn: sqlite3.Connection, settings: Settings, user: User, upload_id: str) -> dict:
+    """Make the upload its community's submission for its quarter (portal.md "API (v1)").
+
+    Copies the workbook to ``raw/<community>/<period>/<sha256>.xlsx`` (where
+    ``connector-rollup run`` reads it) and marks the community's earlier
+    submission of that quarter ``superseded``. Already submitted: no change.
+    Raises ``UploadError`` 409 for a rejected upload, a superseded one, or
+    one whose ``Submitted on`` is older than the submission it would replace.
+    """
+    upload = get(conn, user, upload_id)
+    if upload["status"] == "submitted":
+        return upload
+    if upload["status"] == "rejected":
+        raise UploadError(
+            409,
+            "rejected",
+            "This file was rejected, so it cannot be submitted: fix it and upload it again.",
+        )
+    if upload["status"] == "superseded":
+        raise UploadError(409, "superseded", "A later upload has replaced this one.")
+    community, period = upload["community_code"], upload["period"]
+    row = conn.execute("SELECT submitted_on FROM uploads WHERE id = ?", (upload_id,)).fetchone()
+    current = conn.execute(
+        "SELECT id, submitted_on FROM uploads WHERE community_code = ? AND period = ?"
+        " AND status = 'submitted'",
+        (community, period),
+    ).fetchone()
+    if upload["blocked"] or (current and current["submitted_on"] > row["submitted_on"]):
+        raise UploadError(409, "not_latest", feedback.words(upload["language"])["not_latest"])
+    target = settings.raw_dir / community / period / f"{upload['sha256']}.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as part:
+        with open(settings.uploads_dir / f"{upload['sha256']}.xlsx", "rb") as source:
+            shutil.copyfileobj(source, part)
+    os.replace(part.name, target)
+    # The roll-up breaks a tie in Submitted on by the later file time: make this one later.
+    stamp = dt.datetime.now().timestamp()
+    os.utime(target, (stamp, stamp))
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(
+        "UPDATE uploads SET status = 'superseded' WHERE community_code = ? AND period = ?"
+        " AND status = 'submitted'",
+        (community, period),
+    )
+    conn.execute(
+        "UPDATE uploads SET status = 'submitted', submitted_at = ?, submitted_by = ? WHERE id = ?",
+        (now(), user.id, upload_id),
+    )
+    audit.record(
+        conn,
+        user.email,
+        "submit",
+        community_code=community,
+        period=period,
+        sha256=upload["sha256"],
+        detail=upload["file_name"],
+    )
+    conn.execute("COMMIT")
+    return get(conn, user, upload_id)
