@@ -1,7 +1,11 @@
 """The roll-up's bookkeeping as frames: submissions, validation issues, data-quality figures.
 
-These are what the warehouse loads besides the counts; nothing here holds a
-name, email or phone number (issue values in those columns are masked).
+These are what the warehouse loads besides the counts; nothing in them holds
+a name, email or phone number (issue values in those columns are masked).
+The two ``page_*`` frames are the exception, and never reach an analyst: the
+files' own names and each problem as the community's page quotes it, value
+included, which the warehouse build writes to the secretariat's pages file
+(``warehouse.pages_path``) so that the reports read nothing else.
 """
 
 from __future__ import annotations
@@ -41,6 +45,35 @@ ISSUE_COLUMNS = [
     "code",
     "message",
     "value",
+]
+
+
+# The pages file's inputs (warehouse.pages_path): every workbook under its own name, and
+# each problem as the community's page quotes it. Not for analysts.
+PAGE_WORKBOOK_COLUMNS = [
+    "file_name",
+    "community_code",
+    "period",
+    "sha256",
+    "submitted_on",
+    "status",
+    "language",
+    "reason",
+    "rows_read",
+    "rows_rejected",
+]
+PAGE_PROBLEM_COLUMNS = [
+    "file_name",
+    "position",
+    "sheet",
+    "row",
+    "column",
+    "cell",
+    "severity",
+    "code",
+    "value",
+    "message",
+    "fix",
 ]
 
 
@@ -112,6 +145,58 @@ def issues_frame(submissions: list[Submission]) -> pd.DataFrame:
         for i in s.issues
     ]
     frame = pd.DataFrame(rows, columns=ISSUE_COLUMNS)
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
+
+
+def page_workbooks_frame(submissions: list[Submission]) -> pd.DataFrame:
+    """One row per workbook found, named by its file (folder relative to --raw): for the pages file."""
+    rows = [
+        {
+            "file_name": s.file_name,
+            "community_code": s.community_code,
+            "period": s.period.label if s.period else None,
+            "sha256": s.sha256,
+            "submitted_on": pd.Timestamp(s.submitted_on) if s.submitted_on else pd.NaT,
+            "status": s.status,
+            "language": s.language,
+            "reason": s.reason,
+            "rows_read": s.rows_read,
+            "rows_rejected": s.rows_rejected,
+        }
+        for s in sorted(submissions, key=lambda s: (s.file_name, s.sha256, s.status))
+    ]
+    frame = pd.DataFrame(rows, columns=PAGE_WORKBOOK_COLUMNS)
+    frame["submitted_on"] = pd.to_datetime(frame["submitted_on"])
+    return frame
+
+
+def page_problems_frame(submissions: list[Submission]) -> pd.DataFrame:
+    """Every problem of the workbooks in use, as the community's page quotes it: value unmasked.
+
+    For the pages file only (the secretariat's); ``position`` keeps each
+    workbook's problems in the order validation found them.
+    """
+    rows = [
+        {
+            "file_name": s.file_name,
+            "position": position,
+            "sheet": i.sheet,
+            "row": i.row,
+            "column": i.column,
+            "cell": i.cell,
+            "severity": i.severity,
+            "code": i.code,
+            "value": None if i.value is None else str(i.value),
+            "message": i.message,
+            "fix": i.fix,
+        }
+        for s in sorted(submissions, key=lambda s: (s.file_name, s.sha256, s.status))
+        if s.status != "superseded"
+        for position, i in enumerate(s.issues)
+    ]
+    frame = pd.DataFrame(rows, columns=PAGE_PROBLEM_COLUMNS)
+    frame["position"] = frame["position"].astype("Int64")
     frame["row"] = frame["row"].astype("Int64")
     return frame
 

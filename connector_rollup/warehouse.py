@@ -7,6 +7,13 @@ views of ``shared/spec/interfaces.md``. It then checks the warehouse's
 identities (each figure is the sum of its quarters, every object commented)
 and only then swaps the new file in place of the old one, atomically, under
 an exclusive lock: a failed or concurrent run never leaves a broken file.
+
+The same build writes the reports' other source, the pages file
+(``pages_path``: ``<warehouse>.pages``, owner-only, ``sql/pages.sql``): the
+workbooks' file names and each problem as a community's page quotes it,
+values included. It is the secretariat's, never the analysts': nothing in it
+reaches the warehouse. It is staged beside the staged warehouse and swapped
+in with it (``swap_in``): the warehouse rename is the commit point for both.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from connector_rollup.messages import CELL_MESSAGES
 from connector_rollup.periods import Period
 from connector_rollup.pseudonym import DEMO_KEY, person_key, pseudonymise, record_key
 from connector_rollup.registry import Community
+from connector_rollup.summary import PAGE_PROBLEM_COLUMNS, PAGE_WORKBOOK_COLUMNS
 from connector_rollup.values import fold
 
 # The public views and their columns, in order (interfaces.md, v1).
@@ -119,6 +127,13 @@ _INPUTS: dict[str, dict[str, str]] = {
     },
     "review": {"record_a": _STR, "record_b": _STR, "reason": _STR, "detail": _STR, "decided": _STR},
 }
+# The pages file's inputs (summary.page_workbooks_frame, summary.page_problems_frame):
+# objects as they are, so that an empty string stays one (the pages quote it exactly).
+_PAGE_INPUTS: dict[str, tuple[str, ...]] = {
+    "page_workbooks": tuple(PAGE_WORKBOOK_COLUMNS),
+    "page_problems": tuple(PAGE_PROBLEM_COLUMNS),
+}
+PAGES_SUFFIX = ".pages"
 # Free-text columns scrubbed of anything shaped like an email or a phone
 # number, in case one slipped into a message: the warehouse holds none.
 _FREE_TEXT = {
@@ -162,11 +177,17 @@ def build_warehouse(
     quality: Mapping[str, object],
     registry: Mapping[str, Community],
     key: bytes,
+    page_workbooks: pd.DataFrame | None = None,
+    page_problems: pd.DataFrame | None = None,
 ) -> None:
     """Build the warehouse for ``quarter`` at ``path``, replacing any previous one atomically.
 
     ``key`` pseudonymises person ids (``pseudonym.load_key``); when it is the
     public demo key, ``run_info.demo_key`` says so and the report repeats it.
+    ``page_workbooks`` and ``page_problems`` (``summary.page_workbooks_frame``,
+    ``summary.page_problems_frame``) go to the pages file beside it
+    (``pages_path``), replaced with it; without them the reports name
+    workbooks by their content labels and quote no values.
     The roll-up itself stages the warehouse (``stage_warehouse``) and swaps it
     in together with its reports (``publish.publish``); this is the warehouse alone.
     """
@@ -184,6 +205,8 @@ def build_warehouse(
             quality=quality,
             registry=registry,
             key=key,
+            page_workbooks=page_workbooks,
+            page_problems=page_problems,
         )
         try:
             swap_in(temp, path)
@@ -191,46 +214,112 @@ def build_warehouse(
             discard(temp)
 
 
-def stage_warehouse(path: str | os.PathLike[str], **inputs) -> Path:
+def stage_warehouse(
+    path: str | os.PathLike[str],
+    *,
+    page_workbooks: pd.DataFrame | None = None,
+    page_problems: pd.DataFrame | None = None,
+    **inputs,
+) -> Path:
     """Build and check the warehouse in a temporary file beside ``path``; return that file.
 
     Takes ``build_warehouse``'s keyword arguments. ``path`` itself is not
     touched: ``swap_in`` makes the staged file the warehouse, ``discard``
     removes it. The name ``.<name>.<pid>.<hex>.tmp`` carries the process id so
     that a later run can tell a killed run's leftover (``leftovers``) from a
-    concurrent run's file. On any failure the temporary file is removed.
+    concurrent run's file. Its pages file is staged beside it
+    (``pages_path(temp)``). On any failure both temporary files are removed.
     """
     path = Path(path)
     prepared = _prepare_inputs(**inputs)
+    pages = _page_inputs(page_workbooks, page_problems, prepared["run"])
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         _build(temp, prepared)
         _fsync(temp)
+        _build_pages(pages_path(temp), pages)
+        _fsync(pages_path(temp))
     except BaseException:  # a signal too: never leave a half-built file behind
         discard(temp)
         raise
     return temp
 
 
+def pages_path(path: str | os.PathLike[str]) -> Path:
+    """The pages file of the warehouse (or staged warehouse) at ``path``: ``<path>.pages``.
+
+    The secretariat's, not the analysts': the file names and the problems with
+    the values the communities typed, which only the reports read (``sql/pages.sql``).
+    """
+    return Path(f"{path}{PAGES_SUFFIX}")
+
+
+def _previous_pages(temp: Path) -> Path:
+    """Where ``swap_in`` keeps the previous pages file until the warehouse rename.
+
+    Empty when there was no previous pages file (a DuckDB file never is).
+    """
+    return Path(f"{temp}{PAGES_SUFFIX}.prev")
+
+
+def _final(temp: Path) -> Path:
+    """The warehouse a staged file ``.<name>.<pid>.<hex>.tmp`` is for."""
+    match = re.fullmatch(r"\.(.+)\.\d+\.[0-9a-f]{8}\.tmp", temp.name)
+    if match is None:
+        raise ValueError(f"{temp} is not a staged warehouse file.")
+    return temp.with_name(match.group(1))
+
+
 def swap_in(temp: Path, path: Path) -> None:
-    """Make the staged ``temp`` the warehouse at ``path`` (one rename); hold ``exclusive_lock(path)``."""
+    """Make the staged ``temp`` and its pages file the warehouse at ``path`` and its pages file.
+
+    Hold ``exclusive_lock(path)``. The previous pages file is kept aside
+    (``_previous_pages``) until the warehouse rename, the commit point; until
+    then ``discard(temp)`` puts it back. Then it is removed.
+    """
+    temp, path = Path(temp), Path(path)
     # A stale write-ahead log of the old file would be replayed onto the new one.
     Path(f"{path}.wal").unlink(missing_ok=True)
-    os.replace(temp, path)
+    pages, previous = pages_path(path), _previous_pages(temp)
+    Path(f"{pages}.wal").unlink(missing_ok=True)
+    if pages.exists():
+        os.replace(pages, previous)
+    else:
+        _create_private(previous)  # empty: there was none
+    if pages_path(temp).exists():
+        os.replace(pages_path(temp), pages)
+    os.replace(temp, path)  # the commit point
     _fsync(path.parent)
+    previous.unlink(missing_ok=True)
 
 
 def discard(temp: Path) -> None:
-    """Remove a staged warehouse file and its write-ahead log, if they are still there."""
-    for leftover in (Path(temp), Path(f"{temp}.wal")):
+    """Remove a staged warehouse and its pages file, if they are still there; undo a cut ``swap_in``.
+
+    While the staged warehouse exists it was not swapped in: a previous pages
+    file that ``swap_in`` set aside goes back (none, if it was empty).
+    """
+    temp = Path(temp)
+    previous = _previous_pages(temp)
+    if previous.exists() and temp.exists():
+        pages = pages_path(_final(temp))
+        if previous.stat().st_size:
+            os.replace(previous, pages)
+        else:
+            pages.unlink(missing_ok=True)
+    staged_pages = pages_path(temp)
+    for leftover in (temp, Path(f"{temp}.wal"), staged_pages, Path(f"{staged_pages}.wal")):
         leftover.unlink(missing_ok=True)
+    previous.unlink(missing_ok=True)
 
 
 def leftovers(path: str | os.PathLike[str]) -> list[Path]:
     """Staged files beside the warehouse ``path`` whose run is no longer alive (a killed run's)."""
     path = Path(path)
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.[0-9a-f]{{8}}\.tmp(\.wal)?")
+    pattern = re.compile(
+        rf"\.{re.escape(path.name)}\.(\d+)\.[0-9a-f]{{8}}\.tmp(\.pages(\.prev)?)?(\.wal)?"
+    )
     found = []
     for entry in path.parent.glob(f".{path.name}.*.tmp*"):
         match = pattern.fullmatch(entry.name)
@@ -268,6 +357,38 @@ def _build(temp: Path, inputs: dict[str, pd.DataFrame]) -> None:
         con.execute("checkpoint")
     finally:
         con.close()
+
+
+def _build_pages(path: Path, inputs: dict[str, pd.DataFrame]) -> None:
+    """Write the pages file at ``path``, owner-only from its first byte of data on."""
+    con = duckdb.connect(str(path))  # the file holds only DuckDB's header yet
+    try:
+        os.chmod(path, 0o600)
+        # DuckDB writes data through a write-ahead log it creates with the default mode;
+        # one made owner-only beforehand is the one it uses.
+        _create_private(Path(f"{path}.wal"))
+        for name, frame in inputs.items():
+            con.register(f"input_{name}", frame)
+        text = (resources.files("connector_rollup") / "sql" / "pages.sql").read_text(
+            encoding="utf-8"
+        )
+        try:
+            con.execute(text)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"pages.sql failed: {exc}") from exc
+        for name in inputs:
+            con.unregister(f"input_{name}")
+        uncommented = con.execute(_CHECKS["every table, view and column has a comment"]).fetchall()
+        if uncommented:
+            raise WarehouseError(f"The pages file has objects without a comment: {uncommented}")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty, readable and writable by its owner only."""
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 # --- checks -----------------------------------------------------------------
@@ -403,6 +524,10 @@ def _prepare_inputs(
             "name": pd.Series([c.name for c in registry.values()], dtype="str"),
             "province": pd.Series([c.province for c in registry.values()], dtype="str"),
             "joined_on": pd.to_datetime(pd.Series([c.joined_on for c in registry.values()])),
+            "language": pd.Series([c.language for c in registry.values()], dtype="str"),
+            "eligible_categories": pd.Series(
+                [";".join(sorted(c.eligible_categories)) for c in registry.values()], dtype="str"
+            ),
         }
     ).sort_values("code", ignore_index=True)
     digest = hashlib.sha256(str(quarter).encode())
@@ -418,6 +543,22 @@ def _prepare_inputs(
             "content_hash": [digest.hexdigest()],
         }
     )
+    return frames
+
+
+def _page_inputs(
+    page_workbooks: pd.DataFrame | None, page_problems: pd.DataFrame | None, run: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """The pages file's inputs, their columns in order; none given, none there."""
+    frames = {"run": run[["period", "content_hash"]]}
+    for name, frame in (("page_workbooks", page_workbooks), ("page_problems", page_problems)):
+        columns = list(_PAGE_INPUTS[name])
+        if frame is None:
+            frame = pd.DataFrame({c: pd.Series([], dtype="object") for c in columns})
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise WarehouseError(f"The {name} input lacks the column(s) {', '.join(missing)}.")
+        frames[name] = frame[columns].reset_index(drop=True)
     return frames
 
 
@@ -578,6 +719,7 @@ __all__ = [
     "discard",
     "exclusive_lock",
     "leftovers",
+    "pages_path",
     "process_alive",
     "scrub",
     "sql_files",

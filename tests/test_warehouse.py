@@ -177,6 +177,7 @@ def built(shared, tmp_path):
     """A warehouse of this test's own, for the tests that try to replace it."""
     path = tmp_path / "warehouse.duckdb"
     shutil.copyfile(shared, path)
+    shutil.copyfile(warehouse.pages_path(shared), warehouse.pages_path(path))
     return path
 
 
@@ -384,8 +385,8 @@ def file_digest(path) -> str:
 
 
 def assert_only_warehouse_left(folder, name="warehouse.duckdb"):
-    """No temporary file or write-ahead log is left behind."""
-    assert sorted(p.name for p in folder.iterdir()) == [name, f"{name}.lock"]
+    """No temporary file or write-ahead log is left behind: the warehouse, its lock and its pages file."""
+    assert sorted(p.name for p in folder.iterdir()) == [name, f"{name}.lock", f"{name}.pages"]
 
 
 def test_a_crash_midway_leaves_the_previous_warehouse(built, monkeypatch):
@@ -394,10 +395,12 @@ def test_a_crash_midway_leaves_the_previous_warehouse(built, monkeypatch):
     def crash(con):
         raise RuntimeError("simulated crash after the SQL ran")
 
+    pages_before = file_digest(warehouse.pages_path(built))
     monkeypatch.setattr(warehouse, "check_warehouse", crash)
     with pytest.raises(RuntimeError, match="simulated crash"):
         build_warehouse(built, **inputs(quarter=Period(2024, 2)))
     assert file_digest(built) == before
+    assert file_digest(warehouse.pages_path(built)) == pages_before
     assert_only_warehouse_left(built.parent)
     with duckdb.connect(str(built), read_only=True) as con:
         assert rows(con, "select quarter from run_info") == [("2024-25-Q1",)]

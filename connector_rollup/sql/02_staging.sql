@@ -57,7 +57,9 @@ create table stg_communities (
     code varchar primary key,
     name varchar not null,
     province varchar not null,
-    joined_on date not null
+    joined_on date not null,
+    language varchar not null check (language in ('en', 'fr')),
+    eligible_categories varchar not null
 );
 
 insert into stg_communities
@@ -69,7 +71,9 @@ select
     trim(code) as code,
     trim(name) as name,
     trim(province) as province,
-    joined_on::date as joined_on
+    joined_on::date as joined_on,
+    trim(language) as language,
+    trim(eligible_categories) as eligible_categories
 from source;
 
 comment on table stg_communities is 'Staging: the community registry, one row per registered community.';
@@ -77,6 +81,8 @@ comment on column stg_communities.code is 'Community code, e.g. NS-HFX.';
 comment on column stg_communities.name is 'Display name of the community.';
 comment on column stg_communities.province is 'Two-letter province or territory code.';
 comment on column stg_communities.joined_on is 'When the community joined the national program.';
+comment on column stg_communities.language is 'Language of the community''s page when none of its workbooks says: en or fr.';
+comment on column stg_communities.eligible_categories is 'The Connectee categories the community serves, codes separated by semicolons (as in the registry).';
 
 
 -- Person events from counting: the date each person counts, per measure and scope.
