@@ -342,6 +342,46 @@ def sample(out: Path, seed: int, scale: float, communities: Path | None) -> None
     click.echo(f"Next: connector-rollup run --quarter {SAMPLE_QUARTER} --raw {out}")
 
 
+@main.command("report")
+@click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("data/warehouse.duckdb"),
+    show_default=True,
+    help="DuckDB warehouse file (its pages file, WAREHOUSE.pages, is read beside it).",
+)
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder for the Markdown reports.",
+)
+def report_command(warehouse: Path, reports_dir: Path) -> None:
+    """Rebuild the warehouse's quarter's reports from the warehouse alone: no workbook is read.
+
+    Example: connector-rollup report --warehouse data/warehouse.duckdb --reports reports
+    """
+    from connector_rollup import report
+    from connector_rollup.warehouse import exclusive_lock, pages_path
+
+    if not warehouse.is_file():
+        raise click.ClickException(f"There is no warehouse at {warehouse}: run the roll-up first.")
+    try:
+        with exclusive_lock(warehouse):  # not while a roll-up publishes this warehouse
+            national = report.write_reports(warehouse, reports_dir)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if not pages_path(warehouse).is_file():
+        click.echo(
+            f"Warning: there is no pages file {pages_path(warehouse)}: workbooks are named by their "
+            "content and problems are quoted as analysts see them.",
+            err=True,
+        )
+    click.echo(f"Rebuilt the reports from {warehouse}: {national}")
+
+
 def _add_portal() -> None:
     from connector_rollup.portal.cli import portal  # click and the registry only: cheap
 

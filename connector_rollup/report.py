@@ -1,11 +1,15 @@
 """The quarter's reports from the warehouse: national Markdown, a page per community, charts.
 
-Everything here reads the warehouse (read only) and writes files; no figure
-is computed twice. The warehouse names workbooks by content; the flow hands
-over the files' own names, which the reports show. Same warehouse and names,
-same bytes: no timestamps, fixed ordering, PNGs saved without software
-metadata. What a community typed is escaped (``escape.for_markdown``) where
-it is echoed; a community's page is in its language (``WORDS``).
+Everything here reads what the warehouse build wrote, and nothing else: the
+warehouse (figures, workbooks, the registry; read only) and its pages file
+beside it (``warehouse.pages_path``: the files' own names and each problem as
+a community's page quotes it, secretariat only). So the reports can be
+rebuilt from those two files alone, without a workbook (``connector-rollup
+report``); no figure is computed twice. The warehouse names workbooks by
+content; the reports name them by the files' own names, from the pages file.
+Same files, same bytes: no timestamps, fixed ordering, PNGs saved without
+software metadata. What a community typed is escaped (``escape.for_markdown``)
+where it is echoed; a community's page is in its language (``WORDS``).
 """
 
 from __future__ import annotations
@@ -17,15 +21,18 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from connector_rollup import escape, messages
+from connector_rollup import escape, feedback, messages
 from connector_rollup.periods import Period
 from connector_rollup.registry import Community
+from connector_rollup.submission import Issue, Submission
+from connector_rollup.warehouse import pages_path
 
 MEASURES = ("connectees", "connectors", "jobs")
 STATUSES = ("accepted", "superseded", "rejected")
@@ -277,8 +284,11 @@ class _Issue:
 
 @dataclass(frozen=True)
 class _Warehouse:
-    """Everything the reports need, read once from the warehouse."""
+    """Everything the reports need, read once from the warehouse and its pages file."""
 
+    quarter: Period
+    registry: dict[str, Community]  # as the warehouse was built with
+    feedback: dict[str, str]  # community code: its workbooks' problems as its page quotes them
     demo_key: bool
     national: dict[str, _Figures]
     community: dict[str, dict[str, _Figures]]
@@ -294,16 +304,47 @@ class _Warehouse:
 
 def _read(
     warehouse_path: str | os.PathLike[str],
-    quarter: Period,
-    file_names: Mapping[tuple[str, str], Sequence[str]] | None = None,
+    quarter: Period | None = None,
+    registry: Mapping[str, Community] | None = None,
 ) -> _Warehouse:
+    """Read the warehouse and its pages file; ``quarter`` (default: the warehouse's) must be its roll-up's.
+
+    ``registry`` replaces the registry the warehouse was built with (which
+    communities get a page, their names).
+    """
+    if not Path(warehouse_path).is_file():
+        raise FileNotFoundError(f"There is no warehouse at {warehouse_path}.")
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
-        ((built_for, demo_key),) = con.execute("select quarter, demo_key from run_info").fetchall()
+        ((built_for, demo_key, content_hash),) = con.execute(
+            "select quarter, demo_key, content_hash from run_info"
+        ).fetchall()
+        if quarter is None:
+            quarter = Period.parse(built_for)
         if built_for != quarter.label:
             raise ValueError(
                 f"The warehouse {warehouse_path} holds the roll-up of {built_for}, "
                 f"not of {quarter.label}: run the roll-up for {quarter.label} first."
             )
+        if registry is None:
+            registry = {
+                code: Community(
+                    code,
+                    name,
+                    province,
+                    frozenset(c for c in eligible.split(";") if c),
+                    joined_on,
+                    language,
+                )
+                for code, name, province, eligible, joined_on, language in con.execute(
+                    "select code, name, province, eligible_categories, joined_on, language "
+                    "from stg_communities order by code"
+                ).fetchall()
+            }
+        pages = _read_pages(pages_path(warehouse_path), built_for, content_hash)
+        file_names: dict[tuple[str, str], list[str]] = {}
+        for book in pages["workbooks"]:
+            file_names.setdefault((book["sha256"], book["status"]), []).append(book["file_name"])
+        file_names = {key: sorted(found) for key, found in sorted(file_names.items())}
         national: dict[str, _Figures] = {}
         community: dict[str, dict[str, _Figures]] = {}
         for level, code, measure, *figures in con.execute(
@@ -325,8 +366,11 @@ def _read(
             "where status <> 'superseded') using (file_name) "
             'order by period desc nulls last, sha256, sheet nulls first, "row" nulls first, cell, code, message'
         ).fetchall()
-        workbooks, names = _workbooks(submissions, file_names or {})
+        workbooks, names = _workbooks(submissions, file_names)
         return _Warehouse(
+            quarter=quarter,
+            registry=dict(registry),
+            feedback=_feedback(pages, registry),
             demo_key=bool(demo_key),
             national=national,
             community=community,
@@ -349,6 +393,86 @@ def _read(
                 "select count(*) from review_list where decided is null"
             ).fetchone()[0],
         )
+
+
+def _read_pages(path: Path, period: str, content_hash: str) -> dict[str, list[dict[str, Any]]]:
+    """The pages file's workbooks and problems, as dicts; none when there is no pages file.
+
+    A warehouse copied without its pages file (an analyst's) still makes
+    reports: workbooks named by their content labels, problems as the
+    warehouse words them. A pages file of another roll-up is refused.
+    """
+    if not path.is_file():
+        return {"workbooks": [], "problems": []}
+    with duckdb.connect(str(path), read_only=True) as con:
+        run = con.execute("select period, content_hash from page_run").fetchall()
+        if run != [(period, content_hash)]:
+            raise ValueError(
+                f"The pages file {path} is not of the roll-up its warehouse holds: "
+                "run the roll-up again to write both."
+            )
+        found = {}
+        for table, order in (
+            ("page_workbooks", "file_name, sha256, status"),
+            ("page_problems", "file_name, position"),
+        ):
+            cursor = con.execute(f"select * from {table} order by {order}")
+            columns = [d[0] for d in cursor.description]
+            found[table.removeprefix("page_")] = [dict(zip(columns, r)) for r in cursor.fetchall()]
+        return found
+
+
+def _feedback(
+    pages: dict[str, list[dict[str, Any]]], registry: Mapping[str, Community]
+) -> dict[str, str]:
+    """Each registered community's problems, as Markdown (``feedback.format_markdown``), from the pages file.
+
+    One block per workbook in use that has problems, newest quarter first as
+    the page's table of workbooks (then by file name): this quarter's lead.
+    """
+    problems: dict[str, list[Issue]] = {}
+    for p in pages["problems"]:
+        problems.setdefault(p["file_name"], []).append(
+            Issue(
+                file_name=p["file_name"],
+                sheet=p["sheet"],
+                row=p["row"],
+                column=p["column"],
+                cell=p["cell"],
+                severity=p["severity"],
+                code=p["code"],
+                value=p["value"],
+                message=p["message"],
+                fix=p["fix"] or "",
+            )
+        )
+    books = [
+        b
+        for b in pages["workbooks"]
+        if b["community_code"] in registry
+        and b["status"] != "superseded"
+        and problems.get(b["file_name"])
+    ]
+    found: dict[str, str] = {}
+    for b in sorted(books, key=lambda b: str(b["period"] or ""), reverse=True):
+        period = Period.parse(b["period"]) if b["period"] else None
+        submission = Submission(
+            file_name=b["file_name"],
+            sha256=b["sha256"],
+            status=b["status"],
+            language=b["language"] or "en",
+            reason=b["reason"] or "",
+            community_code=b["community_code"],
+            period=period,
+            submitted_on=b["submitted_on"],
+            issues=problems[b["file_name"]],
+            rows_read=int(b["rows_read"] or 0),
+            rows_rejected=int(b["rows_rejected"] or 0),
+        )
+        title = workbook_label(b["file_name"], b["period"], b["submitted_on"], submission.language)
+        block = feedback.format_markdown(submission, heading_level=3, title=title)
+        found[b["community_code"]] = found.get(b["community_code"], "") + block + "\n"
+    return found
 
 
 def _workbooks(
@@ -401,7 +525,9 @@ def _workbooks(
     return workbooks, first
 
 
-def headline_figures(warehouse_path: str | os.PathLike[str], quarter: Period) -> dict[str, int]:
+def headline_figures(
+    warehouse_path: str | os.PathLike[str], quarter: Period | None = None
+) -> dict[str, int]:
     """The quarter's national figures: ``{"connectees": n, "connectors": n, "jobs": n}``."""
     national = _read(warehouse_path, quarter).national
     return {m: national[m].this_quarter for m in MEASURES}
@@ -529,20 +655,18 @@ def _unused_this_quarter(books: list[_Workbook], quarter: Period) -> list[_Workb
 def national_summary_markdown(
     warehouse_path: str | os.PathLike[str],
     *,
-    quarter: Period,
-    registry: Mapping[str, Community],
+    quarter: Period | None = None,
+    registry: Mapping[str, Community] | None = None,
     code_meanings: Mapping[str, str] | None = None,
-    file_names: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> str:
-    """The national report for ``quarter`` as Markdown, read from the warehouse.
+    """The national report as Markdown, read from the warehouse and its pages file.
 
     ``code_meanings`` gives the plain meaning of validation codes
-    (``{code: meaning}``); a code without one is shown as itself.
-    ``file_names`` names the workbooks (see ``write_reports``).
+    (``{code: meaning}``); a code without one is shown as itself. See
+    ``write_reports`` for ``quarter`` and ``registry``.
     """
-    return _national(
-        _read(warehouse_path, quarter, file_names), quarter, registry, code_meanings or {}
-    )
+    w = _read(warehouse_path, quarter, registry)
+    return _national(w, w.quarter, w.registry, code_meanings or {})
 
 
 def _national(w: _Warehouse, quarter: Period, registry, code_meanings) -> str:
@@ -1009,7 +1133,7 @@ def _status(books: list[_Workbook], quarter: Period, community: Community, lang:
 def _problems(
     w: _Warehouse, books: list[_Workbook], feedback: str | None, code: str, lang: str
 ) -> list[str]:
-    """The problems section: the flow's feedback, else the warehouse's issues, never "none" above rejected rows."""
+    """The problems section: the pages file's feedback, else the warehouse's issues, never "none" above rejected rows."""
     replaced = [b for b in books if b.status == "superseded" and b.rows_rejected]
     note = [words("problems.replaced_not_listed", lang), ""] if replaced else []
     if feedback is not None:
@@ -1019,7 +1143,7 @@ def _problems(
         if any(
             b.status == "rejected" or b.rows_rejected for b in books if b.status != "superseded"
         ):
-            return note  # the flow's feedback was not given; the workbooks table says what failed
+            return note  # no pages file's feedback; the workbooks table says what failed
         return [words("problems.only_replaced" if replaced else "problems.none", lang), ""]
     out = [words("problems.intro", lang), ""]
     workbooks: dict[tuple[str, str | None], list[_Issue]] = {}
@@ -1140,20 +1264,21 @@ def write_reports(
     warehouse_path: str | os.PathLike[str],
     reports_dir: str | os.PathLike[str],
     *,
-    quarter: Period,
-    registry: Mapping[str, Community],
-    community_feedback: Mapping[str, str] | None = None,
+    quarter: Period | None = None,
+    registry: Mapping[str, Community] | None = None,
     code_meanings: Mapping[str, str] | None = None,
-    file_names: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> Path:
     """Write ``REPORTS/<period>/national.md``, its charts and a page per community, as one swap.
 
-    Returns the path of ``national.md``. ``community_feedback[code]`` (Markdown)
-    replaces the community's list of validation issues when given.
-    ``file_names[(sha256, status)]`` are the files (folder relative to --raw)
-    of the warehouse's workbooks (``summary.workbook_names``): the warehouse
-    holds no file names, so without them a workbook is named by its label.
-    Same warehouse and names, same bytes.
+    Returns the path of ``national.md``. The reports are a function of the
+    warehouse at ``warehouse_path`` and its pages file
+    (``warehouse.pages_path``), both written by the warehouse build: no
+    workbook is read, so they can be rebuilt at any time. ``quarter`` defaults
+    to the warehouse's roll-up quarter, and must be it when given;
+    ``registry`` defaults to the registry the warehouse was built with.
+    Without a pages file, workbooks are named by their content labels and
+    problems are listed as the warehouse words them (values masked or keyed).
+    Same files, same bytes.
 
     The pages are written into a temporary sibling folder (``stage_reports``)
     that then replaces ``REPORTS/<period>/`` whole (``swap_reports``): a
@@ -1161,15 +1286,11 @@ def write_reports(
     new ones, never a mix. The roll-up stages and swaps itself, together with
     the warehouse (``publish.publish``).
     """
+    if quarter is None:
+        quarter = warehouse_quarter(warehouse_path)
     final = reports_folder(reports_dir, quarter)
     staged = stage_reports(
-        warehouse_path,
-        final,
-        quarter=quarter,
-        registry=registry,
-        community_feedback=community_feedback,
-        code_meanings=code_meanings,
-        file_names=file_names,
+        warehouse_path, final, quarter=quarter, registry=registry, code_meanings=code_meanings
     )
     previous = sibling(final, "prev")
     try:
@@ -1181,6 +1302,14 @@ def write_reports(
         shutil.rmtree(staged, ignore_errors=True)
     shutil.rmtree(previous, ignore_errors=True)
     return final / "national.md"
+
+
+def warehouse_quarter(warehouse_path: str | os.PathLike[str]) -> Period:
+    """The roll-up quarter the warehouse at ``warehouse_path`` holds."""
+    if not Path(warehouse_path).is_file():
+        raise FileNotFoundError(f"There is no warehouse at {warehouse_path}.")
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        return Period.parse(con.execute("select quarter from run_info").fetchone()[0])
 
 
 def reports_folder(reports_dir: str | os.PathLike[str], quarter: Period) -> Path:
@@ -1244,28 +1373,25 @@ def render_reports(
     warehouse_path: str | os.PathLike[str],
     folder: str | os.PathLike[str],
     *,
-    quarter: Period,
-    registry: Mapping[str, Community],
-    community_feedback: Mapping[str, str] | None = None,
+    quarter: Period | None = None,
+    registry: Mapping[str, Community] | None = None,
     code_meanings: Mapping[str, str] | None = None,
-    file_names: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> Path:
     """Write the quarter's pages and charts straight into ``folder``; return its ``national.md``.
 
     No swap: see ``write_reports`` for the arguments and for publishing.
     """
-    w = _read(warehouse_path, quarter, file_names)
+    w = _read(warehouse_path, quarter, registry)
     folder = Path(folder)
     (folder / "charts").mkdir(parents=True, exist_ok=True)
     (folder / "communities").mkdir(parents=True, exist_ok=True)
     _figures_chart(w, folder / "charts" / CHARTS[0])
     _jobs_chart(w, folder / "charts" / CHARTS[1])
-    feedback = community_feedback or {}
-    for code in sorted(registry):
-        text = _community(w, quarter, registry[code], feedback.get(code))
+    for code in sorted(w.registry):
+        text = _community(w, w.quarter, w.registry[code], w.feedback.get(code))
         _write_text(folder / "communities" / f"{code}.md", text)
     national = folder / "national.md"
-    _write_text(national, _national(w, quarter, registry, code_meanings or {}))
+    _write_text(national, _national(w, w.quarter, w.registry, code_meanings or {}))
     return national
 
 

@@ -28,7 +28,6 @@ from connector_rollup import (
     clean,
     counting,
     escape,
-    feedback,
     history,
     identity,
     intake,
@@ -115,7 +114,11 @@ def count_people(hist, people, quarter: Period) -> counting.Counts:
 def load_warehouse(
     path: str, quarter: Period, counts, submissions, idres, quality, registry, key
 ) -> Path:
-    """Build and check the warehouse beside ``path``, unpublished; return the staged file."""
+    """Build and check the warehouse beside ``path``, unpublished; return the staged file.
+
+    Its pages file (the files' names, the problems as each community's page
+    quotes them: the secretariat's) is staged beside it: the reports read those two only.
+    """
     return warehouse.stage_warehouse(
         path,
         quarter=quarter,
@@ -127,36 +130,19 @@ def load_warehouse(
         quality=quality,
         registry=registry,
         key=key,
+        page_workbooks=summary.page_workbooks_frame(submissions),
+        page_problems=summary.page_problems_frame(submissions),
     )
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
-def write_reports(
-    warehouse_path: str, reports_dir: str, quarter: Period, registry, submissions
-) -> Path:
+def write_reports(warehouse_path: str, reports_dir: str, quarter: Period) -> Path:
     """The reports, unpublished, in a temporary folder beside their place; return that folder.
 
-    Each workbook is named by its file (the warehouse holds no file names).
+    They read the staged warehouse and its pages file only (``report.write_reports``).
     """
-    community_feedback = {}
-    # Newest quarter first, as the page's table of workbooks: this quarter's problems lead.
-    by_name = sorted(submissions, key=lambda s: s.file_name)
-    for s in sorted(by_name, key=lambda s: str(s.period or ""), reverse=True):
-        if s.community_code in registry and s.status != "superseded" and s.issues:
-            title = report.workbook_label(
-                s.file_name, s.period.label if s.period else None, s.submitted_on, s.language
-            )
-            block = feedback.format_markdown(s, heading_level=3, title=title)
-            community_feedback[s.community_code] = (
-                community_feedback.get(s.community_code, "") + block + "\n"
-            )
     return report.stage_reports(
-        warehouse_path,
-        report.reports_folder(reports_dir, quarter),
-        quarter=quarter,
-        registry=registry,
-        community_feedback=community_feedback,
-        file_names=summary.workbook_names(submissions),
+        warehouse_path, report.reports_folder(reports_dir, quarter), quarter=quarter
     )
 
 
@@ -241,7 +227,7 @@ def rollup(
     )
     staged_reports = None
     try:
-        staged_reports = write_reports(staged_warehouse, reports_dir, period, registry, submissions)
+        staged_reports = write_reports(staged_warehouse, reports_dir, period)
         publish_outputs(
             staged_warehouse, warehouse, staged_reports, report.reports_folder(reports_dir, period)
         )

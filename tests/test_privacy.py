@@ -3,8 +3,10 @@
 Communities choose their own IDs, and some use email addresses or phone
 numbers. Given workbooks like that, rolled up as the flow does (without
 Prefect), expect no raw ID, name, email or phone in any table or view of the
-warehouse; expect the secretariat's files and the clean cache to be their
-owner's alone; expect a key setting that cannot work to be refused in one
+warehouse; expect the values a community's own page quotes to be in the
+secretariat's pages file beside it and nowhere in the warehouse, and the
+reports rebuilt from those two files alone to be the run's; expect the
+secretariat's files and the clean cache to be their owner's alone; expect a key setting that cannot work to be refused in one
 sentence before the flow starts, and a key file open to others to be named
 with its fix.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -21,13 +24,13 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from connector_rollup import clean, counting, history, identity, intake, summary
+from connector_rollup import clean, counting, feedback, history, identity, intake, report, summary
 from connector_rollup.cli import main
 from connector_rollup.identity import Decision, write_decisions_template, write_review_file
 from connector_rollup.periods import Period
 from connector_rollup.pseudonym import key_file_warning, load_key, person_key
 from connector_rollup.registry import load_registry
-from connector_rollup.warehouse import build_warehouse
+from connector_rollup.warehouse import build_warehouse, pages_path
 from tests.builders import connectee, connector, introduction, job, submission_rows, write_workbook
 
 KEY = b"privacy-test-key"
@@ -151,12 +154,8 @@ def _ott_workbook(path: Path) -> Path:
 
 
 def roll_up(raw: Path, clean_dir: Path, warehouse: Path, decisions=()) -> identity.IdentityResult:
-    """The flow's steps, in its order, without Prefect (flows/rollup.py)."""
-    registry = load_registry()
-    fingerprint = clean.registry_fingerprint(registry)
-    paths = intake.find_workbooks(raw)
-    submissions = [s for s, _ in intake.intake_workbooks(paths, registry, clean_dir, fingerprint)]
-    checked = history.check(submissions, {}, QUARTER)
+    """The flow's steps, in its order, without Prefect (flows/rollup.py); reports in ``reports`` beside the warehouse."""
+    checked = check(raw, clean_dir)
     submissions, effective = checked.submissions, checked.effective
     hist = history.build_history(effective)
     idres = identity.resolve_connectors(hist.connectors, decisions)
@@ -180,11 +179,23 @@ def roll_up(raw: Path, clean_dir: Path, warehouse: Path, decisions=()) -> identi
         issues=summary.issues_frame(submissions),
         review=idres.review,
         quality=quality,
-        registry=registry,
+        registry=load_registry(),
         key=KEY,
+        page_workbooks=summary.page_workbooks_frame(submissions),
+        page_problems=summary.page_problems_frame(submissions),
     )
+    report.write_reports(warehouse, warehouse.parent / "reports")
     write_review_file(warehouse.parent / "connector-review.csv", idres.review, hist.connectors)
     return idres
+
+
+def check(raw: Path, clean_dir: Path) -> history.Checked:
+    """Every workbook under ``raw``, checked as the flow checks them (intake, history.check)."""
+    registry = load_registry()
+    fingerprint = clean.registry_fingerprint(registry)
+    paths = intake.find_workbooks(raw)
+    submissions = [s for s, _ in intake.intake_workbooks(paths, registry, clean_dir, fingerprint)]
+    return history.check(submissions, {}, QUARTER)
 
 
 @pytest.fixture(scope="module")
@@ -289,6 +300,92 @@ def test_analysts_see_record_keys_in_the_review_list_and_messages(rolled_up):
     )
     # A Connectee's key in a message is their person_key in job_outcomes.
     assert person_key(f"NS-HFX:{ANA}", KEY) in person_keys
+
+
+# --- the pages file: what a community's own page quotes, the secretariat's only ---------------
+
+
+def quoted_values(warehouse: Path) -> set[str]:
+    """The values the pages file quotes, as the workbooks hold them."""
+    with duckdb.connect(str(pages_path(warehouse)), read_only=True) as con:
+        return {
+            v
+            for (v,) in con.execute("select value from page_problems where value <> ''").fetchall()
+        }
+
+
+def test_the_pages_file_holds_what_the_pages_quote_for_the_secretariat_only(rolled_up):
+    root, _ = rolled_up
+    pages = pages_path(root / "warehouse.duckdb")
+    assert pages.name == "warehouse.duckdb.pages" and mode(pages) == 0o600
+    assert {DUPLICATE, GHOST, PHANTOM} <= quoted_values(root / "warehouse.duckdb")
+    with duckdb.connect(str(pages), read_only=True) as con:
+        comments = [
+            c
+            for (c,) in con.execute(
+                "select comment from duckdb_tables() where not internal"
+            ).fetchall()
+        ]
+    assert len(comments) == 3 and all(c.startswith("Not for analysts") for c in comments)
+    # The community's own page quotes them (and names the file), from the pages file.
+    page = (root / "reports" / QUARTER.label / "communities" / "NS-HFX.md").read_text()
+    assert "hfx.xlsx" in page and GHOST in page and PHANTOM in page
+
+
+def test_no_table_or_value_of_the_pages_file_is_in_the_analysts_warehouse(rolled_up):
+    root, _ = rolled_up
+    quoted = {v for v in quoted_values(root / "warehouse.duckdb") if v in IDS}
+    assert len(quoted) >= 3
+    with duckdb.connect(str(pages_path(root / "warehouse.duckdb")), read_only=True) as con:
+        tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+        values = every_text(con)
+    assert tables.isdisjoint({obj for obj, _, _ in values})
+    leaks = [(o, c, v) for o, c, v in values for q in quoted if q.lower() in v.lower()]
+    assert leaks == []
+
+
+def test_reports_rebuilt_from_the_warehouse_alone_are_the_runs(tmp_path):
+    """No workbook left, no clean cache: `connector-rollup report` writes the run's reports again."""
+    raw = tmp_path / "raw"
+    (raw / "Ottawa").mkdir(parents=True)
+    _hfx_workbook(raw / "hfx.xlsx")
+    _ott_workbook(raw / "Ottawa" / "ott T4.xlsx")
+    warehouse = tmp_path / "data" / "warehouse.duckdb"
+    warehouse.parent.mkdir()
+    roll_up(raw, tmp_path / "clean", warehouse)
+    run = warehouse.parent / "reports" / QUARTER.label
+    # What the flow itself put on each page before the pages file: each workbook's feedback.
+    expected = {
+        s.community_code: feedback.format_markdown(
+            s,
+            heading_level=3,
+            title=report.workbook_label(s.file_name, s.period.label, s.submitted_on, s.language),
+        )
+        for s in check(raw, tmp_path / "clean").submissions
+    }
+    shutil.rmtree(raw)
+    shutil.rmtree(tmp_path / "clean")
+    again = tmp_path / "again"
+    result = CliRunner().invoke(
+        main, ["report", "--warehouse", str(warehouse), "--reports", str(again)]
+    )
+    assert result.exit_code == 0, result.output
+    assert files(again / QUARTER.label) == files(run)
+    assert set(expected) == {"NS-HFX", "ON-OTT"}
+    for code, block in expected.items():
+        page = (run / "communities" / f"{code}.md").read_text(encoding="utf-8")
+        problems = page.split("\n## ")[-1]
+        assert problems.split("\n\n", 1)[1].rstrip("\n") == block.strip(), code
+    assert "ott T4.xlsx" in (run / "communities" / "ON-OTT.md").read_text(encoding="utf-8")
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --- owner-only files ------------------------------------------------------------------------

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
+import duckdb
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from connector_rollup import report
+from connector_rollup.cli import main
 from connector_rollup.periods import Period
 from connector_rollup.pseudonym import DEMO_KEY
 from connector_rollup.registry import Community
 from connector_rollup.report import headline_figures, national_summary_markdown, write_reports
-from connector_rollup.summary import warehouse_label
-from connector_rollup.warehouse import build_warehouse
+from connector_rollup.summary import PAGE_WORKBOOK_COLUMNS, warehouse_label
+from connector_rollup.warehouse import build_warehouse, pages_path
 
 NA = pd.NA
 QUARTER = Period(2024, 4)  # 2024-25-Q4: January to March 2025; a year earlier is 2023-24-Q4
@@ -29,7 +33,7 @@ REGISTRY = {
         Community("QC-GAT", "Gatineau", "QC", frozenset({"newcomer"}), dt.date(2025, 4, 1)),
     ]
 }
-# The files as the flow found them under --raw (summary.workbook_names): by (sha256, status).
+# The files as the flow found them under --raw, by (sha256, status): the pages file names them.
 FILE_NAMES = {
     ("a" * 64, "accepted"): ["Halifax/2024-25/hfx-q3.xlsx"],
     ("b" * 64, "superseded"): ["Halifax/hfx-q4.xlsx"],
@@ -67,8 +71,73 @@ EVENTS = [
 ]
 
 
+def submissions_input() -> pd.DataFrame:
+    # As the flow loads them: the warehouse names workbooks by content (summary.warehouse_label);
+    # FILE_NAMES below gives the reports the files' own names.
+    return pd.DataFrame(
+        {
+            "community_code": pd.Series(
+                ["NS-HFX", "NS-HFX", "NS-HFX", "ON-OTT", "ON-OTT", "BC-VIC", NA, "NS-HFX"],
+                dtype="str",
+            ),
+            "period": pd.Series(
+                [
+                    "2024-25-Q3",
+                    "2024-25-Q4",
+                    "2024-25-Q4",
+                    "2024-25-Q4",
+                    "2024-25-Q4",
+                    "2024-25-Q4",
+                    NA,
+                    NA,
+                ],
+                dtype="str",
+            ),
+            "file_name": [warehouse_label(c * 64) for c in "abcdhefg"],
+            "sha256": [c * 64 for c in "abcdhefg"],
+            "submitted_on": pd.to_datetime(
+                [
+                    "2025-01-04",
+                    "2025-04-03",
+                    "2025-04-09",
+                    "2025-04-05",
+                    "2025-04-01",
+                    "2025-04-06",
+                    None,
+                    None,
+                ]
+            ),
+            "status": [
+                "accepted",
+                "superseded",
+                "accepted",
+                "accepted",
+                "superseded",
+                "rejected",
+                "rejected",
+                "rejected",
+            ],
+            "rows_read": pd.array([20, 25, 26, 1234, 1200, 0, 0, 0], dtype="Int64"),
+            "rows_rejected": pd.array([0, 3, 2, 0, 1, 0, 0, 0], dtype="Int64"),
+            "reason": [
+                "",
+                "Replaced by workbook cccccccc, submitted on 2025-04-09.",
+                "",
+                "",
+                "Remplacé par le classeur dddddddd soumis le 2025-04-05.",
+                "The Connectees sheet is missing.",
+                "Not a readable .xlsx workbook.",
+                "The workbook has no 'Introductions' sheet, which is required.",
+            ],
+            "tracks_jobs": pd.array([True, True, True, False, False, NA, NA, NA], dtype="boolean"),
+            "language": ["en", "en", "en", "fr", "fr", "en", "en", "en"],
+        }
+    )
+
+
 def inputs() -> dict:
     measure, scope, code, person, day = zip(*EVENTS)
+    submissions = submissions_input()
     return dict(
         quarter=QUARTER,
         events=pd.DataFrame(
@@ -91,69 +160,7 @@ def inputs() -> dict:
                 "reason": pd.Series([NA, "not_in_field", "noc_lower_teer"], dtype="str"),
             }
         ),
-        # As the flow loads them: the warehouse names workbooks by content (summary.warehouse_label);
-        # FILE_NAMES below gives the reports the files' own names.
-        submissions=pd.DataFrame(
-            {
-                "community_code": pd.Series(
-                    ["NS-HFX", "NS-HFX", "NS-HFX", "ON-OTT", "ON-OTT", "BC-VIC", NA, "NS-HFX"],
-                    dtype="str",
-                ),
-                "period": pd.Series(
-                    [
-                        "2024-25-Q3",
-                        "2024-25-Q4",
-                        "2024-25-Q4",
-                        "2024-25-Q4",
-                        "2024-25-Q4",
-                        "2024-25-Q4",
-                        NA,
-                        NA,
-                    ],
-                    dtype="str",
-                ),
-                "file_name": [warehouse_label(c * 64) for c in "abcdhefg"],
-                "sha256": [c * 64 for c in "abcdhefg"],
-                "submitted_on": pd.to_datetime(
-                    [
-                        "2025-01-04",
-                        "2025-04-03",
-                        "2025-04-09",
-                        "2025-04-05",
-                        "2025-04-01",
-                        "2025-04-06",
-                        None,
-                        None,
-                    ]
-                ),
-                "status": [
-                    "accepted",
-                    "superseded",
-                    "accepted",
-                    "accepted",
-                    "superseded",
-                    "rejected",
-                    "rejected",
-                    "rejected",
-                ],
-                "rows_read": pd.array([20, 25, 26, 1234, 1200, 0, 0, 0], dtype="Int64"),
-                "rows_rejected": pd.array([0, 3, 2, 0, 1, 0, 0, 0], dtype="Int64"),
-                "reason": [
-                    "",
-                    "Replaced by workbook cccccccc, submitted on 2025-04-09.",
-                    "",
-                    "",
-                    "Remplacé par le classeur dddddddd soumis le 2025-04-05.",
-                    "The Connectees sheet is missing.",
-                    "Not a readable .xlsx workbook.",
-                    "The workbook has no 'Introductions' sheet, which is required.",
-                ],
-                "tracks_jobs": pd.array(
-                    [True, True, True, False, False, NA, NA, NA], dtype="boolean"
-                ),
-                "language": ["en", "en", "en", "fr", "fr", "en", "en", "en"],
-            }
-        ),
+        submissions=submissions,
         issues=pd.DataFrame(
             {
                 "file_name": [warehouse_label(c * 64) for c in "cccceg"],
@@ -213,7 +220,18 @@ def inputs() -> dict:
         },
         registry=REGISTRY,
         key=b"report-test-key",
+        page_workbooks=page_workbooks(submissions),
     )
+
+
+def page_workbooks(submissions: pd.DataFrame) -> pd.DataFrame:
+    """The pages file's workbooks (summary.page_workbooks_frame): the warehouse's, by their files' names."""
+    frame = submissions.copy()
+    frame["file_name"] = [
+        FILE_NAMES[(sha, status)][0]
+        for sha, status in zip(frame["sha256"], frame["status"], strict=True)
+    ]
+    return frame[PAGE_WORKBOOK_COLUMNS]
 
 
 @pytest.fixture(scope="module")
@@ -232,7 +250,6 @@ def reports(warehouse_path, tmp_path_factory):
         quarter=QUARTER,
         registry=REGISTRY,
         code_meanings={"bad_email": "the email address is not valid"},
-        file_names=FILE_NAMES,
     )
     return national
 
@@ -317,7 +334,6 @@ def test_same_warehouse_same_bytes(warehouse_path, reports, tmp_path):
         quarter=QUARTER,
         registry=REGISTRY,
         code_meanings={"bad_email": "the email address is not valid"},
-        file_names=FILE_NAMES,
     )
     first = sorted(p.relative_to(reports.parent) for p in reports.parent.rglob("*") if p.is_file())
     second = sorted(p.relative_to(again.parent) for p in again.parent.rglob("*") if p.is_file())
@@ -340,7 +356,6 @@ def test_summary_markdown_is_the_national_page(warehouse_path, national):
         quarter=QUARTER,
         registry=REGISTRY,
         code_meanings={"bad_email": "the email address is not valid"},
-        file_names=FILE_NAMES,
     )
     assert summary.rstrip("\n") == national.rstrip("\n")
     assert "Demo key in use" not in summary
@@ -524,18 +539,125 @@ def test_chart_time_axis_marks_every_quarter_and_labels_first_and_current():
     assert report.time_axis(short) == (list(range(5)), [r[0] for r in short], list(range(5)))
 
 
-def test_community_feedback_replaces_the_issue_list(warehouse_path, tmp_path):
-    feedback = {"NS-HFX": "### Connectees\n\n- D7: write one email address.\n"}
-    national = write_reports(
-        warehouse_path, tmp_path, quarter=QUARTER, registry=REGISTRY, community_feedback=feedback
-    )
+# The problems of Halifax's workbook in use, as validation reported them: values as typed.
+PAGE_PROBLEMS = pd.DataFrame(
+    {
+        "file_name": ["Halifax/hfx-q4-fixed.xlsx"] * 2,
+        "position": pd.array([0, 1], dtype="Int64"),
+        "sheet": ["Connectees", "Introductions"],
+        "row": pd.array([7, 3], dtype="Int64"),
+        "column": ["Email", "Connector ID"],
+        "cell": ["D7", "B3"],
+        "severity": ["error", "error"],
+        "code": ["bad_email", "unknown_id"],
+        "value": ["amelie.tremblay(at)example.ca", "raj.patel@example.org"],
+        "message": [
+            "'amelie.tremblay(at)example.ca' is not an email address.",
+            "No Connector has the ID raj.patel@example.org.",
+        ],
+        "fix": ["Write one address like name@domain.ca.", "Check the ID."],
+    }
+)
+
+
+def test_a_communitys_page_quotes_its_problems_from_the_pages_file(tmp_path):
+    """The values a page quotes come from the pages file; the analysts' warehouse has none of them."""
+    path = tmp_path / "warehouse.duckdb"
+    build_warehouse(path, **{**inputs(), "page_problems": PAGE_PROBLEMS})
+    national = write_reports(path, tmp_path / "reports")
     page = (national.parent / "communities" / "NS-HFX.md").read_text(encoding="utf-8")
-    assert (
-        "## Problems found and how to fix them\n\n### Connectees\n\n- D7: write one email" in page
+    problems = page[page.index("## Problems found and how to fix them") :]
+    assert problems.startswith(
+        "## Problems found and how to fix them\n\n"
+        "### Halifax/hfx-q4-fixed.xlsx (2024-25-Q4, submitted on 9 April 2025)\n\n"
+        "- **Status**: accepted\n"
     )
-    assert "| D7 | error | bad_email |" not in page
-    other = (national.parent / "communities" / "BC-VIC.md").read_text(encoding="utf-8")
-    assert "| — | error | missing_sheet |" in other
+    assert (
+        "| D7 | Email | error | `bad_email` | amelie.tremblay(at)example.ca | "
+        "'amelie.tremblay(at)example.ca' is not an email address. | "
+        "Write one address like name@domain.ca. |"
+    ) in problems
+    assert "| B3 | Connector ID | error | `unknown_id` | raj.patel@example.org |" in problems
+    assert "| D7 | error | bad_email |" not in page  # not the warehouse's wording
+    # A community without problems in the pages file: the warehouse's list, as before.
+    victoria = (national.parent / "communities" / "BC-VIC.md").read_text(encoding="utf-8")
+    assert "| — | error | missing_sheet | The Connectees sheet is missing. |" in victoria
+    with duckdb.connect(str(path), read_only=True) as con:
+        objects = [
+            n
+            for (n,) in con.execute(
+                "select table_name from duckdb_tables() where not internal"
+            ).fetchall()
+        ]
+        objects += [
+            n
+            for (n,) in con.execute(
+                "select view_name from duckdb_views() where not internal"
+            ).fetchall()
+        ]
+        assert not [n for n in objects if n.startswith("page_")]
+        for name in objects:
+            text = str(con.execute(f'select * from "{name}"').fetchall()).lower()
+            assert "amelie" not in text and "raj.patel" not in text, name
+
+
+def test_reports_are_a_function_of_the_warehouse_and_its_pages_file(warehouse_path, tmp_path):
+    """Moved elsewhere, given no quarter, registry or names: the same pages, byte for byte."""
+    moved = tmp_path / "elsewhere" / "w.duckdb"
+    moved.parent.mkdir()
+    shutil.copyfile(warehouse_path, moved)
+    shutil.copyfile(pages_path(warehouse_path), pages_path(moved))
+    first = write_reports(warehouse_path, tmp_path / "a", quarter=QUARTER, registry=REGISTRY)
+    again = write_reports(moved, tmp_path / "b")
+    assert again.relative_to(tmp_path / "b") == first.relative_to(tmp_path / "a")
+    assert files(first.parent) == files(again.parent)
+
+
+def test_without_its_pages_file_a_warehouse_still_makes_reports_naming_no_file(
+    warehouse_path, tmp_path
+):
+    """An analyst's copy of the warehouse: workbooks by content label, problems as analysts see them."""
+    copy = tmp_path / "w.duckdb"
+    shutil.copyfile(warehouse_path, copy)
+    national = write_reports(copy, tmp_path / "reports")
+    page = (national.parent / "communities" / "NS-HFX.md").read_text(encoding="utf-8")
+    assert "| 2024-25-Q4 | workbook cccccccc | 9 April 2025 | accepted | 26 | 2 | — |" in page
+    assert "hfx-q4-fixed.xlsx" not in page + national.read_text(encoding="utf-8")
+
+
+def test_a_pages_file_of_another_roll_up_is_refused(warehouse_path, tmp_path):
+    other = tmp_path / "other.duckdb"
+    build_warehouse(other, **{**inputs(), "quarter": Period(2025, 1)})
+    mixed = tmp_path / "mixed.duckdb"
+    shutil.copyfile(warehouse_path, mixed)
+    shutil.copyfile(pages_path(other), pages_path(mixed))
+    with pytest.raises(ValueError, match="is not of the roll-up its warehouse holds"):
+        write_reports(mixed, tmp_path / "reports")
+
+
+def test_the_report_command_rebuilds_the_reports_from_the_warehouse(warehouse_path, tmp_path):
+    expected = write_reports(warehouse_path, tmp_path / "expected")
+    result = CliRunner().invoke(
+        main, ["report", "--warehouse", str(warehouse_path), "--reports", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    national = tmp_path / "out" / "2024-25-Q4" / "national.md"
+    assert result.output.strip().endswith(f"Rebuilt the reports from {warehouse_path}: {national}")
+    assert files(national.parent) == files(expected.parent)
+    missing = CliRunner().invoke(main, ["report", "--warehouse", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 1
+    assert missing.output.strip() == (
+        f"Error: There is no warehouse at {tmp_path / 'none.duckdb'}: run the roll-up first."
+    )
+
+
+def files(folder) -> dict[str, bytes]:
+    """Every file under ``folder``, by its path relative to it."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_the_demo_key_is_announced(tmp_path):
@@ -564,9 +686,7 @@ def test_a_community_name_with_markup_is_shown_as_text(tmp_path):
     }
     path = tmp_path / "warehouse.duckdb"
     build_warehouse(path, **{**inputs(), "registry": registry})
-    national = write_reports(
-        path, tmp_path / "reports", quarter=QUARTER, registry=registry, file_names=FILE_NAMES
-    )
+    national = write_reports(path, tmp_path / "reports")
     shown = (
         "Victoria \\| !\\[x\\](http://remote/x.png) &lt;img src=x onerror=alert(1)&gt;"
         "\\x1b\\]8;;http://evil\\x07"
