@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
+import os
 import shutil
+import stat
 import threading
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -556,3 +560,65 @@ def test_a_run_killed_midway_leaves_the_previous_warehouse(built):
     build_warehouse(built, **inputs(quarter=Period(2024, 2)))
     with duckdb.connect(str(built), read_only=True) as con:
         assert rows(con, "select quarter from run_info") == [("2024-25-Q2",)]
+
+
+# --- the pages file: built with the warehouse, swapped with it ------------------------------------
+
+
+def page_run(path) -> list[tuple]:
+    with duckdb.connect(str(warehouse.pages_path(path)), read_only=True) as con:
+        return rows(con, "select period from page_run")
+
+
+def test_the_pages_file_is_owner_only_whatever_the_umask(tmp_path):
+    old = os.umask(0)
+    try:
+        build_warehouse(tmp_path / "warehouse.duckdb", **inputs())
+    finally:
+        os.umask(old)
+    pages = warehouse.pages_path(tmp_path / "warehouse.duckdb")
+    assert stat.S_IMODE(pages.stat().st_mode) == 0o600
+    assert page_run(tmp_path / "warehouse.duckdb") == [("2024-25-Q1",)]
+
+
+@pytest.mark.parametrize("had_pages", [True, False])
+def test_a_swap_cut_before_the_warehouse_rename_puts_the_previous_pages_file_back(
+    built, monkeypatch, had_pages
+):
+    """The warehouse rename commits both files: cut before it, both are as they were."""
+    pages = warehouse.pages_path(built)
+    if not had_pages:  # a warehouse built before pages files: none is left in its place
+        pages.unlink()
+    before = file_digest(pages) if had_pages else None
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if Path(dst) == built:
+            raise OSError(errno.EIO, "simulated failure of the commit rename")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(warehouse.os, "replace", replace)
+    with pytest.raises(OSError, match="commit rename"):
+        build_warehouse(built, **inputs(quarter=Period(2024, 2)))
+    monkeypatch.undo()
+    assert (file_digest(pages) if pages.exists() else None) == before
+    with duckdb.connect(str(built), read_only=True) as con:
+        assert rows(con, "select quarter from run_info") == [("2024-25-Q1",)]
+    expected = [built.name, f"{built.name}.lock"] + ([pages.name] if had_pages else [])
+    assert sorted(p.name for p in built.parent.iterdir()) == sorted(expected)
+    build_warehouse(built, **inputs(quarter=Period(2024, 2)))  # the next build replaces both
+    assert page_run(built) == [("2024-25-Q2",)]
+    assert_only_warehouse_left(built.parent)
+
+
+def test_a_killed_runs_pages_files_are_leftovers(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    dead = 2**22 + 12345  # above the largest pid Linux allows: no such process
+    names = [
+        f".{path.name}.{dead}.0123abcd.tmp.pages",
+        f".{path.name}.{dead}.0123abcd.tmp.pages.wal",
+        f".{path.name}.{dead}.0123abcd.tmp.pages.prev",
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    assert [p.name for p in warehouse.leftovers(path)] == sorted(names)
