@@ -1,14 +1,16 @@
 """``portal serve --demo``: demo accounts over the bundled sample, so a newcomer can try the portal at once.
 
 The sample's submissions go into ``--raw`` (unless it already holds
-workbooks), except Halifax's latest quarter: that one is kept aside, under
-``--data``/demo, as the workbook the demo coordinator uploads, with a copy
-that has mistakes in it to see the feedback first.
+workbooks: a folder in use is never changed), except Halifax's latest
+quarter: that one is kept aside, under ``--data``/demo, as the workbook the
+demo coordinator uploads, with a copy that has mistakes in it to see the
+feedback first.
 """
 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -32,14 +34,16 @@ def set_up(data_dir: Path, raw_dir: Path, registry: dict[str, Community], url: s
     demo_dir = data_dir / "demo"
     fixed = demo_dir / f"{DEMO_COMMUNITY}_{SAMPLE_QUARTER.label}.xlsx"
     with_errors = demo_dir / f"{DEMO_COMMUNITY}_{SAMPLE_QUARTER.label}_with-errors.xlsx"
-    if not any(raw_dir.rglob("*.xlsx")):
-        paths = write_sample(raw_dir, registry=registry)
-        held_back = next(
-            p for p in paths if p.name == f"{DEMO_COMMUNITY}_{SAMPLE_QUARTER.label}.xlsx"
-        )
-        demo_dir.mkdir(parents=True, exist_ok=True)
-        shutil.move(held_back, fixed)
-        _put_mistakes(fixed, with_errors)
+    if not fixed.exists() or not with_errors.exists():
+        with tempfile.TemporaryDirectory() as work:
+            paths = write_sample(Path(work), registry=registry)
+            held_back = next(p for p in paths if p.name == fixed.name)
+            demo_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(held_back, fixed)
+            _put_mistakes(fixed, with_errors)
+            if not any(raw_dir.rglob("*.xlsx")):  # a raw folder in use is left as it is
+                held_back.unlink()
+                shutil.copytree(work, raw_dir, dirs_exist_ok=True)
     conn = connect(data_dir)
     try:
         for email, name, role, community, language in DEMO_ACCOUNTS:
