@@ -120,16 +120,6 @@ NOTE = Obj(cell="", severity="warning", value="", message="Valeur douteuse", fix
 IMPACT = {s: Obj(new=3, changed=1, withdrawn=0) for s in ("connectees", "connectors")}
 IMPACT |= {s: Obj(new=0, changed=0, withdrawn=2) for s in ("introductions", "jobs")}
 
-# upload.html's "{% trans name=sheet, count=... %}...{% pluralize %}" takes its plural from
-# the first variable, the sheet name: gettext refuses a string, so every French page that
-# lists problems fails (and the English always says "problems"). The fix is in the template:
-# "{% pluralize count %}". Strict, so the fix makes these tests fail until this mark goes.
-TEMPLATE_PLURAL_BUG = pytest.mark.xfail(
-    raises=TypeError,
-    strict=True,
-    reason="upload.html: {% pluralize %} should be {% pluralize count %}",
-)
-
 
 def _upload(status="checked", errors=0, warnings=0, blocked=None):
     return Obj(
@@ -261,14 +251,12 @@ def _translated() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     return [(english, french) for english, french in pairs if set(french) != set(english)]
 
 
-@TEMPLATE_PLURAL_BUG
 def test_the_french_pages_show_no_english_from_the_catalog():
     french = _rendered("fr")
     leftovers = [text for english, _ in _translated() for text in english if _found(text, french)]
     assert leftovers == []
 
 
-@TEMPLATE_PLURAL_BUG
 def test_the_rendered_pages_show_every_string_so_the_check_above_sees_them_all():
     # The control: the same search finds every English string in the English pages, and
     # some form of every French translation in the French ones. A string missed here needs
@@ -279,18 +267,24 @@ def test_the_rendered_pages_show_every_string_so_the_check_above_sees_them_all()
     assert [e for e, f in pairs if not any(_found(t, french_pages) for t in f)] == []
 
 
-@TEMPLATE_PLURAL_BUG
-@pytest.mark.parametrize("count", [1, 2])
-def test_the_problem_count_takes_the_french_plural(count):
-    env = Pages.load().environments["fr"]
+@pytest.mark.parametrize(
+    "language, count, heading",
+    [
+        ("fr", 1, "Feuille Emplois\u00a0: 1\u00a0problème"),
+        ("fr", 2, "Feuille Emplois\u00a0: 2\u00a0problèmes"),
+        ("en", 1, "Sheet Emplois: 1 problem"),
+        ("en", 2, "Sheet Emplois: 2 problems"),
+    ],
+)
+def test_the_problem_count_chooses_the_plural(language, count, heading):
+    env = Pages.load().environments[language]
     by_sheet = {"Emplois": [NOTE] * count}
     page = env.get_template("upload.html").render(
         request=None,
         user=USER,
-        lang="fr",
+        lang=language,
         csrf="jeton",
         here="/",
         **_upload_page(_upload(warnings=count), by_sheet=by_sheet),
     )
-    word = "problème" if count == 1 else "problèmes"
-    assert f"Feuille Emplois\u00a0: {count}\u00a0{word}<" in page
+    assert f"{heading}<" in page
