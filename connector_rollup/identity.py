@@ -854,7 +854,7 @@ REVIEW_FILE_COLUMNS = (
 )
 
 
-def _spreadsheet_safe(value: object) -> str:
+def spreadsheet_safe(value: object) -> str:
     """Text that a spreadsheet opening the CSV shows as text, never runs as a formula."""
     text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -900,7 +900,7 @@ def write_review_file(path: str | Path, review: pd.DataFrame, connectors: pd.Dat
         )
         writer.writerow(
             [
-                _spreadsheet_safe(v)
+                spreadsheet_safe(v)
                 for v in (
                     row.record_a,
                     row.record_b,

@@ -10,8 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from connector_rollup.portal import api, pages
+from connector_rollup.portal import api, pages, review, secretariat_api
 from connector_rollup.portal.api import error_response
+from connector_rollup.portal.db import connect
 from connector_rollup.portal.settings import Settings
 from connector_rollup.portal.uploads import UploadError
 from connector_rollup.portal.web import (
@@ -40,9 +41,15 @@ def create_app(settings: Settings) -> FastAPI:
     """The portal over ``settings``; its database is created or upgraded on first use."""
     app = FastAPI(title="connector-rollup portal", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
+    conn = connect(settings.data_dir)
+    try:  # raises identity.DecisionsError, with its sentence, for an unreadable file
+        review.import_decisions_once(conn, settings)
+    finally:
+        conn.close()
     app.state.pages = Pages.load()
     app.state.check_limiter = anyio.CapacityLimiter(settings.check_workers)
     app.include_router(api.router)
+    app.include_router(secretariat_api.router)
     app.include_router(pages.router)
     app.mount(
         "/static",

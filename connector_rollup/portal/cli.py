@@ -64,12 +64,34 @@ def portal() -> None:
 )
 @communities_option
 @click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("data/warehouse.duckdb"),
+    show_default=True,
+    help="The warehouse roll-ups started from the portal write (its review and decisions files beside it).",
+)
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="The reports roll-ups started from the portal write.",
+)
+@click.option(
     "--demo",
     is_flag=True,
     help="Set up demo accounts over the bundled sample (in --data and --raw) and print how to sign in.",
 )
 def serve(
-    host: str, port: int, data_dir: Path, raw_dir: Path, communities: Path | None, demo: bool
+    host: str,
+    port: int,
+    data_dir: Path,
+    raw_dir: Path,
+    communities: Path | None,
+    warehouse: Path,
+    reports_dir: Path,
+    demo: bool,
 ) -> None:
     """Run the portal until stopped (Ctrl-C).
 
@@ -96,7 +118,20 @@ def serve(
 
         os.environ.setdefault("CONNECTOR_ROLLUP_PORTAL_URL", f"http://{host}:{port}")
         click.echo(set_up(data_dir, raw_dir, registry, portal_url()))
-    app = create_app(Settings(data_dir=data_dir, raw_dir=raw_dir, registry=registry))
+    from connector_rollup.identity import DecisionsError
+
+    settings = Settings(
+        data_dir=data_dir,
+        raw_dir=raw_dir,
+        registry=registry,
+        warehouse=warehouse,
+        reports_dir=reports_dir,
+        communities_path=communities,
+    )
+    try:
+        app = create_app(settings)
+    except DecisionsError as exc:
+        _fail(str(exc))
     click.echo(f"The portal is at http://{host}:{port}/ (Ctrl-C stops it).")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)

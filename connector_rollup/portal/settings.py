@@ -18,6 +18,30 @@ class Settings:
     registry: dict[str, Community] = field(repr=False)
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     check_workers: int = 2  # uploads checked at once; the others wait their turn
+    # What a roll-up started from the portal writes, as `connector-rollup run` options.
+    warehouse: Path = Path("data/warehouse.duckdb")
+    reports_dir: Path = Path("reports")
+    communities_path: Path | None = None  # None: the shipped registry
+    due_days: int = DUE_DAYS
+
+    @property
+    def decisions_file(self) -> Path:
+        """The Connector decisions `connector-rollup run` reads (beside the warehouse)."""
+        return self.warehouse.parent / "connector-decisions.csv"
+
+    @property
+    def review_file(self) -> Path:
+        """The review list the latest roll-up wrote (beside the warehouse; names: secretariat only)."""
+        return self.warehouse.parent / "connector-review.csv"
+
+    @property
+    def rollup_logs_dir(self) -> Path:
+        return self.data_dir / "rollups"
+
+    @property
+    def sent_back_dir(self) -> Path:
+        """Sent-back workbooks, moved out of --raw so the roll-up no longer counts them."""
+        return self.data_dir / "sent-back"
 
     @property
     def uploads_dir(self) -> Path:

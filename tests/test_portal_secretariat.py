@@ -1,0 +1,267 @@
+"""The secretariat's quarter in the portal (portal.md "The secretariat's operations", issue 10)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from portal_harness import HFX, Q2, SEC, make_portal, q2_workbook
+
+from connector_rollup.periods import Period
+from connector_rollup.portal import audit
+from connector_rollup.portal.quarter import RawFile, board, due_on, summary
+from connector_rollup.registry import load_registry
+
+PERIOD = Period.parse(Q2)  # ends 2026-09-30
+DUE = due_on(PERIOD, 45)
+
+
+def _raw(code, submitted_on, status="accepted", mtime=1.0, sha=None, period=Q2):
+    return RawFile(
+        f"{code}/{sha or submitted_on}.xlsx",
+        mtime,
+        sha or f"{code}{submitted_on}",
+        code,
+        period,
+        submitted_on,
+        status,
+        0,
+        1,
+        True,
+    )
+
+
+@pytest.fixture(scope="module")
+def registry():
+    full = load_registry()
+    return {code: full[code] for code in ("NS-HFX", "NS-CBRT", "NS-TRUR", "QC-MTL")}
+
+
+def test_the_due_date_is_45_days_after_the_quarter():
+    assert DUE == dt.date(2026, 11, 14)
+
+
+@pytest.mark.parametrize(
+    "files, uploads, expected",
+    [
+        ([], [], "missing"),
+        ([_raw("NS-HFX", "2026-11-14")], [], "submitted"),  # on the due date: on time
+        ([_raw("NS-HFX", "2026-11-15")], [], "late"),
+        ([_raw("NS-HFX", None, status="rejected")], [], "rejected"),
+        # A later accepted workbook wins over a rejected one.
+        ([_raw("NS-HFX", None, status="rejected"), _raw("NS-HFX", "2026-10-02")], [], "submitted"),
+        # Another quarter's workbook does not count for this one.
+        ([_raw("NS-HFX", "2026-07-20", period="2026-27-Q1")], [], "missing"),
+    ],
+)
+def test_board_statuses_from_the_raw_folder(registry, files, uploads, expected):
+    rows = {r["community_code"]: r for r in board(PERIOD, registry, files, uploads, DUE)}
+    assert rows["NS-HFX"]["status"] == expected
+    assert rows["NS-CBRT"]["status"] == "missing"
+
+
+def test_a_portal_submission_is_timed_when_the_portal_received_it(registry):
+    files = [_raw("NS-HFX", "2026-11-01", sha="abc")]
+    uploads = [_upload("abc", "submitted", submitted_at="2026-11-20T10:00:00+00:00")]
+    [row] = [
+        r for r in board(PERIOD, registry, files, uploads, DUE) if r["community_code"] == "NS-HFX"
+    ]
+    assert (row["status"], row["submitted_at"], row["upload_id"]) == (
+        "late",
+        "2026-11-20T10:00:00+00:00",
+        "u_abc",
+    )
+
+
+def test_sent_back_until_the_community_submits_again(registry):
+    sent = _upload(
+        "abc",
+        "sent_back",
+        submitted_at="2026-11-01T09:00:00+00:00",
+        sent_back_at="2026-11-02T09:00:00+00:00",
+        comment="Fix the dates.",
+    )
+    rows = {r["community_code"]: r for r in board(PERIOD, registry, [], [sent], DUE)}
+    assert (rows["NS-HFX"]["status"], rows["NS-HFX"]["comment"]) == ("sent_back", "Fix the dates.")
+    # An earlier submission still in --raw does not hide the send-back ...
+    older = _raw("NS-HFX", "2026-10-20", sha="old", mtime=1.0)
+    rows = {r["community_code"]: r for r in board(PERIOD, registry, [older], [sent], DUE)}
+    assert rows["NS-HFX"]["status"] == "sent_back"
+    # ... a new submission does.
+    new = _raw("NS-HFX", "2026-11-03", sha="new", mtime=2.0)
+    resubmitted = _upload("new", "submitted", submitted_at="2026-11-03T12:00:00+00:00")
+    rows = {
+        r["community_code"]: r
+        for r in board(PERIOD, registry, [older, new], [sent, resubmitted], DUE)
+    }
+    assert rows["NS-HFX"]["status"] == "submitted"
+
+
+def test_the_count_at_the_top(registry):
+    files = [
+        _raw("NS-HFX", "2026-11-01"),
+        _raw("NS-CBRT", "2026-11-20"),
+        _raw("QC-MTL", None, status="rejected"),
+    ]
+    rows = board(PERIOD, registry, files, [], DUE)
+    assert summary(rows, DUE, dt.date(2026, 11, 30)) == {
+        "total": 4,
+        "submitted": 2,
+        "late": 1,
+        "missing": 1,
+        "overdue": 1,
+        "rejected": 1,
+        "sent_back": 0,
+    }
+    assert summary(rows, DUE, dt.date(2026, 11, 1))["overdue"] == 0
+
+
+def _upload(sha, status, submitted_at=None, sent_back_at=None, comment=None):
+    return {
+        "id": f"u_{sha}",
+        "sha256": sha,
+        "community_code": "NS-HFX",
+        "status": status,
+        "submitted_at": submitted_at,
+        "sent_back_at": sent_back_at,
+        "sent_back_comment": comment,
+        "errors": 0,
+        "warnings": 0,
+    }
+
+
+# --- through the API ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def portal(tmp_path):
+    return make_portal(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "method, url, body",
+    [
+        ("get", f"/api/v1/quarters/{Q2}/board", None),
+        ("post", "/api/v1/uploads/u_1/send-back", {"comment": "x"}),
+        ("get", "/api/v1/review", None),
+        (
+            "post",
+            "/api/v1/review/decisions",
+            {"record_a": "NS-HFX:C1", "record_b": "NS-CBRT:C1", "decision": "same"},
+        ),
+        ("post", "/api/v1/rollups", {"quarter": Q2}),
+        ("get", "/api/v1/rollups/r_1", None),
+        ("get", "/api/v1/events", None),
+    ],
+)
+def test_every_secretariat_route_is_refused_to_coordinators(portal, method, url, body):
+    kwargs = {"json": body} if body is not None else {}
+    response = getattr(portal.client, method)(url, headers=portal.auth(HFX), **kwargs)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "secretariat_only"
+    assert getattr(portal.client, method)(url, **kwargs).status_code == 401
+
+
+def test_the_board_through_the_api_and_send_back(portal):
+    response = portal.client.get(f"/api/v1/quarters/{Q2}/board", headers=portal.auth(SEC))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["due_on"] == "2026-11-14" and len(body["communities"]) == 44
+    assert {r["status"] for r in body["communities"]} == {"missing"}
+
+    upload = portal.upload(HFX, q2_workbook(portal.tmp / "q2.xlsx")).json()
+    portal.client.post(f"/api/v1/uploads/{upload['id']}/submit", headers=portal.auth(HFX))
+    rows = {
+        r["community_code"]: r
+        for r in portal.client.get(f"/api/v1/quarters/{Q2}/board", headers=portal.auth(SEC)).json()[
+            "communities"
+        ]
+    }
+    assert rows["NS-HFX"]["upload_id"] == upload["id"]
+    assert rows["NS-HFX"]["status"] in ("submitted", "late")  # by today's date against 2026-11-14
+
+    refused = portal.client.post(
+        f"/api/v1/uploads/{upload['id']}/send-back", headers=portal.auth(SEC), json={"comment": " "}
+    )
+    assert refused.status_code == 400
+    sent = portal.client.post(
+        f"/api/v1/uploads/{upload['id']}/send-back",
+        headers=portal.auth(SEC),
+        json={"comment": "Row 4 has the wrong intake date."},
+    )
+    assert sent.status_code == 200 and sent.json()["status"] == "sent_back"
+    assert sent.json()["sent_back_comment"] == "Row 4 has the wrong intake date."
+    assert not list((portal.settings.raw_dir / "NS-HFX" / Q2).glob("*.xlsx"))  # no longer counts
+    mine = portal.client.get(f"/api/v1/uploads/{upload['id']}", headers=portal.auth(HFX)).json()
+    assert mine["sent_back_comment"] == "Row 4 has the wrong intake date."
+    again = portal.client.post(
+        f"/api/v1/uploads/{upload['id']}/send-back", headers=portal.auth(SEC), json={"comment": "x"}
+    )
+    assert again.status_code == 409
+    assert (
+        portal.client.post(
+            f"/api/v1/uploads/{upload['id']}/submit", headers=portal.auth(HFX)
+        ).status_code
+        == 409
+    )
+    rows = {
+        r["community_code"]: r
+        for r in portal.client.get(f"/api/v1/quarters/{Q2}/board", headers=portal.auth(SEC)).json()[
+            "communities"
+        ]
+    }
+    assert rows["NS-HFX"]["status"] == "sent_back"
+
+
+def test_decisions_are_stored_exported_for_the_roll_up_and_audited(portal):
+    body = {
+        "record_a": "NS-HFX:C1",
+        "record_b": "NS-CBRT:K9",
+        "decision": "same",
+        "note": "=called both",
+    }
+    response = portal.client.post("/api/v1/review/decisions", headers=portal.auth(SEC), json=body)
+    assert response.status_code == 201
+    assert (response.json()["record_a"], response.json()["decided_by"]) == ("NS-CBRT:K9", SEC)
+    text = portal.settings.decisions_file.read_text(encoding="utf-8")
+    assert text.splitlines() == [
+        "record_a,record_b,decision,note",
+        "NS-CBRT:K9,NS-HFX:C1,same,'=called both",
+    ]
+    from connector_rollup.identity import load_decisions
+
+    [decision] = load_decisions(portal.settings.decisions_file)
+    assert decision.same
+    bad = portal.client.post(
+        "/api/v1/review/decisions", headers=portal.auth(SEC), json={**body, "decision": "maybe"}
+    )
+    assert bad.status_code == 400
+    events = audit.events(portal.db(), action="decision")
+    assert [e["who"] for e in events] == [SEC]
+    since = portal.client.get(
+        "/api/v1/events", params={"action": "decision"}, headers=portal.auth(SEC)
+    ).json()["events"]
+    assert [e["detail"] for e in since] == ["NS-CBRT:K9 same NS-HFX:C1"]
+
+
+def test_a_decisions_file_is_imported_once(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "connector-decisions.csv").write_text(
+        "record_a,record_b,decision,note\nNS-HFX:C1,NS-CBRT:C2,different,two people\n"
+    )
+    from connector_rollup.portal.app import create_app
+    from connector_rollup.portal.db import connect
+    from connector_rollup.portal.settings import Settings
+
+    settings = Settings(
+        tmp_path / "portal", tmp_path / "raw", load_registry(), warehouse=data / "warehouse.duckdb"
+    )
+    create_app(settings)
+    create_app(settings)
+    rows = (
+        connect(settings.data_dir)
+        .execute("SELECT record_a, decision, decided_by FROM decisions")
+        .fetchall()
+    )
+    assert [tuple(r) for r in rows] == [("NS-CBRT:C2", "different", "imported")]
