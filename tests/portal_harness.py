@@ -44,24 +44,25 @@ CBRT = "coord@cbrt.example.org"
 SEC = "sec@example.org"
 
 
-def make_portal(tmp: Path, max_upload_bytes: int | None = None, passwords: bool = False) -> Portal:
+def make_portal(tmp: Path, passwords: bool = False, **overrides) -> Portal:
     """A portal with three accounts (two coordinators, the secretariat) and their API tokens.
 
     ``passwords``: also give each account ``PASSWORD`` (Argon2id costs about
-    0.5 s a hash here, so only the page tests ask for it).
+    0.5 s a hash here, so only the page tests ask for it). ``overrides`` are
+    ``Settings`` fields; the warehouse and reports go under ``tmp``.
     """
     registry = load_registry()
     raw = tmp / "raw"
     (raw / "NS-HFX").mkdir(parents=True)
     q1_workbook(raw / "NS-HFX" / "q1.xlsx")
-    settings = Settings(data_dir=tmp / "portal", raw_dir=raw, registry=registry)
-    if max_upload_bytes:
-        settings = Settings(
-            data_dir=settings.data_dir,
-            raw_dir=raw,
-            registry=registry,
-            max_upload_bytes=max_upload_bytes,
-        )
+    settings = Settings(
+        data_dir=tmp / "portal",
+        raw_dir=raw,
+        registry=registry,
+        warehouse=tmp / "data" / "warehouse.duckdb",
+        reports_dir=tmp / "reports",
+        **overrides,
+    )
     conn = connect(settings.data_dir)
     tokens = {}
     for email, role, community in (

@@ -265,3 +265,33 @@ def test_a_decisions_file_is_imported_once(tmp_path):
         .fetchall()
     )
     assert [tuple(r) for r in rows] == [("NS-CBRT:C2", "different", "imported")]
+
+
+def test_a_roll_up_started_from_the_portal_completes_and_a_second_start_is_409(tmp_path):
+    """The real flow, in the background process the portal watches (about 30-60 s)."""
+    import time
+
+    portal = make_portal(tmp_path)
+    started = portal.client.post(
+        "/api/v1/rollups", headers=portal.auth(SEC), json={"quarter": "2026-27-Q1"}
+    )
+    assert started.status_code == 202, started.text
+    rollup_id = started.json()["id"]
+    assert started.json()["status"] in ("scheduled", "running")
+    second = portal.client.post("/api/v1/rollups", headers=portal.auth(SEC), json={"quarter": Q2})
+    assert second.status_code == 409 and second.json()["error"]["code"] == "rollup_running"
+    deadline = time.monotonic() + 240
+    while True:
+        body = portal.client.get(f"/api/v1/rollups/{rollup_id}", headers=portal.auth(SEC)).json()
+        if body["status"] not in ("scheduled", "running") or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    log = (portal.settings.rollup_logs_dir / f"{rollup_id}.log").read_text(errors="replace")
+    assert body["status"] == "completed", (body, log[-2000:])
+    # The harness's first quarter: E1 introduced to C1 in it (E2, never introduced, is not
+    # onboarded); jobs not tracked.
+    assert body["figures"] == {"connectees": 1, "connectors": 1, "jobs": 0}
+    assert (tmp_path / "reports" / "2026-27-Q1" / "national.md").is_file()
+    assert portal.settings.decisions_file.is_file()  # the portal's decisions, for the run
+    actions = [e["action"] for e in audit.events(portal.db())]
+    assert actions[-2:] == ["rollup_started", "rollup_completed"]
