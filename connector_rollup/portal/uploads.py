@@ -7,6 +7,7 @@ one reader and one set of checks, the library's (``validate_workbook`` and
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import json
@@ -15,11 +16,14 @@ import secrets
 import shutil
 import sqlite3
 import tempfile
+import threading
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from connector_rollup import feedback, history
+import pandas as pd
+
+from connector_rollup import clean, feedback, history
 from connector_rollup.contract import DATA_SHEETS
-from connector_rollup.intake import check_community, community_submissions
+from connector_rollup.intake import check_community, community_submissions, find_workbooks
 from connector_rollup.portal import audit
 from connector_rollup.portal.accounts import User
 from connector_rollup.portal.db import now
@@ -123,13 +127,74 @@ def check_upload(
 
 def _against_history(settings: Settings, submission: Submission) -> tuple[Submission, dict]:
     """The submission checked against its community's submitted workbooks, and what it would change."""
-    earlier, modified = community_submissions(
-        settings.raw_dir, submission.community_code, settings.registry, settings.clean_dir
+    before = _community_before(settings, submission.community_code)
+    earlier, old = before.earlier, before.frames
+    if any(s.sha256 == submission.sha256 for s in earlier):  # the same bytes, already submitted
+        earlier = [s for s in earlier if s.sha256 != submission.sha256]
+        old = history.build_history(history.check(earlier, before.modified).effective).frames()
+    checked = check_community([submission], earlier, before.modified)
+    return checked.submissions[0], _impact(old, checked.effective)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Before:
+    """A community's submitted workbooks (``community_submissions``) and the history they make."""
+
+    earlier: list[Submission]
+    modified: dict[str, float]
+    frames: dict[str, pd.DataFrame]  # history.build_history of the effective ones
+
+
+KEPT_HISTORIES = 8  # communities whose _Before is kept between uploads (a few MB each)
+_kept: collections.OrderedDict[tuple, tuple[tuple, _Before]] = collections.OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _raw_state(raw_dir: Path) -> tuple:
+    """Every workbook under ``raw_dir`` with its size and modification time."""
+    state = []
+    for path in find_workbooks(raw_dir):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        state.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(state)
+
+
+def _community_before(settings: Settings, community: str | None) -> _Before:
+    """``community``'s ``_Before``, kept while no workbook under ``--raw`` is added, removed or changed.
+
+    Reading the community's history means reading and hashing every workbook
+    under ``--raw`` (a workbook belongs to the community its Submission sheet
+    names), loading its own from the clean cache, and building its history:
+    most of an upload's check when the same community uploads again. Any
+    change under ``--raw`` (a submission, a file put there by hand) is seen
+    by the next upload, which then reads it all again.
+    """
+    key = (
+        str(settings.raw_dir),
+        str(settings.clean_dir),
+        community,
+        clean.registry_fingerprint(settings.registry),
     )
-    earlier = [s for s in earlier if s.sha256 != submission.sha256]
-    before = history.check(earlier, modified).effective
-    checked = check_community([submission], earlier, modified)
-    return checked.submissions[0], impact(before, checked.effective)
+    state = _raw_state(settings.raw_dir)
+    with _kept_lock:
+        kept = _kept.get(key)
+        if kept is not None and kept[0] == state:
+            _kept.move_to_end(key)
+            return kept[1]
+    earlier, modified = community_submissions(
+        settings.raw_dir, community, settings.registry, settings.clean_dir
+    )
+    effective = history.check(earlier, modified).effective
+    before = _Before(earlier, modified, history.build_history(effective).frames())
+    with _kept_lock:
+        _kept[key] = (state, before)
+        _kept.move_to_end(key)
+        while len(_kept) > KEPT_HISTORIES:
+            _kept.popitem(last=False)
+    return before
 
 
 def impact(before: list[Submission], after: list[Submission]) -> dict[str, dict[str, int]]:
@@ -139,10 +204,16 @@ def impact(before: list[Submission], after: list[Submission]) -> dict[str, dict[
     community's data, *withdrawn* when it counted before and now is absent or
     marked Withdrawn, *changed* when any other of its values differs.
     """
-    old, new = history.build_history(before).frames(), history.build_history(after).frames()
+    return _impact(history.build_history(before).frames(), after)
+
+
+def _impact(old: dict[str, pd.DataFrame], after: list[Submission]) -> dict[str, dict[str, int]]:
+    """``impact`` from the history frames before (``history.build_history(before).frames()``)."""
+    new = history.build_history(after).frames()
     result = {}
     for sheet in DATA_SHEETS:
-        was, now_ = _records(sheet.key, old[sheet.key]), _records(sheet.key, new[sheet.key])
+        was_rows, now_rows = _differing(old[sheet.key], new[sheet.key])
+        was, now_ = _records(sheet.key, was_rows), _records(sheet.key, now_rows)
         counts = {"new": 0, "changed": 0, "withdrawn": 0}
         for key, values in now_.items():
             if key not in was:
@@ -154,6 +225,23 @@ def impact(before: list[Submission], after: list[Submission]) -> dict[str, dict[
         counts["withdrawn"] += sum(1 for key, v in was.items() if key not in now_ and _counts(v))
         result[sheet.key] = counts
     return result
+
+
+def _differing(old, new) -> tuple:
+    """The rows of ``old`` and of ``new`` (history frames) with no identical row in the other.
+
+    A row found whole in both frames is the same record with the same values
+    (its key is made of its values, and a history holds each key once), so
+    it is neither new, changed nor withdrawn: only the other rows need the
+    record-by-record comparison, which costs a Python object per cell. Most
+    of a community's history is unchanged by one workbook.
+    """
+    if old.empty or new.empty:
+        return old, new
+    columns = [c for c in old.columns if c != "source_period"]
+    both = pd.concat([old[columns], new[columns]], ignore_index=True)
+    same = both.duplicated(keep=False).to_numpy()
+    return old[~same[: len(old)]], new[~same[len(old) :]]
 
 
 def _records(sheet_key: str, frame) -> dict[tuple, dict]:
@@ -218,6 +306,8 @@ def as_api(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
         ],
         "impact": json.loads(row["impact"]) if row["impact"] else None,
         "submitted_at": row["submitted_at"],
+        "sent_back_at": row["sent_back_at"],
+        "sent_back_comment": row["sent_back_comment"],
         "blocked": row["blocked"],
         "language": row["language"],
     }
@@ -274,6 +364,10 @@ def submit(conn: sqlite3.Connection, settings: Settings, user: User, upload_id: 
         )
     if upload["status"] == "superseded":
         raise UploadError(409, "superseded", "A later upload has replaced this one.")
+    if upload["status"] == "sent_back":
+        raise UploadError(
+            409, "sent_back", "The secretariat sent this workbook back: upload a corrected one."
+        )
     community, period = upload["community_code"], upload["period"]
     row = conn.execute("SELECT submitted_on FROM uploads WHERE id = ?", (upload_id,)).fetchone()
     current = conn.execute(
