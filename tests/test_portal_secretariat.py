@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from portal_harness import HFX, Q2, SEC, make_portal, q2_workbook
+from portal_harness import HFX, PASSWORD, Q2, SEC, make_portal, q2_workbook
 
 from connector_rollup.periods import Period
 from connector_rollup.portal import audit
@@ -295,3 +295,101 @@ def test_a_roll_up_started_from_the_portal_completes_and_a_second_start_is_409(t
     assert portal.settings.decisions_file.is_file()  # the portal's decisions, for the run
     actions = [e["action"] for e in audit.events(portal.db())]
     assert actions[-2:] == ["rollup_started", "rollup_completed"]
+
+
+# --- the pages ---------------------------------------------------------------------------
+
+
+def _page_client(portal, email):
+    import re
+
+    client = portal.client.__class__(portal.client.app, base_url="http://testserver")
+    page = client.get("/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf": csrf})
+    return client
+
+
+def _csrf(html):
+    import re
+
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory):
+    return make_portal(tmp_path_factory.mktemp("secretariat-pages"), passwords=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/board", "/communities/NS-HFX", "/review", "/rollups", "/events", f"/reports/{Q2}/national"],
+)
+def test_secretariat_pages_are_refused_to_coordinators(paged, url):
+    coordinator = _page_client(paged, HFX)
+    response = coordinator.get(url)
+    assert response.status_code == 403
+    assert "Only the secretariat may see this page." in response.text
+
+
+def test_the_board_page_counts_and_filters(paged):
+    client = _page_client(paged, SEC)
+    page = client.get("/board", params={"period": "2026-27-Q1"})
+    assert page.status_code == 200
+    assert "1 of 44 submitted, 0 late." in page.text  # the harness's Halifax workbook in --raw
+    assert "Due on 2026-08-14." in page.text
+    only = client.get("/board", params={"period": "2026-27-Q1", "status": "submitted"})
+    assert only.text.count('href="/communities/') == 1 and "NS-HFX" in only.text
+
+
+def test_send_back_from_the_community_page_reaches_the_coordinator(paged):
+    upload = paged.upload(HFX, q2_workbook(paged.tmp / "q2.xlsx")).json()
+    paged.client.post(f"/api/v1/uploads/{upload['id']}/submit", headers=paged.auth(HFX))
+    client = _page_client(paged, SEC)
+    page = client.get("/communities/NS-HFX")
+    assert upload["id"] in page.text and "Send back" in page.text
+    sent = client.post(
+        f"/uploads/{upload['id']}/send-back",
+        data={"comment": "Intake dates are in the future.", "csrf": _csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    home = _page_client(paged, HFX).get("/home")
+    assert "The secretariat sent your submission back:" in home.text
+    assert "Intake dates are in the future." in home.text
+
+
+def test_a_decision_taken_on_the_review_page_is_written_for_the_roll_up(paged):
+    paged.settings.review_file.parent.mkdir(parents=True, exist_ok=True)
+    paged.settings.review_file.write_text(
+        "record_a,record_b,reason,detail,decided,name_a,email_a,phone_a,organization_a,"
+        "name_b,email_b,phone_b,organization_b\n"
+        "NS-HFX:C1,NS-CBRT:K9,same_name_no_link,Same full name,,Ana Roy,ana@x.ca,,Bank,"
+        "Ana Roy,ana.roy@y.ca,,Bank\n",
+        encoding="utf-8",
+    )
+    client = _page_client(paged, SEC)
+    page = client.get("/review")
+    assert "1 pair to decide." in page.text
+    assert "ana.roy@y.ca" in page.text and "ana@x.ca" in page.text
+    client.post(
+        "/review/decide",
+        data={
+            "record_a": "NS-HFX:C1",
+            "record_b": "NS-CBRT:K9",
+            "decision": "different",
+            "note": "Two people",
+            "csrf": _csrf(page.text),
+        },
+    )
+    from connector_rollup.identity import load_decisions
+
+    [decision] = load_decisions(paged.settings.decisions_file)
+    assert (decision.record_a, decision.record_b, decision.same) == (
+        "NS-CBRT:K9",
+        "NS-HFX:C1",
+        False,
+    )
+    assert "Decided by sec@example.org" in client.get("/review").text
+    events = client.get("/events", params={"action": "decision"})
+    assert "NS-CBRT:K9 different NS-HFX:C1" in events.text
