@@ -132,11 +132,31 @@ def serve(
         app = create_app(settings)
     except DecisionsError as exc:
         _fail(str(exc))
+    _read_raw_folder_meanwhile(settings)
     click.echo(f"The portal is at http://{host}:{port}/ (Ctrl-C stops it).")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
     except SystemExit:
         _fail(f"The portal cannot listen on {host}:{port}: is another program using that port?")
+
+
+def _read_raw_folder_meanwhile(settings) -> None:
+    """Read --raw's workbooks for the quarter board in the background, so its first view is quick."""
+    import threading
+
+    from connector_rollup.portal import quarter
+    from connector_rollup.portal.db import connect
+
+    def work() -> None:
+        conn = connect(settings.data_dir)
+        try:
+            quarter.refresh_raw_index(conn, settings)
+        except Exception:  # the board reads the folder itself when asked, and says what fails
+            pass
+        finally:
+            conn.close()
+
+    threading.Thread(target=work, name="raw-index", daemon=True).start()
 
 
 @portal.command("add-user")
