@@ -26,10 +26,15 @@ def connect(data_dir: Path) -> sqlite3.Connection:
     """A connection to the portal's database under ``data_dir`` (created and migrated if needed).
 
     Rows come back as ``sqlite3.Row``; foreign keys are enforced; WAL lets
-    pages read while an upload is written. One connection per thread.
+    pages read while an upload is written. One connection per request, never
+    used by two threads at once; FastAPI runs a request's sync dependencies and
+    route on whichever pool thread is free, so the connection may move between
+    threads (hence ``check_same_thread=False``).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(data_dir / DATABASE_NAME, timeout=30, isolation_level=None)
+    conn = sqlite3.connect(
+        data_dir / DATABASE_NAME, timeout=30, isolation_level=None, check_same_thread=False
+    )
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA foreign_keys = ON")
