@@ -15,12 +15,10 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from openpyxl.utils import get_column_letter
-
 from connector_rollup.escape import for_excel, for_markdown, for_terminal, write_excel_text
 from connector_rollup.layout import fit_row_heights
 from connector_rollup.messages import code_meaning
-from connector_rollup.read import WORKSHEET_PART
+from connector_rollup.read import WORKSHEET_PART, column_letter
 from connector_rollup.submission import ERROR, WARNING, Issue, Submission
 
 WORDS = {
@@ -314,7 +312,7 @@ def write_annotated(source: str | Path, submission: Submission, out: str | Path)
             quoted = i.sheet.replace("'", "''")  # Excel doubles a quote inside a quoted sheet name
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{i.cell}")
             link.font = Font(color="0563C1", underline="single")
-    widths = {get_column_letter(c): width for c, (_, width) in enumerate(_PROBLEM_COLUMNS, start=1)}
+    widths = {column_letter(c): width for c, (_, width) in enumerate(_PROBLEM_COLUMNS)}
     for letter, width in widths.items():
         problems.column_dimensions[letter].width = width
     fit_row_heights(problems, widths)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 
-from openpyxl.utils import get_column_letter
-
 # Points per line of 11-point Calibri, Excel's default font.
 LINE_POINTS = 15.0
 
@@ -38,6 +36,9 @@ def fit_row_heights(sheet, widths: dict[str, float], first_row: int = 1) -> None
     of its row is measured at the range's whole width; a cell's font size
     scales its lines. Rows needing one line keep Excel's default height.
     """
+    # Imported here: `validate` imports this module but loads openpyxl (~150 ms) only to annotate.
+    from openpyxl.utils import get_column_letter
+
     spans = {}  # top-left cell of a one-row merged range -> the letters it covers
     for merged in sheet.merged_cells.ranges:
         if merged.min_row == merged.max_row:

@@ -18,6 +18,8 @@ from builders import connectee, connector, introduction, job, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 UNUSED_BY_VALIDATE = ("prefect", "duckdb", "matplotlib", "rapidfuzz")
+# openpyxl (with PIL, ~150 ms) writes the annotated copy: loaded for --annotated only.
+ANNOTATION_ONLY = ("openpyxl",)
 
 # Runs `connector-rollup validate ARGS...` as the console script does, then prints, as JSON,
 # its exit status and which of the watched modules were imported. `--also MODULE` imports
@@ -38,9 +40,11 @@ print(json.dumps({"status": status,
 """
 
 
-def _validate_in_fresh_interpreter(*args: object, also: tuple[str, ...] = ()) -> dict:
+def _validate_in_fresh_interpreter(
+    *args: object, also: tuple[str, ...] = (), watched: tuple[str, ...] = UNUSED_BY_VALIDATE
+) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(UNUSED_BY_VALIDATE), json.dumps(also)]
+        [sys.executable, "-c", PROBE, json.dumps(watched), json.dumps(also)]
         + [str(a) for a in args],
         capture_output=True,
         text=True,
@@ -68,6 +72,16 @@ def test_validate_imports_no_prefect_duckdb_matplotlib(workbook, tmp_path):
     )
     assert result["status"] == 0  # the command ran to its end, options included
     assert result["imported"] == []
+
+
+def test_validate_without_annotated_copy_does_not_load_openpyxl(workbook, tmp_path):
+    watched = UNUSED_BY_VALIDATE + ANNOTATION_ONLY
+    plain = _validate_in_fresh_interpreter(workbook, "--report", tmp_path / "f.md", watched=watched)
+    assert plain["status"] == 0 and plain["imported"] == []
+    annotated = _validate_in_fresh_interpreter(
+        workbook, "--annotated", tmp_path / "checked.xlsx", watched=watched
+    )
+    assert annotated["imported"] == ["openpyxl"]  # the control: the probe sees it when used
 
 
 def test_validate_of_a_rejected_file_imports_none_of_them(tmp_path):
