@@ -76,7 +76,7 @@ def test_a_form_posted_without_its_token_is_refused(portal):
 def test_sign_in_upload_read_the_cell_and_submit(portal):
     client = _signed_in(portal)
     home = client.get("/home")
-    assert "Halifax" in home.text and "Not submitted yet." in home.text
+    assert "Halifax" in home.text and "Not submitted yet" in home.text
     with open(q2_workbook(portal.tmp / "q2e.xlsx", errors=True), "rb") as f:
         response = client.post(
             "/uploads",

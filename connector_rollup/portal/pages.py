@@ -12,9 +12,9 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from connector_rollup import feedback, messages
 from connector_rollup.periods import Period
 from connector_rollup.portal import accounts, i18n, uploads
+from connector_rollup.portal import quarter as quarters
 from connector_rollup.portal.api import XLSX, annotated_name, check_in_worker
 from connector_rollup.portal.receive import receive_file
-from connector_rollup.portal.settings import DUE_DAYS
 from connector_rollup.portal.web import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
@@ -37,10 +37,6 @@ def pages(request: Request):
 def reporting_quarter(today: dt.date | None = None) -> Period:
     """The quarter coordinators report now: the latest one that has ended."""
     return Period.containing(today or dt.date.today()).previous()
-
-
-def due_on(period: Period) -> dt.date:
-    return period.last_day + dt.timedelta(days=DUE_DAYS)
 
 
 def see_other(url: str) -> RedirectResponse:
@@ -165,6 +161,7 @@ def switch_language(
 def home(request: Request, seen: SignedIn, conn: Conn, settings: Config) -> Response:
     user = seen.user
     quarter = reporting_quarter()
+    due = quarters.due_on(quarter, settings.due_days)
     listed = uploads.listing(conn, user)
     community = settings.registry.get(user.community_code) if user.community_code else None
     submitted = next(
@@ -176,7 +173,8 @@ def home(request: Request, seen: SignedIn, conn: Conn, settings: Config) -> Resp
         "home.html",
         community=community,
         quarter=quarter.label,
-        due_on=due_on(quarter).isoformat(),
+        due_on=due.isoformat(),
+        overdue=dt.date.today() > due,
         submitted=submitted,
         uploads=listed,
         limit_mb=settings.max_upload_bytes // (1024 * 1024),

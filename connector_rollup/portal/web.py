@@ -7,6 +7,7 @@ every page form that changes something carries the session's CSRF token.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
 import sqlite3
@@ -132,6 +133,7 @@ class Pages:
                 undefined=jinja2.StrictUndefined,
             )
             env.install_gettext_translations(i18n.translations(language), newstyle=True)
+            env.filters["when"] = when
             environments[language] = env
         return cls(environments)
 
@@ -151,6 +153,20 @@ class Pages:
         if seen.new_csrf_cookie:
             set_cookie(request, response, ANONYMOUS_CSRF_COOKIE, seen.csrf, max_age=8 * 3600)
         return response
+
+
+def when(stamp: str | None) -> str:
+    """A stored UTC time as people read it: the portal machine's local time, to the minute."""
+    if not stamp:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp  # a date alone (a workbook's Submitted on) is shown as it is
+    if moment.tzinfo is None:
+        return stamp
+    local = moment.astimezone()
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
 
 
 def _path(url: URL) -> str:
