@@ -163,6 +163,66 @@ def _upload_page(upload, by_sheet=None, summary=()):
     )
 
 
+def _reminders(owing=(), due_now=(), sent=(), smtp=None, smtp_problem=None, just_sent=None):
+    """reminders.html's context (a secretariat's page: the base shows its navigation)."""
+    return dict(
+        user=Obj(name="Sec", email="sec@exemple.ca", is_secretariat=True),
+        quarter="2025-26-Q2",
+        quarters=["2025-26-Q2", "2025-26-Q1"],
+        due_on="2025-11-14",
+        before_from="2025-11-09",
+        after_from="2025-11-15",
+        total=44,
+        owing=list(owing),
+        sent=list(sent),
+        due_now=list(due_now),
+        smtp=smtp,
+        smtp_problem=smtp_problem,
+        just_sent=just_sent,
+        just_failed=1 if just_sent is not None else None,
+    )
+
+
+REMINDER_SENT = Obj(
+    kind="before",
+    email="marie@exemple.ca",
+    sent_at="2025-11-09T13:00:00+00:00",
+    community_code="NS-HFX",
+)
+REMINDER_AFTER = Obj(
+    kind="after",
+    email="marie@exemple.ca",
+    sent_at="2025-11-15T13:00:00+00:00",
+    community_code="NS-HFX",
+)
+REMINDER_OWING = [
+    Obj(
+        community_code="NS-HFX",
+        name="Halifax",
+        status="missing",
+        comment=None,
+        coordinators=["marie@exemple.ca"],
+        sent=[REMINDER_SENT],
+    ),
+    Obj(
+        community_code="NS-CBRT",
+        name="Cap-Breton",
+        status="rejected",
+        comment=None,
+        coordinators=[],
+        sent=[],
+    ),
+    Obj(
+        community_code="QC-MTL",
+        name="Montréal",
+        status="sent_back",
+        comment="Feuille vide",
+        coordinators=["luc@exemple.ca"],
+        sent=[],
+    ),
+]
+
+
 # (template, context): together they take every branch that shows catalog text.
 PAGES = [
     ("sign_in.html", dict(user=None, email="", problem=None)),
@@ -213,6 +273,19 @@ PAGES = [
     ),
     ("upload.html", _upload_page(_upload(warnings=1), by_sheet={"Emplois": [NOTE]})),
     ("upload.html", _upload_page(_upload())),
+    (
+        "reminders.html",
+        _reminders(
+            REMINDER_OWING,
+            due_now=[Obj(email="luc@exemple.ca", community_code="QC-MTL", kind="after")],
+            sent=[REMINDER_SENT, REMINDER_AFTER],
+            smtp=dict(server="smtp.exemple.ca:587", tls="STARTTLS", sender="r@exemple.ca"),
+            just_sent=2,
+        ),
+    ),
+    ("reminders.html", _reminders(smtp=dict(server="127.0.0.1:25", tls=None, sender="r@x.ca"))),
+    ("reminders.html", _reminders()),
+    ("reminders.html", _reminders(REMINDER_OWING[:1], smtp_problem="CONNECTOR_ROLLUP_SMTP_PORT?")),
 ]
 
 

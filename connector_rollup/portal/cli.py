@@ -223,3 +223,86 @@ def token(email: str, data_dir: Path) -> None:
             f"There is no account for {email}: create it with `connector-rollup portal add-user`."
         )
     click.echo(accounts.new_api_token(conn, user, by="command line"))
+
+
+@portal.command()
+@click.option(
+    "--quarter",
+    default=None,
+    help="The quarter, like 2026-27-Q2 (default: the reporting quarter, and the one before it"
+    " until the reporting quarter's reminders begin).",
+)
+@data_option
+@click.option(
+    "--raw",
+    "raw_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/raw"),
+    show_default=True,
+    help="The submitted workbooks (the folder `connector-rollup run` reads).",
+)
+@communities_option
+@click.option(
+    "--today",
+    default=None,
+    help="Act as if today were this day, YYYY-MM-DD (default: today).",
+)
+def remind(
+    quarter: str | None,
+    data_dir: Path,
+    raw_dir: Path,
+    communities: Path | None,
+    today: str | None,
+) -> None:
+    """Email the coordinators whose quarter's workbook is due in 5 days or overdue.
+
+    Each coordinator gets each reminder of a quarter once ('before' from 5 days
+    before the due date, 'after' once it has passed). Needs the SMTP settings
+    in the environment (CONNECTOR_ROLLUP_SMTP_HOST ...: docs/operations.md).
+    Exit status 1 when some email could not be sent.
+
+    Example: connector-rollup portal remind --quarter 2026-27-Q2
+    """
+    import datetime as dt
+
+    from connector_rollup.periods import Period
+    from connector_rollup.portal import reminders
+    from connector_rollup.portal.db import connect
+    from connector_rollup.portal.settings import Settings
+
+    try:
+        smtp = reminders.SmtpSettings.from_env()
+    except reminders.SmtpError as exc:
+        _fail(str(exc))
+    if smtp is None:
+        _fail(reminders.NOT_CONFIGURED)
+    try:
+        day = dt.date.fromisoformat(today) if today else dt.date.today()
+    except ValueError:
+        _fail(f"--today is '{today}': give a day as YYYY-MM-DD, like 2026-11-09.")
+    period = None
+    if quarter is not None:
+        period = Period.parse(quarter)
+        if period is None:
+            _fail(f"--quarter is '{quarter}': give a quarter like 2026-27-Q2.")
+    settings = Settings(
+        data_dir=data_dir,
+        raw_dir=raw_dir,
+        registry=_registry(communities),
+        communities_path=communities,
+    )
+    conn = connect(data_dir)
+    try:
+        if period is None:
+            outcomes = reminders.send_due_reminders(conn, settings, day, smtp, by="command line")
+        else:
+            outcomes = [
+                reminders.send_reminders(conn, settings, period, day, smtp, by="command line")
+            ]
+    finally:
+        conn.close()
+    for outcome in outcomes:
+        for line in reminders.outcome_lines(outcome):
+            click.echo(line)
+    if any(outcome.failed for outcome in outcomes):
+        sys.exit(1)
