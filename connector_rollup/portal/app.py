@@ -10,7 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from connector_rollup.portal import api, pages, review, secretariat_api, secretariat_pages
+from connector_rollup.portal import (
+    api,
+    pages,
+    reminders,
+    review,
+    secretariat_api,
+    secretariat_pages,
+)
 from connector_rollup.portal.api import error_response
 from connector_rollup.portal.db import connect
 from connector_rollup.portal.settings import Settings
@@ -52,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(secretariat_api.router)
     app.include_router(pages.router)
     app.include_router(secretariat_pages.router)
+    app.include_router(reminders.router)
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("connector_rollup.portal") / "static")),
