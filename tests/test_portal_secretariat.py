@@ -393,3 +393,43 @@ def test_a_decision_taken_on_the_review_page_is_written_for_the_roll_up(paged):
     assert "Decided by sec@example.org" in client.get("/review").text
     events = client.get("/events", params={"action": "decision"})
     assert "NS-CBRT:K9 different NS-HFX:C1" in events.text
+
+
+def test_a_roll_up_that_is_killed_is_failed_with_a_sentence_and_the_next_may_start(tmp_path):
+    import os
+    import signal
+    import time
+
+    portal = make_portal(tmp_path)
+    started = portal.client.post(
+        "/api/v1/rollups", headers=portal.auth(SEC), json={"quarter": "2026-27-Q1"}
+    ).json()
+    pid = portal.db().execute("SELECT pid FROM rollups").fetchone()[0]
+    os.killpg(pid, signal.SIGKILL)  # its own session: the run and whatever it started
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        body = portal.client.get(
+            f"/api/v1/rollups/{started['id']}", headers=portal.auth(SEC)
+        ).json()
+        if body["status"] == "failed":
+            break
+        time.sleep(0.2)
+    assert body["status"] == "failed"
+    assert body["message"] == "The roll-up stopped before it finished; see its log."
+    assert body["ended_at"] and body["figures"] is None
+    again = portal.client.post("/api/v1/rollups", headers=portal.auth(SEC), json={"quarter": Q2})
+    assert again.status_code == 202
+    os.killpg(
+        portal.db()
+        .execute("SELECT pid FROM rollups WHERE id = ?", (again.json()["id"],))
+        .fetchone()[0],
+        signal.SIGKILL,
+    )
+
+
+def test_a_malformed_quarter_is_400(portal):
+    response = portal.client.post(
+        "/api/v1/rollups", headers=portal.auth(SEC), json={"quarter": "Q9"}
+    )
+    assert response.status_code == 400
+    assert "write it like 2024-25-Q4" in response.json()["error"]["message"]
