@@ -382,6 +382,50 @@ def report_command(warehouse: Path, reports_dir: Path) -> None:
     click.echo(f"Rebuilt the reports from {warehouse}: {national}")
 
 
+@main.command("publish")
+@click.option("--quarter", required=True, help="The quarter to publish, e.g. 2024-25-Q4.")
+@click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("data/warehouse.duckdb"),
+    show_default=True,
+    help="DuckDB warehouse file holding the roll-up of that quarter.",
+)
+@click.option("--note", default="", help="A note kept with the publication.")
+def publish_command(quarter: str, warehouse: Path, note: str) -> None:
+    """Record the figures of the warehouse's roll-up of a quarter as published.
+
+    Nationally and for every community: the quarter, its fiscal year to date
+    and cumulative. Every later roll-up lists the published figures it gives
+    differently, and why, in the warehouse's revisions view and in the
+    national report. A quarter may be published again.
+
+    Exit status: 0 published; 2 no roll-up of that quarter (the sentence says why).
+
+    Example: connector-rollup publish --quarter 2024-25-Q4 --note "Sent to the ministry"
+    """
+    from connector_rollup.escape import for_terminal
+    from connector_rollup.publication import PublicationError, publish, store_path
+
+    try:
+        done = publish(warehouse, quarter, note)
+    except PublicationError as exc:
+        click.echo(for_terminal(str(exc)), err=True)
+        sys.exit(2)
+    figures = done["national"][done["period"]]
+    click.echo(
+        f"Published {done['period']} (publication {done['publication']}, roll-up {done['run_id']}) "
+        f"at {done['published_at']} by {for_terminal(done['published_by'])}: nationally "
+        f"{figures['connectees']:,} Connectees onboarded, {figures['connectors']:,} Connectors, "
+        f"{figures['jobs']:,} Connectees in qualifying jobs this quarter; the figures of "
+        f"{done['communities']} communities too."
+    )
+    click.echo(
+        f"  Kept in {store_path(warehouse)}; analysts see them in the warehouse's publications "
+        "and published_figures views."
+    )
+
+
 def _add_portal() -> None:
     from connector_rollup.portal.cli import portal  # click and the registry only: cheap
 

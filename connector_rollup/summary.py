@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from connector_rollup import escape
+from connector_rollup.history import record_keys
 from connector_rollup.submission import ERROR, Submission
 
 SUBMISSION_COLUMNS = [
@@ -199,6 +200,66 @@ def page_problems_frame(submissions: list[Submission]) -> pd.DataFrame:
     frame["position"] = frame["position"].astype("Int64")
     frame["row"] = frame["row"].astype("Int64")
     return frame
+
+
+def basis_frames(
+    effective: list[Submission],
+    modified: dict[str, float],
+    decisions,
+    history,
+) -> dict[str, pd.DataFrame]:
+    """What the roll-up's figures rest on, for ``warehouse.build_warehouse(basis=...)``.
+
+    ``effective`` are the workbooks counted (``history.Checked.effective``),
+    ``modified`` their file modification times by SHA-256 (seconds since the
+    epoch), ``decisions`` the secretariat's ``identity.Decision``s in force,
+    ``history`` the ``history.History`` built from ``effective``. Returns
+    ``{"submissions": community_code, period, sha256, submitted_on,
+    file_modified (UTC, naive), "decisions": record_a, record_b, decision
+    (same or different), "withdrawn": community_code, sheet (connectees,
+    connectors, jobs), record (the record's identity as text, ``CODE|id``;
+    a job's ``CODE|connectee_id|employer|start date``)}``. Records and
+    decisions name IDs: the warehouse keeps only their keyed hashes.
+    """
+    times = [modified.get(s.sha256) for s in effective]
+    submissions = pd.DataFrame(
+        {
+            "community_code": pd.Series([s.community_code for s in effective], dtype="str"),
+            "period": pd.Series([s.period.label for s in effective], dtype="str"),
+            "sha256": pd.Series([s.sha256 for s in effective], dtype="str"),
+            "submitted_on": pd.to_datetime(
+                pd.Series(
+                    [pd.Timestamp(s.submitted_on) if s.submitted_on else pd.NaT for s in effective]
+                )
+            ),
+            "file_modified": pd.to_datetime(
+                pd.Series([t if t is not None else float("nan") for t in times], dtype="float"),
+                unit="s",
+            ),
+        }
+    )
+    decided = pd.DataFrame(
+        {
+            "record_a": pd.Series([d.record_a for d in decisions], dtype="str"),
+            "record_b": pd.Series([d.record_b for d in decisions], dtype="str"),
+            "decision": pd.Series(
+                ["same" if d.same else "different" for d in decisions], dtype="str"
+            ),
+        }
+    )
+    withdrawn = []
+    for sheet in ("connectees", "connectors", "jobs"):
+        frame = getattr(history, sheet)
+        gone = frame[frame["withdrawn"].astype(bool)]
+        for record in record_keys(sheet, gone):
+            withdrawn.append(
+                (record[0], sheet, "|".join("" if pd.isna(v) else str(v) for v in record))
+            )
+    return {
+        "submissions": submissions,
+        "decisions": decided,
+        "withdrawn": pd.DataFrame(withdrawn, columns=["community_code", "sheet", "record"]),
+    }
 
 
 def _masked_message(issue) -> str:

@@ -77,6 +77,27 @@ INTERFACE_VIEWS: dict[str, tuple[str, ...]] = {
         "message",
     ),
     "job_outcomes": ("community_code", "person_key", "start_date", "qualifies", "reason"),
+    # v2: publication and revisions (sql/09_publications.sql)
+    "publications": ("period", "published_at", "published_by", "note", "run_id"),
+    "published_figures": (
+        "period",
+        "published_at",
+        "scope",
+        "figure_period",
+        "connectees",
+        "connectors",
+        "jobs",
+    ),
+    "revisions": (
+        "period",
+        "scope",
+        "figure_period",
+        "figure",
+        "published",
+        "current",
+        "change",
+        "reasons",
+    ),
 }
 
 # What each input must hold, and the type it is read as. ``person_id`` is
@@ -126,6 +147,13 @@ _INPUTS: dict[str, dict[str, str]] = {
         "message": _STR,
     },
     "review": {"record_a": _STR, "record_b": _STR, "reason": _STR, "detail": _STR, "decided": _STR},
+}
+# What the figures rest on (summary.basis_frames), as it reaches DuckDB: decisions and
+# withdrawn records by keyed hashes (sql/08_basis.sql).
+BASIS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "submissions": ("community_code", "period", "sha256", "submitted_on", "file_modified"),
+    "decisions": ("record_a", "record_b", "decision"),
+    "withdrawn": ("community_code", "sheet", "record"),
 }
 # The pages file's inputs (summary.page_workbooks_frame, summary.page_problems_frame):
 # objects as they are, so that an empty string stays one (the pages quote it exactly).
@@ -179,6 +207,8 @@ def build_warehouse(
     key: bytes,
     page_workbooks: pd.DataFrame | None = None,
     page_problems: pd.DataFrame | None = None,
+    basis: Mapping[str, pd.DataFrame] | None = None,
+    run_id: str | None = None,
 ) -> None:
     """Build the warehouse for ``quarter`` at ``path``, replacing any previous one atomically.
 
@@ -188,6 +218,14 @@ def build_warehouse(
     ``summary.page_problems_frame``) go to the pages file beside it
     (``pages_path``), replaced with it; without them the reports name
     workbooks by their content labels and quote no values.
+    ``basis`` (``summary.basis_frames``: the effective workbooks, the decisions
+    in force, the withdrawn records) is what a publication snapshots, so that
+    a later build can say why a published figure moved; without it, no reason
+    can be named. ``run_id`` names the run (the flow passes its Prefect flow
+    run id; default ``build-`` and the start of the content hash). The
+    publications store beside ``path`` (``publication.store_path``), when
+    there is one, is read into the ``publications``, ``published_figures``
+    and ``revisions`` views.
     The roll-up itself stages the warehouse (``stage_warehouse``) and swaps it
     in together with its reports (``publish.publish``); this is the warehouse alone.
     """
@@ -207,6 +245,8 @@ def build_warehouse(
             key=key,
             page_workbooks=page_workbooks,
             page_problems=page_problems,
+            basis=basis,
+            run_id=run_id,
         )
         try:
             swap_in(temp, path)
@@ -223,16 +263,23 @@ def stage_warehouse(
 ) -> Path:
     """Build and check the warehouse in a temporary file beside ``path``; return that file.
 
-    Takes ``build_warehouse``'s keyword arguments. ``path`` itself is not
+    Takes ``build_warehouse``'s keyword arguments. Reads the publications
+    store beside ``path``: hold ``publication.store_lock(path)`` (shared)
+    from here until the staged file is swapped in, so that no publication is
+    made in between and left out of it. ``path`` itself is not
     touched: ``swap_in`` makes the staged file the warehouse, ``discard``
     removes it. The name ``.<name>.<pid>.<hex>.tmp`` carries the process id so
     that a later run can tell a killed run's leftover (``leftovers``) from a
     concurrent run's file. Its pages file is staged beside it
     (``pages_path(temp)``). On any failure both temporary files are removed.
     """
+    from connector_rollup import publication  # it builds on this module
+
     path = Path(path)
     prepared = _prepare_inputs(**inputs)
     pages = _page_inputs(page_workbooks, page_problems, prepared["run"])
+    # Not part of the content hash: the store changes when a quarter is published, not the figures.
+    prepared.update(publication.store_inputs(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
@@ -498,6 +545,8 @@ def _prepare_inputs(
     quality,
     registry,
     key,
+    basis=None,
+    run_id=None,
 ) -> dict[str, pd.DataFrame]:
     frames = {
         "events": _typed(events, "events"),
@@ -517,6 +566,7 @@ def _prepare_inputs(
     for name, columns in _FREE_TEXT.items():
         for column in columns:
             frames[name][column] = scrub(frames[name][column])
+    frames.update(_basis_inputs(basis or {}, key))
     frames["quality"] = _quality_frame(quality)
     frames["communities"] = pd.DataFrame(
         {
@@ -541,9 +591,66 @@ def _prepare_inputs(
             "last_day": pd.to_datetime([quarter.last_day]),
             "demo_key": [key == DEMO_KEY],
             "content_hash": [digest.hexdigest()],
+            "run_id": [run_id or f"build-{digest.hexdigest()[:16]}"],
         }
     )
     return frames
+
+
+def _basis_inputs(basis: Mapping[str, pd.DataFrame], key: bytes) -> dict[str, pd.DataFrame]:
+    """``summary.basis_frames`` as the warehouse holds it: decisions and withdrawn records keyed.
+
+    A decision's key is the ``person_key`` of ``decision|A|B|same`` (records
+    in order, so A-B and B-A are one decision); a withdrawn record's is the
+    ``person_key`` of ``sheet|record``. Missing frames are empty.
+    """
+    given = {}
+    for name, columns in BASIS_COLUMNS.items():
+        frame = basis.get(name)
+        if frame is None:
+            frame = pd.DataFrame({c: pd.Series([], dtype="object") for c in columns})
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise WarehouseError(
+                f"The basis {name} input lacks the column(s) {', '.join(missing)}."
+            )
+        given[name] = frame[list(columns)].reset_index(drop=True)
+    submissions = given["submissions"]
+    decisions = given["decisions"]
+    withdrawn = given["withdrawn"]
+    decision_keys = [
+        person_key("decision|" + "|".join(sorted((str(a), str(b)))) + f"|{verdict}", key)
+        for a, b, verdict in zip(
+            decisions["record_a"], decisions["record_b"], decisions["decision"], strict=True
+        )
+    ]
+    return {
+        "basis_submissions": pd.DataFrame(
+            {
+                "community_code": submissions["community_code"].astype("str"),
+                "period": submissions["period"].astype("str"),
+                "sha256": submissions["sha256"].astype("str"),
+                "submitted_on": pd.to_datetime(submissions["submitted_on"]),
+                "file_modified": pd.to_datetime(submissions["file_modified"]),
+            }
+        ),
+        "basis_decisions": pd.DataFrame({"decision_key": pd.Series(decision_keys, dtype="str")}),
+        "withdrawn": pd.DataFrame(
+            {
+                "community_code": withdrawn["community_code"].astype("str"),
+                "sheet": withdrawn["sheet"].astype("str"),
+                "record_key": pd.Series(
+                    [
+                        person_key(f"{sheet}|{record}", key)
+                        for sheet, record in zip(
+                            withdrawn["sheet"], withdrawn["record"], strict=True
+                        )
+                    ],
+                    dtype="str",
+                ),
+            }
+        ),
+    }
 
 
 def _page_inputs(

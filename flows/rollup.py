@@ -22,6 +22,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import as_completed
+from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from connector_rollup import (
@@ -31,6 +32,7 @@ from connector_rollup import (
     history,
     identity,
     intake,
+    publication,
     publish,
     report,
     summary,
@@ -92,9 +94,9 @@ def build_history(
 
 
 @task(cache_policy=NONE)
-def resolve_identity(connectors, decisions_file: Path) -> identity.IdentityResult:
+def resolve_identity(connectors, decisions: list[identity.Decision]) -> identity.IdentityResult:
     """Who is the same Connector, with the secretariat's recorded decisions applied."""
-    return identity.resolve_connectors(connectors, identity.load_decisions(decisions_file))
+    return identity.resolve_connectors(connectors, decisions)
 
 
 @task(cache_policy=NONE)
@@ -112,12 +114,14 @@ def count_people(hist, people, quarter: Period) -> counting.Counts:
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE)
 def load_warehouse(
-    path: str, quarter: Period, counts, submissions, idres, quality, registry, key
+    path: str, quarter: Period, counts, submissions, idres, quality, registry, key, basis, run_id
 ) -> Path:
     """Build and check the warehouse beside ``path``, unpublished; return the staged file.
 
     Its pages file (the files' names, the problems as each community's page
     quotes them: the secretariat's) is staged beside it: the reports read those two only.
+    ``basis`` is what the figures rest on (``summary.basis_frames``), which a
+    publication snapshots; the publications store beside ``path`` is read in.
     """
     return warehouse.stage_warehouse(
         path,
@@ -132,6 +136,8 @@ def load_warehouse(
         key=key,
         page_workbooks=summary.page_workbooks_frame(submissions),
         page_problems=summary.page_problems_frame(submissions),
+        basis=basis,
+        run_id=run_id,
     )
 
 
@@ -212,9 +218,11 @@ def rollup(
         cached,
     )
 
-    checked, hist = build_history(submissions, {w.sha256: w.modified for w in workbooks}, period)
+    modified = {w.sha256: w.modified for w in workbooks}
+    checked, hist = build_history(submissions, modified, period)
     submissions, effective = checked.submissions, checked.effective  # statuses and IDs settled
-    idres = resolve_identity(hist.connectors, decisions_file)
+    decisions = identity.load_decisions(decisions_file)
+    idres = resolve_identity(hist.connectors, decisions)
     ignored = [f"{d.record_a},{d.record_b}" for d in idres.ignored_decisions]
     if ignored:
         logger.warning(ignored_decisions_sentence(ignored, decisions_file))
@@ -222,19 +230,34 @@ def rollup(
     quality = summary.quality_figures(
         submissions, effective, hist, idres, counting.summarise(counts)
     )
-    staged_warehouse = load_warehouse(
-        warehouse, period, counts, submissions, idres, quality, registry, key
-    )
-    staged_reports = None
-    try:
-        staged_reports = write_reports(staged_warehouse, reports_dir, period)
-        publish_outputs(
-            staged_warehouse, warehouse, staged_reports, report.reports_folder(reports_dir, period)
+    basis = summary.basis_frames(effective, modified, decisions, hist)
+    # Shared: no publication lands between reading the publications store and the swap.
+    with publication.store_lock(warehouse):
+        staged_warehouse = load_warehouse(
+            warehouse,
+            period,
+            counts,
+            submissions,
+            idres,
+            quality,
+            registry,
+            key,
+            basis,
+            str(flow_run.id) if flow_run.id else None,
         )
-    finally:  # not published (a failure, a signal): the staged files go; published: nothing is left to remove
-        discard_staged_warehouse(staged_warehouse)
-        if staged_reports is not None:
-            shutil.rmtree(staged_reports, ignore_errors=True)
+        staged_reports = None
+        try:
+            staged_reports = write_reports(staged_warehouse, reports_dir, period)
+            publish_outputs(
+                staged_warehouse,
+                warehouse,
+                staged_reports,
+                report.reports_folder(reports_dir, period),
+            )
+        finally:  # not published (a failure, a signal): the staged files go; published: nothing is left to remove
+            discard_staged_warehouse(staged_warehouse)
+            if staged_reports is not None:
+                shutil.rmtree(staged_reports, ignore_errors=True)
     national = report.reports_folder(reports_dir, period) / "national.md"
     review_file = identity.write_review_file(
         data_dir / "connector-review.csv", idres.review, hist.connectors

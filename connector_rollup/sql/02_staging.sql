@@ -14,6 +14,7 @@ create table stg_run (
     year_earlier_period varchar not null,
     demo_key boolean not null,
     content_hash varchar not null,
+    run_id varchar not null,
     check (period = period_label(first_day) and period = period_label(last_day))
 );
 
@@ -28,7 +29,8 @@ typed as (
         first_day::date as first_day,
         last_day::date as last_day,
         demo_key::boolean as demo_key,
-        content_hash::varchar as content_hash
+        content_hash::varchar as content_hash,
+        run_id::varchar as run_id
     from source
 )
 
@@ -39,7 +41,8 @@ select
     last_day,
     period_label((first_day - interval 12 month)::date) as year_earlier_period,
     demo_key,
-    content_hash
+    content_hash,
+    run_id
 from typed;
 
 comment on table stg_run is 'Staging: the one roll-up run this warehouse holds (its quarter and how it was built).';
@@ -50,6 +53,7 @@ comment on column stg_run.last_day is 'Last day of the roll-up quarter: nothing 
 comment on column stg_run.year_earlier_period is 'The same quarter a year earlier, for the year-on-year change.';
 comment on column stg_run.demo_key is 'True when person_key was made with the public demo key (not for real data).';
 comment on column stg_run.content_hash is 'SHA-256 of the pseudonymised inputs: same hash, same figures.';
+comment on column stg_run.run_id is 'The roll-up run that built this warehouse: its Prefect flow run id, or a random id for a build outside the flow.';
 
 
 -- The communities of the registry.
