@@ -300,6 +300,10 @@ class _Warehouse:
     jobs_by_outcome: list[tuple]  # (reason or None, jobs)
     review_size: int
     review_pending: int
+    # Publications (publication.py): (period, published_at) of each, oldest first, and the
+    # revisions view's rows; none in a warehouse built before publication existed.
+    publications: list[tuple] = ()
+    revisions: list[tuple] = ()
 
 
 def _read(
@@ -367,6 +371,9 @@ def _read(
             'order by period desc nulls last, sha256, sheet nulls first, "row" nulls first, cell, code, message'
         ).fetchall()
         workbooks, names = _workbooks(submissions, file_names)
+        published = con.execute(
+            "select count(*) from duckdb_views() where view_name = 'revisions'"
+        ).fetchone()[0]
         return _Warehouse(
             quarter=quarter,
             registry=dict(registry),
@@ -392,6 +399,17 @@ def _read(
             review_pending=con.execute(
                 "select count(*) from review_list where decided is null"
             ).fetchone()[0],
+            publications=con.execute(
+                "select period, published_at from publications order by published_at, period"
+            ).fetchall()
+            if published
+            else [],
+            revisions=con.execute(
+                "select period, scope, figure_period, figure, published, current, change, reasons "
+                "from revisions"
+            ).fetchall()
+            if published
+            else [],
         )
 
 
@@ -689,6 +707,7 @@ def _national(w: _Warehouse, quarter: Period, registry, code_meanings) -> str:
         ]
     out += _headline(w, quarter, year_earlier)
     out += _community_table(w, quarter, registry)
+    out += _revised(w, quarter, registry)
     out += _coverage(w, quarter, registry)
     out += _data_quality(w, code_meanings, registry)
     out += [
@@ -789,6 +808,80 @@ def _community_table(w: _Warehouse, quarter: Period, registry) -> list[str]:
         "counts them, the nation counts them once. This happens most for Connectors.",
         "",
         *_table(["Code", "Community", *(words(f"measure.{m}") for m in MEASURES)], rows, "llrrr"),
+        "",
+    ]
+
+
+def _revised(w: _Warehouse, quarter: Period, registry) -> list[str]:
+    """The section "Revised since publication", once any quarter has been published; else nothing.
+
+    Every published figure the roll-up gives differently (the ``revisions``
+    view: the latest publication of each quarter up to this one), published
+    and current side by side, and why.
+    """
+    if not w.publications:
+        return []
+    standing: dict[str, dt.datetime] = {}
+    for period, published_at in w.publications:
+        standing[period] = published_at  # the latest publication of each quarter stands
+    compared = {p: at for p, at in standing.items() if p <= quarter.label}
+    later = sorted(p for p in standing if p > quarter.label)
+    listed = ", ".join(
+        f"{p} (published {_day(at.date())} at {at:%H:%M} UTC)" for p, at in sorted(compared.items())
+    )
+    out = [
+        "## Revised since publication",
+        "",
+        "A figure once published can move: a workbook sent late or replaced, a record withdrawn "
+        "(a withdrawal leaves every period's figures, earlier ones included) or a Connector "
+        "decision restates earlier quarters. Each quarter's latest publication is compared with "
+        "what this roll-up gives for the same quarter, its fiscal year to date and cumulative "
+        "since 2009 through it, nationally and for each community.",
+        "",
+        f"- Published quarters compared: {listed or 'none up to this quarter'}.",
+    ]
+    if later:
+        out.append(
+            f"- Published quarters after {quarter.label}, which this roll-up does not reach: "
+            f"{', '.join(later)}."
+        )
+    out.append("")
+    if not w.revisions:
+        return out + ["No published figure has changed.", ""]
+
+    def scope(code: str) -> str:
+        return "National" if code == "national" else _name(code, registry)
+
+    def period_of(figure_period: str, published: str) -> str:
+        if figure_period == "cumulative":
+            return "Cumulative since 2009"
+        if figure_period == published:
+            return f"Quarter {figure_period}"
+        return f"Fiscal year {figure_period} to date"
+
+    rows = [
+        [
+            period,
+            scope(code),
+            period_of(figure_period, period),
+            words(f"measure.{figure}"),
+            _n(published),
+            _n(current),
+            f"{'+' if change > 0 else '-'}{abs(change):,}",
+            _text(reasons),
+        ]
+        for period, code, figure_period, figure, published, current, change, reasons in w.revisions
+    ]
+    moved = sorted({r[0] for r in w.revisions})
+    return out + [
+        f"{_plural(len(rows), 'published figure has', 'published figures have')} changed, in "
+        f"{_plural(len(moved), 'quarter', 'quarters')} ({', '.join(moved)}):",
+        "",
+        *_table(
+            ["Published quarter", "Scope", "Period", "Figure", "Published", "Now", "Change", "Why"],
+            rows,
+            "llllrrrl",
+        ),
         "",
     ]
 
