@@ -267,36 +267,6 @@ def test_a_decisions_file_is_imported_once(tmp_path):
     assert [tuple(r) for r in rows] == [("NS-CBRT:C2", "different", "imported")]
 
 
-def test_a_roll_up_started_from_the_portal_completes_and_a_second_start_is_409(tmp_path):
-    """The real flow, in the background process the portal watches (about 30-60 s)."""
-    import time
-
-    portal = make_portal(tmp_path)
-    started = portal.client.post(
-        "/api/v1/rollups", headers=portal.auth(SEC), json={"quarter": "2026-27-Q1"}
-    )
-    assert started.status_code == 202, started.text
-    rollup_id = started.json()["id"]
-    assert started.json()["status"] in ("scheduled", "running")
-    second = portal.client.post("/api/v1/rollups", headers=portal.auth(SEC), json={"quarter": Q2})
-    assert second.status_code == 409 and second.json()["error"]["code"] == "rollup_running"
-    deadline = time.monotonic() + 240
-    while True:
-        body = portal.client.get(f"/api/v1/rollups/{rollup_id}", headers=portal.auth(SEC)).json()
-        if body["status"] not in ("scheduled", "running") or time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    log = (portal.settings.rollup_logs_dir / f"{rollup_id}.log").read_text(errors="replace")
-    assert body["status"] == "completed", (body, log[-2000:])
-    # The harness's first quarter: E1 introduced to C1 in it (E2, never introduced, is not
-    # onboarded); jobs not tracked.
-    assert body["figures"] == {"connectees": 1, "connectors": 1, "jobs": 0}
-    assert (tmp_path / "reports" / "2026-27-Q1" / "national.md").is_file()
-    assert portal.settings.decisions_file.is_file()  # the portal's decisions, for the run
-    actions = [e["action"] for e in audit.events(portal.db())]
-    assert actions[-2:] == ["rollup_started", "rollup_completed"]
-
-
 # --- the pages ---------------------------------------------------------------------------
 
 
@@ -395,7 +365,9 @@ def test_a_decision_taken_on_the_review_page_is_written_for_the_roll_up(paged):
     assert "NS-CBRT:K9 different NS-HFX:C1" in events.text
 
 
-def test_a_roll_up_that_is_killed_is_failed_with_a_sentence_and_the_next_may_start(tmp_path):
+def test_one_roll_up_at_a_time_and_a_killed_one_is_failed_with_a_sentence(tmp_path):
+    """Starting, 409 while it runs, and how a stopped run ends. A run that completes, with its
+    figures and reports, is tests/test_portal_browser_secretariat.py's (it takes a minute)."""
     import os
     import signal
     import time
@@ -404,6 +376,10 @@ def test_a_roll_up_that_is_killed_is_failed_with_a_sentence_and_the_next_may_sta
     started = portal.client.post(
         "/api/v1/rollups", headers=portal.auth(SEC), json={"quarter": "2026-27-Q1"}
     ).json()
+    assert started["status"] in ("scheduled", "running")
+    second = portal.client.post("/api/v1/rollups", headers=portal.auth(SEC), json={"quarter": Q2})
+    assert second.status_code == 409 and second.json()["error"]["code"] == "rollup_running"
+    assert "2026-27-Q1 is still running" in second.json()["error"]["message"]
     pid = portal.db().execute("SELECT pid FROM rollups").fetchone()[0]
     os.killpg(pid, signal.SIGKILL)  # its own session: the run and whatever it started
     deadline = time.monotonic() + 30

@@ -1,0 +1,98 @@
+"""The secretariat's path in a real browser (issue 10): the board, a Connector pair decided,
+a roll-up run from the portal and its report read as a page, the quarter published.
+
+Same harness as tests/test_portal_browser.py (its fixtures: the real app under
+uvicorn over the demo's sample, one Chromium). The roll-up is the real flow in
+the portal's background process: this module takes about a minute.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_portal_browser import browser, chromium_path, page, portal, shot  # noqa: F401
+
+from connector_rollup.portal import accounts
+from connector_rollup.portal.db import connect
+from connector_rollup.sample import SAMPLE_QUARTER
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "sam.secretariat@example.org"
+PASSWORD = "a long enough secretariat password"
+PERIOD = SAMPLE_QUARTER.label
+
+
+@pytest.fixture(scope="module")
+def secretariat(page, portal):  # noqa: F811
+    """The secretariat, signed in."""
+    conn = connect(portal.data_dir)
+    try:
+        user, _ = accounts.add_user(
+            conn, EMAIL, role="secretariat", community_code=None, name="Sam Secretariat"
+        )
+        accounts.set_password(conn, user, PASSWORD, by="test")
+    finally:
+        conn.close()
+    page.goto(f"{portal.url}/sign-in")
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{portal.url}/home")
+    return EMAIL
+
+
+def test_the_board_shows_who_has_submitted(page, portal, secretariat):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="Quarter board").click()
+    page.wait_for_url(f"{portal.url}/board")
+    # The demo keeps Halifax's latest workbook aside: 43 of the sample's 44 communities
+    # less those the sample leaves without a workbook for the quarter.
+    expect(page.locator("main .notice").first).to_contain_text("of 44 submitted")
+    halifax = page.locator("tr", has=page.locator("a", has_text="Halifax"))
+    expect(halifax.locator(".badge")).to_have_text("missing")
+    shot(page, "board")
+    page.select_option("#status", "missing")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("tbody tr", has=page.locator("a", has_text="Halifax"))).to_have_count(1)
+    assert page.locator("tbody .badge", has_text="submitted").count() == 0
+
+
+def test_a_roll_up_runs_from_the_portal_and_its_report_reads_as_a_page(page, portal, secretariat):  # noqa: F811
+    from playwright.sync_api import expect
+
+    page.goto(f"{portal.url}/rollups")
+    page.fill("#quarter", PERIOD)
+    page.get_by_role("button", name="Run the roll-up").click()
+    row = page.locator("tbody tr").first
+    expect(row.locator(".badge")).to_have_text("completed", timeout=240_000)  # the page refreshes
+    expect(row.locator("td.num").first).not_to_have_text("—")
+    shot(page, "rollups")
+    row.get_by_role("link", name="National report").click()
+    expect(page.locator("article h1")).to_contain_text(f"national roll-up for {PERIOD}")
+    chart = page.locator("article img").first
+    expect(chart).to_be_visible()
+    assert page.evaluate("(img) => img.naturalWidth", chart.element_handle()) > 0  # it loaded
+    shot(page, "report")
+
+
+def test_a_connector_pair_is_decided_in_the_browser(page, portal, secretariat):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from connector_rollup.identity import load_decisions
+
+    page.goto(f"{portal.url}/review")
+    first = page.locator("main section.card").first
+    expect(first.locator("dl")).to_have_count(2)  # both records side by side
+    record_a = first.locator("input[name=record_a]").get_attribute("value")
+    record_b = first.locator("input[name=record_b]").get_attribute("value")
+    shot(page, "review")
+    first.locator("input[name=note]").fill("Confirmed by phone with both coordinators")
+    first.get_by_role("button", name="Different people").click()
+    page.wait_for_url(f"{portal.url}/review")
+    decided = page.locator("section.card", has=page.locator(f"input[value='{record_a}']"))
+    expect(decided.locator(".badge")).to_have_text("different")
+    decisions = load_decisions(portal.data_dir.parent / "warehouse" / "connector-decisions.csv")
+    assert [(d.record_a, d.record_b, d.same, d.note) for d in decisions] == [
+        (*sorted((record_a, record_b)), False, "Confirmed by phone with both coordinators")
+    ]
