@@ -113,7 +113,8 @@ def test_french_colons_have_a_no_break_space_before_them():
 
 # -- (c) the pages -------------------------------------------------------------------------
 
-USER = Obj(name="Marie Tremblay", email="marie@exemple.ca")
+USER = Obj(name="Marie Tremblay", email="marie@exemple.ca", is_secretariat=False)
+SECRETARIAT = Obj(name="Sec", email="sec@exemple.ca", is_secretariat=True)
 COMMUNITY = Obj(name="Halifax", code="NS-HFX")
 ISSUE = Obj(cell="C7", severity="error", value="xyz", message="Valeur inconnue", fix="Corrigez")
 NOTE = Obj(cell="", severity="warning", value="", message="Valeur douteuse", fix="")
@@ -139,14 +140,16 @@ def _upload(status="checked", errors=0, warnings=0, blocked=None):
         errors=errors,
         warnings=warnings,
         impact=None if status == "rejected" else IMPACT,
+        sent_back_comment="La feuille Emplois est vide." if status == "sent_back" else None,
     )
 
 
-def _home(community, submitted, uploads):
+def _home(community, submitted, uploads, overdue=False):
     return dict(
         community=community,
         quarter="2025-26-Q2",
         due_on="2025-10-31",
+        overdue=overdue,
         submitted=submitted,
         uploads=uploads,
         limit_mb=20,
@@ -166,7 +169,7 @@ def _upload_page(upload, by_sheet=None, summary=()):
 def _reminders(owing=(), due_now=(), sent=(), smtp=None, smtp_problem=None, just_sent=None):
     """reminders.html's context (a secretariat's page: the base shows its navigation)."""
     return dict(
-        user=Obj(name="Sec", email="sec@exemple.ca", is_secretariat=True),
+        user=SECRETARIAT,
         quarter="2025-26-Q2",
         quarters=["2025-26-Q2", "2025-26-Q1"],
         due_on="2025-11-14",
@@ -181,6 +184,111 @@ def _reminders(owing=(), due_now=(), sent=(), smtp=None, smtp_problem=None, just
         just_sent=just_sent,
         just_failed=1 if just_sent is not None else None,
     )
+
+
+def _board(counts, rows):
+    """board.html's context: ``counts`` as ``quarter.summary`` gives them.
+
+    The board shows its statuses as the API's codes, untranslated (its badges and the
+    status filter). Two of the codes, "submitted" and "rejected", are also English words
+    of the catalog (_status.html), so these contexts use only the other codes: with them
+    the check below would report the codes, not a missing translation.
+    """
+    return dict(
+        user=SECRETARIAT,
+        quarter="2025-26-Q2",
+        quarters=["2025-26-Q2", "2025-26-Q1"],
+        due_on="2025-11-14",
+        counts=counts,
+        rows=list(rows),
+        status="",
+        statuses=("missing", "late", "sent_back"),
+    )
+
+
+def _board_row(status, tracks_jobs=None, upload_id=None, comment=None):
+    return dict(
+        community_code="NS-HFX",
+        name="Halifax",
+        status=status,
+        comment=comment,
+        upload_id=upload_id,
+        submitted_at="2025-10-02" if status == "late" else None,
+        errors=0 if upload_id else None,
+        warnings=1 if upload_id else None,
+        tracks_jobs=tracks_jobs,
+    )
+
+
+BOARD_COUNTS = dict(total=44, submitted=30, late=2, missing=9, overdue=9, rejected=3, sent_back=2)
+BOARD_ROWS = [
+    _board_row("late", tracks_jobs=True, upload_id="u1"),
+    _board_row("late", tracks_jobs=False),
+    _board_row("sent_back", comment="Feuille vide"),
+    _board_row("missing"),
+]
+
+
+def _pair(decision=None):
+    side = dict(name="Luc Roy", email="luc@exemple.ca", phone="", organization="Centre")
+    return dict(
+        record_a="NS-HFX:C1",
+        record_b="QC-MTL:C9",
+        reason="same_email",
+        detail="luc@exemple.ca" if decision else "",
+        a=side,
+        b=side | dict(name="", email=""),
+        decision=decision,
+        note="Vérifié" if decision else None,
+        decided_by="sec@exemple.ca" if decision else None,
+        decided_at="2025-11-20 10:00" if decision else None,
+    )
+
+
+def _rollup(status, figures=None, message=None, ended_at=None):
+    return dict(
+        quarter="2025-26-Q2",
+        status=status,
+        message=message,
+        started_at="2025-11-20 10:00",
+        started_by="sec@exemple.ca",
+        ended_at=ended_at,
+        figures=figures,
+    )
+
+
+def _rollups(listed, running=False):
+    return dict(
+        user=SECRETARIAT,
+        rollups=list(listed),
+        running=running,
+        quarter="2025-26-Q2",
+        warehouse="/srv/data/warehouse.duckdb",
+        reports="/srv/data/reports",
+    )
+
+
+def _events(events, total):
+    return dict(
+        user=SECRETARIAT,
+        events=list(events),
+        total=total,
+        community="",
+        period="",
+        action="",
+        actions=["sign_in", "upload"],
+    )
+
+
+EVENT = Obj(
+    at="2025-11-20 10:00",
+    who="sec@exemple.ca",
+    action="upload",
+    community_code="NS-HFX",
+    period="2025-26-Q2",
+    sha256="0" * 64,
+    detail="t2.xlsx",
+)
 
 
 REMINDER_SENT = Obj(
@@ -241,6 +349,7 @@ PAGES = [
             "other_community",
             "csrf",
             "rejected",
+            "secretariat_only",
             "bad_request",
             "autre",
         )
@@ -259,6 +368,8 @@ PAGES = [
         "home.html",
         _home(None, None, [_upload(s) for s in ("checked", "submitted", "nouveau")]),
     ),
+    ("home.html", _home(COMMUNITY, None, [_upload("sent_back")], overdue=True)),
+    ("home.html", _home(None, None, []) | dict(user=SECRETARIAT)),
     ("upload.html", _upload_page(_upload("rejected"))),
     ("upload.html", _upload_page(_upload("submitted"))),
     ("upload.html", _upload_page(_upload("superseded"))),
@@ -273,6 +384,51 @@ PAGES = [
     ),
     ("upload.html", _upload_page(_upload(warnings=1), by_sheet={"Emplois": [NOTE]})),
     ("upload.html", _upload_page(_upload())),
+    ("board.html", _board(BOARD_COUNTS, BOARD_ROWS)),
+    ("board.html", _board(BOARD_COUNTS | dict(overdue=0, rejected=0, sent_back=0), [])),
+    (
+        "community.html",
+        dict(
+            user=SECRETARIAT,
+            community=COMMUNITY,
+            figures=[dict(period="2025-26-Q2", connectees=12, connectors=3, jobs=4)],
+            uploads=[_upload("submitted"), _upload("sent_back"), _upload("rejected")],
+        ),
+    ),
+    ("community.html", dict(user=SECRETARIAT, community=COMMUNITY, figures=[], uploads=[])),
+    ("review.html", dict(user=SECRETARIAT, review_exists=False, pairs=[], undecided=0)),
+    (
+        "review.html",
+        dict(user=SECRETARIAT, review_exists=True, pairs=[_pair(), _pair("same")], undecided=1),
+    ),
+    ("review.html", dict(user=SECRETARIAT, review_exists=True, pairs=[_pair()] * 2, undecided=2)),
+    (
+        "rollups.html",
+        _rollups(
+            [
+                _rollup("running"),
+                _rollup(
+                    "completed",
+                    figures=dict(connectees=120, connectors=30, jobs=41),
+                    ended_at="2025-11-20 10:05",
+                ),
+                _rollup("failed", message="Traceback", ended_at="2025-11-20 10:01"),
+            ],
+            running=True,
+        ),
+    ),
+    ("rollups.html", _rollups([])),
+    (
+        "report.html",
+        dict(
+            user=SECRETARIAT,
+            quarter="2025-26-Q2",
+            body="<h1>National roll-up</h1>",
+            source="/srv/data/reports/2025-26-Q2/national.md",
+        ),
+    ),
+    ("events.html", _events([EVENT], 1)),
+    ("events.html", _events([EVENT, EVENT], 2)),
     (
         "reminders.html",
         _reminders(
