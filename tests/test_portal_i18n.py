@@ -350,6 +350,12 @@ PAGES = [
             "csrf",
             "rejected",
             "secretariat_only",
+            "upload_broken",
+            "rollup_running",
+            "comment_required",
+            "not_submitted",
+            "superseded",
+            "sent_back",
             "bad_request",
             "autre",
         )
@@ -403,9 +409,14 @@ PAGES = [
     ),
     ("review.html", dict(user=SECRETARIAT, review_exists=True, pairs=[_pair()] * 2, undecided=2)),
     (
+        "review.html",
+        dict(user=SECRETARIAT, review_exists=True, pairs=[_pair("different")], undecided=0),
+    ),
+    (
         "rollups.html",
         _rollups(
             [
+                _rollup("scheduled"),
                 _rollup("running"),
                 _rollup(
                     "completed",

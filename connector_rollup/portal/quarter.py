@@ -241,7 +241,9 @@ def send_back(
     upload = get(conn, user, upload_id)
     comment = (comment or "").strip()
     if not comment:
-        raise UploadError(400, "bad_request", "Say in the comment what the community should fix.")
+        raise UploadError(
+            400, "comment_required", "Say in the comment what the community should fix."
+        )
     if upload["status"] != "submitted":
         raise UploadError(409, "not_submitted", "Only the submission that counts can be sent back.")
     community, period, sha = upload["community_code"], upload["period"], upload["sha256"]

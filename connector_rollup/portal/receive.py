@@ -114,7 +114,7 @@ async def receive_file(
         except MultipartParseError:
             raise UploadError(
                 400,
-                "bad_request",
+                "upload_broken",
                 "The upload arrived broken: choose the file and upload it again.",
             ) from None
         if state["file"] is None:
