@@ -836,7 +836,8 @@ def _revised(w: _Warehouse, quarter: Period, registry) -> list[str]:
         "(a withdrawal leaves every period's figures, earlier ones included) or a Connector "
         "decision restates earlier quarters. Each quarter's latest publication is compared with "
         "what this roll-up gives for the same quarter, its fiscal year to date and cumulative "
-        "since 2009 through it, nationally and for each community.",
+        "since 2009 through it, nationally and for each community. The warehouse's `revisions` "
+        "view holds the same rows, a national figure's reasons spelled out.",
         "",
         f"- Published quarters compared: {listed or 'none up to this quarter'}.",
     ]
@@ -859,6 +860,19 @@ def _revised(w: _Warehouse, quarter: Period, registry) -> list[str]:
             return f"Quarter {figure_period}"
         return f"Fiscal year {figure_period} to date"
 
+    moved_in: dict[tuple[str, str, str], list[str]] = {}
+    for period, code, figure_period, figure, *_ in w.revisions:
+        if code != "national":
+            moved_in.setdefault((period, figure_period, figure), []).append(code)
+
+    def why(code: str, period: str, figure_period: str, figure: str, reasons: str) -> str:
+        """The view's reasons; a national figure that moved in communities too points to their rows."""
+        communities = moved_in.get((period, figure_period, figure))
+        if code != "national" or not communities:
+            return _text(reasons)
+        decisions = [part for part in reasons.split("; ") if "Connector decision" in part]
+        return _text("; ".join([f"as in the rows of {', '.join(communities)} below", *decisions]))
+
     rows = [
         [
             period,
@@ -868,7 +882,7 @@ def _revised(w: _Warehouse, quarter: Period, registry) -> list[str]:
             _n(published),
             _n(current),
             f"{'+' if change > 0 else '-'}{abs(change):,}",
-            _text(reasons),
+            why(code, period, figure_period, figure, reasons),
         ]
         for period, code, figure_period, figure, published, current, change, reasons in w.revisions
     ]

@@ -221,8 +221,16 @@ def test_the_national_report_shows_the_revisions(revised):
     assert "12 published figures have changed, in 1 quarter (2024-25-Q4):" in section
     assert (
         "| 2024-25-Q4 | National | Quarter 2024-25-Q4 | Connectees onboarded | 3 | 2 | -1 | "
+        "as in the rows of NS-HFX below |"
+    ) in section
+    assert (
+        "| 2024-25-Q4 | Halifax (NS-HFX) | Quarter 2024-25-Q4 | Connectees onboarded | 2 | 1 | -1 | "
         "NS-HFX's workbook for 2025-26-Q1 was submitted after the publication; NS-HFX: 1 record "
         "withdrawn since the publication (1 Connectee) |"
+    ) in section
+    assert (
+        "| National | Quarter 2024-25-Q4 | Connectors | 2 | 0 | -2 | as in the rows of ON-OTT "
+        "below; 1 Connector decision taken since the publication |"
     ) in section
     assert (
         "| Cumulative since 2009 | Connectors | 2 | 1 | -1 | 1 Connector decision taken" in section

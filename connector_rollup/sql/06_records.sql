@@ -98,7 +98,7 @@ comment on column data_quality.value is 'The figure.';
 
 create view run_info as
 with source as (
-    select period as quarter, fiscal_year, first_day, last_day, demo_key, content_hash, run_id
+    select period as quarter, fiscal_year, first_day, last_day, demo_key, content_hash
     from stg_run
 )
 
@@ -111,4 +111,3 @@ comment on column run_info.first_day is 'First day of the roll-up quarter.';
 comment on column run_info.last_day is 'Last day of the roll-up quarter: nothing dated later counts.';
 comment on column run_info.demo_key is 'True when person_key was made with the public demo key: pseudonyms are then not protected.';
 comment on column run_info.content_hash is 'SHA-256 of the pseudonymised inputs.';
-comment on column run_info.run_id is 'The roll-up run that built it (its Prefect flow run id; a random id outside the flow): publications name it.';

@@ -30,7 +30,7 @@ comment on column stg_publications.period is 'The quarter published, e.g. 2024-2
 comment on column stg_publications.published_at is 'When it was published (UTC).';
 comment on column stg_publications.published_by is 'Who published it (the account, or the portal user); an email or phone number is masked.';
 comment on column stg_publications.note is 'The note given when publishing; emails and phone numbers masked.';
-comment on column stg_publications.run_id is 'The roll-up published: run_info.run_id of the warehouse it was taken from.';
+comment on column stg_publications.run_id is 'The roll-up published: stg_run.run_id of the warehouse it was taken from.';
 
 
 create or replace table stg_published_figures (
@@ -121,7 +121,7 @@ comment on column publications.period is 'The quarter published, e.g. 2024-25-Q4
 comment on column publications.published_at is 'When it was published (UTC).';
 comment on column publications.published_by is 'Who published it: the account that ran connector-rollup publish, or the portal user; an email or phone number is masked.';
 comment on column publications.note is 'The note given when publishing (emails and phone numbers masked).';
-comment on column publications.run_id is 'The roll-up whose figures were published (run_info.run_id of its warehouse).';
+comment on column publications.run_id is 'The roll-up whose figures were published (stg_run.run_id of its warehouse: the Prefect flow run id).';
 
 
 create or replace view published_figures as
@@ -246,7 +246,11 @@ then_submissions as (
 ),
 
 now_submissions as (
-    select standing.publication_id, stg_basis_submissions.*
+    select
+        standing.publication_id,
+        standing.period as published_period,
+        standing.published_at,
+        stg_basis_submissions.*
     from standing
     cross join stg_basis_submissions
 ),
@@ -257,7 +261,15 @@ workbook_changes as (
         coalesce(now_submissions.community_code, then_submissions.community_code) as community_code,
         coalesce(now_submissions.period, then_submissions.period) as workbook_period,
         case
-            when then_submissions.sha256 is null then 'was submitted after the publication'
+            -- A later quarter's workbook was not counted then whenever it came: say "submitted
+            -- after" only when its file is younger than the publication.
+            when then_submissions.sha256 is null
+                and (
+                    now_submissions.period <= now_submissions.published_period
+                    or now_submissions.file_modified > now_submissions.published_at
+                )
+                then 'was submitted after the publication'
+            when then_submissions.sha256 is null then 'is counted since the publication'
             when now_submissions.sha256 is null then 'is no longer in use'
             else 'was replaced after the publication'
         end as what
@@ -428,7 +440,7 @@ order by period, scope <> 'national', scope, figure_period = 'cumulative',
     length(figure_period) desc,
     case figure when 'connectees' then 1 when 'connectors' then 2 else 3 end;
 
-comment on view revisions is 'One row per published figure that this roll-up no longer gives, compared with the latest publication of each quarter up to the roll-up quarter, with the reasons it can name: workbooks submitted, replaced or no longer in use since, records withdrawn since, Connector decisions taken or removed since.';
+comment on view revisions is 'One row per published figure that this roll-up no longer gives, compared with the latest publication of each quarter up to the roll-up quarter, with the reasons it can name: workbooks submitted, replaced or no longer in use since (a later quarter''s workbook already there when the quarter was published "is counted since"), records withdrawn since, Connector decisions taken or removed since.';
 comment on column revisions.period is 'The quarter published.';
 comment on column revisions.scope is 'national or a community code.';
 comment on column revisions.figure_period is 'The published quarter, its fiscal year (to date through the quarter) or cumulative.';
