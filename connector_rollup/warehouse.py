@@ -566,7 +566,6 @@ def _prepare_inputs(
     for name, columns in _FREE_TEXT.items():
         for column in columns:
             frames[name][column] = scrub(frames[name][column])
-    frames.update(_basis_inputs(basis or {}, key))
     frames["quality"] = _quality_frame(quality)
     frames["communities"] = pd.DataFrame(
         {
@@ -594,6 +593,8 @@ def _prepare_inputs(
             "run_id": [run_id or f"build-{digest.hexdigest()[:16]}"],
         }
     )
+    # Not in the content hash: the files' times change when they are copied, not the figures.
+    frames.update(_basis_inputs(basis or {}, key))
     return frames
 
 

@@ -343,6 +343,27 @@ INTERFACES = {
         "message",
     ],
     "job_outcomes": ["community_code", "person_key", "start_date", "qualifies", "reason"],
+    # v2: publication (tests/test_publication.py); empty until a quarter is published
+    "publications": ["period", "published_at", "published_by", "note", "run_id"],
+    "published_figures": [
+        "period",
+        "published_at",
+        "scope",
+        "figure_period",
+        "connectees",
+        "connectors",
+        "jobs",
+    ],
+    "revisions": [
+        "period",
+        "scope",
+        "figure_period",
+        "figure",
+        "published",
+        "current",
+        "change",
+        "reasons",
+    ],
 }
 
 
