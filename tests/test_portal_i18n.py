@@ -186,7 +186,7 @@ def _reminders(owing=(), due_now=(), sent=(), smtp=None, smtp_problem=None, just
     )
 
 
-def _board(counts, rows):
+def _board(counts, rows, revised=False):
     """board.html's context: ``counts`` as ``quarter.summary`` gives them.
 
     The board shows its statuses as the API's codes, untranslated (its badges and the
@@ -203,6 +203,7 @@ def _board(counts, rows):
         rows=list(rows),
         status="",
         statuses=("missing", "late", "sent_back"),
+        revised=revised,
     )
 
 
@@ -257,11 +258,13 @@ def _rollup(status, figures=None, message=None, ended_at=None):
     )
 
 
-def _rollups(listed, running=False):
+def _rollups(listed, running=False, latest=None, revised=()):
     return dict(
         user=SECRETARIAT,
         rollups=list(listed),
         running=running,
+        latest=latest,
+        revised=set(revised),
         quarter="2025-26-Q2",
         warehouse="/srv/data/warehouse.duckdb",
         reports="/srv/data/reports",
@@ -356,6 +359,7 @@ PAGES = [
             "not_submitted",
             "superseded",
             "sent_back",
+            "no_rollup",
             "bad_request",
             "autre",
         )
@@ -391,6 +395,7 @@ PAGES = [
     ("upload.html", _upload_page(_upload(warnings=1), by_sheet={"Emplois": [NOTE]})),
     ("upload.html", _upload_page(_upload())),
     ("board.html", _board(BOARD_COUNTS, BOARD_ROWS)),
+    ("board.html", _board(BOARD_COUNTS, BOARD_ROWS, revised=True)),
     ("board.html", _board(BOARD_COUNTS | dict(overdue=0, rejected=0, sent_back=0), [])),
     (
         "community.html",
@@ -429,6 +434,14 @@ PAGES = [
         ),
     ),
     ("rollups.html", _rollups([])),
+    (
+        "rollups.html",
+        _rollups(
+            [_rollup("completed", figures=dict(connectees=1, connectors=1, jobs=0))],
+            latest=_rollup("completed"),
+            revised=["2025-26-Q1", "2025-26-Q2"],
+        ),
+    ),
     (
         "report.html",
         dict(

@@ -152,6 +152,7 @@ def portal(tmp_path):
         ("post", "/api/v1/rollups", {"quarter": Q2}),
         ("get", "/api/v1/rollups/r_1", None),
         ("get", "/api/v1/events", None),
+        ("post", f"/api/v1/quarters/{Q2}/publish", {"note": "x"}),
     ],
 )
 def test_every_secretariat_route_is_refused_to_coordinators(portal, method, url, body):
@@ -409,3 +410,13 @@ def test_a_malformed_quarter_is_400(portal):
     )
     assert response.status_code == 400
     assert "write it like 2024-25-Q4" in response.json()["error"]["message"]
+
+
+def test_publishing_without_a_roll_up_of_the_quarter_is_409_with_its_sentence(portal):
+    response = portal.client.post(
+        f"/api/v1/quarters/{Q2}/publish", headers=portal.auth(SEC), json={"note": "first"}
+    )
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "no_rollup" and error["message"].endswith(".")
+    assert not [e for e in audit.events(portal.db()) if e["action"] == "publish"]

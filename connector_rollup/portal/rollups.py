@@ -256,3 +256,59 @@ def latest_completed(conn: sqlite3.Connection, quarter: str) -> dict | None:
         (quarter,),
     ).fetchone()
     return as_api(row) if row else None
+
+
+def publish(
+    conn: sqlite3.Connection, settings: Settings, user: User, quarter: str, note: str
+) -> dict:
+    """Publish the latest completed roll-up of ``quarter`` (as `connector-rollup publish`).
+
+    The warehouse holds one roll-up, the latest; 409 when that is not a
+    completed roll-up of ``quarter`` (run it first), 400 for a malformed
+    quarter. Blocks while a roll-up swaps its warehouse in: call it off the
+    event loop (FastAPI runs sync routes in its thread pool).
+    """
+    from connector_rollup.publication import NoRollupError, PublicationError
+    from connector_rollup.publication import publish as publish_figures
+
+    period = Period.parse(quarter or "")
+    if period is None:
+        raise UploadError(
+            400, "bad_request", f"'{quarter}' is not a quarter: write it like 2024-25-Q4."
+        )
+    refresh(conn, settings)
+    running = conn.execute(
+        "SELECT quarter FROM rollups WHERE status IN ('scheduled', 'running')"
+    ).fetchone()
+    if running is not None:
+        raise UploadError(
+            409,
+            "rollup_running",
+            f"The roll-up of {running['quarter']} is still running: publish once it has ended.",
+        )
+    try:
+        published = publish_figures(
+            settings.warehouse, period.label, note=note or "", by=user.email
+        )
+    except NoRollupError as exc:
+        raise UploadError(409, "no_rollup", str(exc)) from None
+    except PublicationError as exc:
+        raise UploadError(409, "cannot_publish", str(exc)) from None
+    audit.record(
+        conn,
+        user.email,
+        "publish",
+        period=period.label,
+        detail=f"publication {published.get('publication')}: {note or ''}"[:500],
+    )
+    return published
+
+
+def revised_quarters(settings: Settings) -> set[str]:
+    """Published quarters whose figures the latest roll-up no longer gives (empty without a warehouse)."""
+    from connector_rollup.publication import revised_periods
+
+    try:
+        return revised_periods(settings.warehouse) if settings.warehouse.exists() else set()
+    except Exception:  # a warehouse from an older version, or being swapped: no mark this time
+        return set()

@@ -83,6 +83,17 @@ def get_rollup(rollup_id: str, conn: Conn, settings: Config, user: Secretariat) 
     return rollups.get(conn, settings, rollup_id)
 
 
+@router.post("/quarters/{period}/publish", status_code=201)
+def publish(
+    period: str,
+    conn: Conn,
+    settings: Config,
+    user: Secretariat,
+    note: Annotated[str, Body(embed=True, max_length=2000)] = "",
+) -> dict:
+    return rollups.publish(conn, settings, user, _period(period).label, note)
+
+
 @router.get("/events")
 def events(
     conn: Conn,

@@ -55,6 +55,7 @@ def board_page(
         request,
         seen,
         "board.html",
+        revised=quarter.label in rollups.revised_quarters(settings),
         quarter=quarter.label,
         due_on=answer["due_on"],
         rows=shown,
@@ -151,6 +152,8 @@ def rollups_page(request: Request, seen: Secretariat, conn: Conn, settings: Conf
         "rollups.html",
         rollups=listed,
         running=running,
+        latest=next((r for r in listed if r["status"] == "completed"), None),
+        revised=rollups.revised_quarters(settings),
         quarter=reporting_quarter().label,
         warehouse=str(settings.warehouse.resolve()),
         reports=str(settings.reports_dir.resolve()),
@@ -167,6 +170,15 @@ def start_rollup(
 
 
 # The reports' own relative links work as they are: charts/x.png, communities/CODE.md, ../national.md.
+@router.post("/quarters/{quarter}/publish")
+def publish(
+    quarter: str, seen: Secretariat, conn: Conn, settings: Config, note: Text = "", csrf: Text = ""
+) -> Response:
+    check_csrf(seen, csrf)
+    rollups.publish(conn, settings, seen.user, quarter, note)
+    return see_other("/rollups")
+
+
 @router.get("/reports/{quarter}/national")
 @router.get("/reports/{quarter}/national.md")
 def national_report(
