@@ -31,7 +31,8 @@ def connect(data_dir: Path) -> sqlite3.Connection:
     route on whichever pool thread is free, so the connection may move between
     threads (hence ``check_same_thread=False``).
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
+    # The folder holds accounts, workbooks and their values as typed: its owner's alone.
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     conn = sqlite3.connect(
         data_dir / DATABASE_NAME, timeout=30, isolation_level=None, check_same_thread=False
     )
