@@ -649,20 +649,14 @@ def _check_model(batch: _Batch) -> None:
 
 @lru_cache(maxsize=None)
 def _schema(sheet_key: str) -> pa.DataFrameSchema:
-    """The sheet's schema without dtype checks (every column holds parsed objects).
+    """The sheet's schema, once checked to hold only what ``_schema_failures`` runs.
 
-    Columns the schema sets no rule for (optional text) are left out: they
+    Dtypes are not checked (every column holds parsed Python objects), and
+    columns the schema sets no rule for (optional text) are skipped: they
     cannot fail. Raises ``TypeError`` if the schema uses a feature that
-    ``_schema_failures`` does not run (so that none is ever skipped silently).
+    ``_schema_failures`` does not run, so that none is ever skipped silently.
     """
     schema = SCHEMAS[sheet_key]
-    idle = [
-        name
-        for name, column in schema.columns.items()
-        if column.nullable and not column.unique and not column.checks
-    ]
-    schema = schema.remove_columns(idle)
-    schema = schema.update_columns({name: {"dtype": None} for name in schema.columns})
     _check_supported(schema)
     return schema
 
@@ -676,7 +670,6 @@ def _check_supported(schema: pa.DataFrameSchema) -> None:
             ("unique", bool(schema.unique)),
             ("parsers", bool(getattr(schema, "parsers", None))),
             ("coerce", schema.coerce),
-            ("dtype", schema.dtype is not None),
         )
         if present
     ]
@@ -684,7 +677,6 @@ def _check_supported(schema: pa.DataFrameSchema) -> None:
         for what, present in (
             ("unique", column.unique),
             ("coerce", column.coerce),
-            ("dtype", column.dtype is not None),
             ("regex", column.regex),
             ("parsers", bool(getattr(column, "parsers", None))),
         ):
@@ -717,6 +709,8 @@ def _schema_failures(schema: pa.DataFrameSchema, batch: _Batch) -> list[tuple[st
     failures = []
     for order, key in enumerate(keys):
         column, parsed = schema.columns[key], batch.columns[key]
+        if column.nullable and not column.checks:  # optional text: nothing to fail
+            continue
         distinct = pd.Series(parsed.distinct, dtype=object, name=key)
         verdicts = []  # (code, distinct value fails)
         if not column.nullable:

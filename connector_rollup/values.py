@@ -168,13 +168,16 @@ def parse_text(raw: object) -> str | None:
 def parse_name(raw: object) -> str | None:
     """Text with runs of inner spaces collapsed."""
     text = parse_text(raw)
-    return None if text is None else _SPACES.sub(" ", text)
+    if text is None or (text.isprintable() and "  " not in text):
+        # Every whitespace character but " " is unprintable: nothing to collapse.
+        return text
+    return _SPACES.sub(" ", text)
 
 
 def parse_id(raw: object) -> str | None:
     """An ID as text; a number typed into the cell (``1001``, ``1001.0``) reads ``1001``."""
     text = parse_text(raw)
-    if text is not None and _INTEGRAL_TEXT.match(text):
+    if text is not None and "." in text and _INTEGRAL_TEXT.match(text):
         text = text.split(".")[0]
     return text
 
