@@ -860,6 +860,11 @@ def spreadsheet_safe(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def from_spreadsheet_safe(text: str) -> str:
+    """``text`` as it was before ``spreadsheet_safe`` (for a program reading the file back)."""
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def name_blocking_decision(detail: str, record_a: str, record_b: str) -> str:
     """A review detail naming the 'different' decision that blocked the pair as records a and b.
 

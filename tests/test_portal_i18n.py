@@ -20,6 +20,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from connector_rollup.identity import REVIEW_REASONS
 from connector_rollup.portal.web import Pages
 
 PORTAL = Path(__file__).resolve().parents[1] / "connector_rollup" / "portal"
@@ -230,12 +231,12 @@ BOARD_ROWS = [
 ]
 
 
-def _pair(decision=None):
+def _pair(decision=None, reason="same_email"):
     side = dict(name="Luc Roy", email="luc@exemple.ca", phone="", organization="Centre")
     return dict(
         record_a="NS-HFX:C1",
         record_b="QC-MTL:C9",
-        reason="same_email",
+        reason=reason,
         detail="luc@exemple.ca" if decision else "",
         a=side,
         b=side | dict(name="", email=""),
@@ -413,6 +414,15 @@ PAGES = [
         dict(user=SECRETARIAT, review_exists=True, pairs=[_pair(), _pair("same")], undecided=1),
     ),
     ("review.html", dict(user=SECRETARIAT, review_exists=True, pairs=[_pair()] * 2, undecided=2)),
+    (
+        "review.html",
+        dict(
+            user=SECRETARIAT,
+            review_exists=True,
+            pairs=[_pair(reason=r) for r in REVIEW_REASONS],
+            undecided=len(REVIEW_REASONS),
+        ),
+    ),
     (
         "review.html",
         dict(user=SECRETARIAT, review_exists=True, pairs=[_pair("different")], undecided=0),

@@ -336,13 +336,15 @@ def test_a_decision_taken_on_the_review_page_is_written_for_the_roll_up(paged):
         "record_a,record_b,reason,detail,decided,name_a,email_a,phone_a,organization_a,"
         "name_b,email_b,phone_b,organization_b\n"
         "NS-HFX:C1,NS-CBRT:K9,same_name_no_link,Same full name,,Ana Roy,ana@x.ca,,Bank,"
-        "Ana Roy,ana.roy@y.ca,,Bank\n",
+        "Ana Roy,ana.roy@y.ca,'+1 902 555 0100,Bank\n",
         encoding="utf-8",
     )
     client = _page_client(paged, SEC)
     page = client.get("/review")
     assert "1 pair to decide." in page.text
     assert "ana.roy@y.ca" in page.text and "ana@x.ca" in page.text
+    assert "Same full name, nothing else in common" in page.text  # the reason, not its code
+    assert "<dd>+1 902 555 0100</dd>" in page.text  # as typed, without the file's "'" guard
     client.post(
         "/review/decide",
         data={

@@ -80,13 +80,15 @@ def pairs(conn: sqlite3.Connection, settings: Settings) -> list[dict]:
 
 
 def _side(row: dict, side: str) -> dict:
+    # The file is made safe for spreadsheets ('+1 902 ...): the page shows what was typed.
+    value = lambda column: identity.from_spreadsheet_safe(row.get(f"{column}_{side}", ""))  # noqa: E731
     return {
         "community_code": row[f"record_{side}"].split(":", 1)[0],
         "connector_id": row[f"record_{side}"].split(":", 1)[-1],
-        "name": row.get(f"name_{side}", ""),
-        "email": row.get(f"email_{side}", ""),
-        "phone": row.get(f"phone_{side}", ""),
-        "organization": row.get(f"organization_{side}", ""),
+        "name": value("name"),
+        "email": value("email"),
+        "phone": value("phone"),
+        "organization": value("organization"),
     }
 
 
