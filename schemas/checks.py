@@ -3,7 +3,8 @@
 The frames checked hold the parsers' output (``connector_rollup.values``):
 canonical values, ``None`` for blank cells, and ``INVALID`` where the text
 could not be read as the column's type. A check's name is the stable issue
-code coordinators see.
+code coordinators see. Each check judges every value by itself (no verdict
+depends on another row): validation runs it on a column's distinct values.
 """
 
 from __future__ import annotations
