@@ -6,7 +6,7 @@ import re
 
 import pytest
 from portal_harness import CBRT, HFX, PASSWORD, make_portal, q2_workbook
-from test_bad_input import _not_workbooks
+from test_bad_input import _bomb, _not_workbooks, _valid
 
 from connector_rollup.portal import accounts
 from connector_rollup.portal.db import now
@@ -213,4 +213,15 @@ def test_every_hostile_file_gets_its_sentence_and_the_portal_keeps_serving(tmp_p
         body = response.json()
         assert body["status"] == "rejected", name
         assert body["reason"] and body["reason"].endswith("."), (name, body["reason"])
+    assert portal.client.get("/sign-in").status_code == 200
+
+
+def test_zip_bombs_are_rejected_with_their_sentence(tmp_path):
+    portal = make_portal(tmp_path)
+    valid = _valid(tmp_path / "valid.xlsx")
+    for declared in (None, 2676):  # the directory tells the truth, or lies
+        bomb = _bomb(valid, tmp_path / f"bomb-{declared}.xlsx", declared=declared)
+        body = portal.upload(HFX, bomb).json()
+        assert body["status"] == "rejected", body
+        assert "MB" in body["reason"] and body["reason"].endswith(".")
     assert portal.client.get("/sign-in").status_code == 200
