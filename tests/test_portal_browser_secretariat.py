@@ -58,6 +58,40 @@ def test_the_board_shows_who_has_submitted(page, portal, secretariat):  # noqa: 
     assert page.locator("tbody .badge", has_text="submitted").count() == 0
 
 
+# A pair the sample's rules keep apart (same email, last names a letter apart), as the review
+# list of an earlier roll-up showed it: the secretariat decides it is one person.
+TYPO_PAIR = ("QC-TR:K0011", "QC-TR:K0051")
+REVIEW_FILE = (
+    "record_a,record_b,reason,detail,decided,name_a,email_a,phone_a,organization_a,"
+    "name_b,email_b,phone_b,organization_b\n"
+    "QC-TR:K0011,QC-TR:K0051,email_last_name_typo,Same email address; last names 1 letter apart,,"
+    "Sarah Thompson,sarah.thompson@harbour-health.example.ca,,Harbour Health,"
+    "Sarah Thomson,sarah.thompson@harbour-health.example.ca,,Harbour Health Centre\n"
+)
+
+
+def test_a_connector_pair_is_decided_in_the_browser(page, portal, secretariat):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from connector_rollup.identity import load_decisions
+
+    warehouse_dir = portal.data_dir.parent / "warehouse"
+    warehouse_dir.mkdir(exist_ok=True)
+    (warehouse_dir / "connector-review.csv").write_text(REVIEW_FILE, encoding="utf-8")
+    page.goto(f"{portal.url}/review")
+    first = page.locator("main section.card").first
+    expect(first.locator("dl")).to_have_count(2)  # both records side by side
+    expect(first.locator("h2")).to_contain_text("last names one or two letters apart")
+    first.locator("input[name=note]").fill("Confirmed by phone: one person")
+    first.get_by_role("button", name="Same person").click()
+    page.wait_for_url(f"{portal.url}/review")
+    expect(page.locator("section.card .badge").first).to_have_text("same person")
+    decisions = load_decisions(warehouse_dir / "connector-decisions.csv")
+    assert [(d.record_a, d.record_b, d.same, d.note) for d in decisions] == [
+        (*TYPO_PAIR, True, "Confirmed by phone: one person")
+    ]
+
+
 def test_a_roll_up_runs_from_the_portal_and_its_report_reads_as_a_page(page, portal, secretariat):  # noqa: F811
     from playwright.sync_api import expect
 
@@ -74,28 +108,15 @@ def test_a_roll_up_runs_from_the_portal_and_its_report_reads_as_a_page(page, por
     expect(chart).to_be_visible()
     assert page.evaluate("(img) => img.naturalWidth", chart.element_handle()) > 0  # it loaded
     shot(page, "report")
+    # The roll-up applied the decision: the review list it wrote says the pair was decided same.
+    import csv
 
-
-def test_a_connector_pair_is_decided_in_the_browser(page, portal, secretariat):  # noqa: F811
-    from playwright.sync_api import expect
-
-    from connector_rollup.identity import load_decisions
-
+    review = portal.data_dir.parent / "warehouse" / "connector-review.csv"
+    with review.open(encoding="utf-8") as f:
+        rows = {(r["record_a"], r["record_b"]): r for r in csv.DictReader(f)}
+    assert rows[TYPO_PAIR]["decided"] == "same"
     page.goto(f"{portal.url}/review")
-    first = page.locator("main section.card").first
-    expect(first.locator("dl")).to_have_count(2)  # both records side by side
-    record_a = first.locator("input[name=record_a]").get_attribute("value")
-    record_b = first.locator("input[name=record_b]").get_attribute("value")
     shot(page, "review")
-    first.locator("input[name=note]").fill("Confirmed by phone with both coordinators")
-    first.get_by_role("button", name="Different people").click()
-    page.wait_for_url(f"{portal.url}/review")
-    decided = page.locator("section.card", has=page.locator(f"input[value='{record_a}']"))
-    expect(decided.locator(".badge")).to_have_text("different people")
-    decisions = load_decisions(portal.data_dir.parent / "warehouse" / "connector-decisions.csv")
-    assert [(d.record_a, d.record_b, d.same, d.note) for d in decisions] == [
-        (*sorted((record_a, record_b)), False, "Confirmed by phone with both coordinators")
-    ]
 
 
 def test_the_quarter_is_published_from_the_roll_ups_page(page, portal, secretariat):  # noqa: F811
