@@ -422,3 +422,68 @@ def test_publishing_without_a_roll_up_of_the_quarter_is_409_with_its_sentence(po
     error = response.json()["error"]
     assert error["code"] == "no_rollup" and error["message"].endswith(".")
     assert not [e for e in audit.events(portal.db()) if e["action"] == "publish"]
+
+
+def test_with_a_deployment_configured_the_roll_up_is_a_run_of_it(portal, monkeypatch):
+    """The Prefect server path, with Prefect's client stood in for: what is asked of the server,
+    and how its flow run's states become the roll-up's."""
+    import types
+    import uuid
+
+    from connector_rollup.portal import rollups
+
+    asked = {}
+    flow_run_id = uuid.uuid4()
+
+    def run_deployment(name, parameters, timeout):
+        asked.update(name=name, parameters=parameters, timeout=timeout)
+        return types.SimpleNamespace(id=flow_run_id)
+
+    state = {"type": "SCHEDULED", "message": None}
+
+    class Client:
+        def __init__(self, **kwargs):
+            assert kwargs == {"sync_client": True}
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read_flow_run(self, run_id):
+            assert run_id == str(flow_run_id)
+            kind = types.SimpleNamespace(value=state["type"])
+            return types.SimpleNamespace(
+                state=types.SimpleNamespace(type=kind, message=state["message"])
+            )
+
+    import prefect.client.orchestration
+    import prefect.deployments
+
+    monkeypatch.setattr(prefect.deployments, "run_deployment", run_deployment)
+    monkeypatch.setattr(prefect.client.orchestration, "get_client", Client)
+    monkeypatch.setenv(rollups.DEPLOYMENT_VARIABLE, "connector-rollup/quarterly-rollup")
+    monkeypatch.setenv("PREFECT_API_URL", "http://prefect.example:4200/api")
+
+    started = portal.client.post("/api/v1/rollups", headers=portal.auth(SEC), json={"quarter": Q2})
+    assert started.json()["status"] == "scheduled"
+    assert asked == {
+        "name": "connector-rollup/quarterly-rollup",
+        "parameters": {
+            "quarter": Q2,
+            "raw_dir": str(portal.settings.raw_dir),
+            "warehouse": str(portal.settings.warehouse),
+            "reports_dir": str(portal.settings.reports_dir),
+        },
+        "timeout": 0,
+    }
+    url = f"/api/v1/rollups/{started.json()['id']}"
+    state["type"] = "RUNNING"
+    assert portal.client.get(url, headers=portal.auth(SEC)).json()["status"] == "running"
+    state.update(type="FAILED", message="Flow run encountered an exception: no workbooks.")
+    body = portal.client.get(url, headers=portal.auth(SEC)).json()
+    assert (body["status"], body["message"]) == (
+        "failed",
+        "Flow run encountered an exception: no workbooks.",
+    )
