@@ -311,6 +311,8 @@ def parse_distinct(
     if 0 in distinct or 1 in distinct:
         return _parse_distinct_apart_from_0_1(parser, cells)
     parsed = list(map(parser, distinct))
+    if len(parsed) == len(cells):  # every cell a new value (IDs, emails): cell i is value i
+        return np.arange(len(cells), dtype=np.intp), parsed
     position = dict(zip(distinct, range(len(parsed))))
     return np.fromiter(map(position.__getitem__, cells), dtype=np.intp, count=len(cells)), parsed
 
