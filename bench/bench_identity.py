@@ -23,8 +23,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connector_rollup.identity import Decision, resolve_connectors  # noqa: E402
 from connector_rollup.registry import load_registry  # noqa: E402
+from connector_rollup.rollup.identity import Decision, resolve_connectors  # noqa: E402
 
 SYLLABLES = (
     "ba be bi bo da de di do fa fe ka ke ki ko la le li lo ma me mi mo na ne ni no "

@@ -67,7 +67,7 @@ from python_calamine import CalamineWorkbook  # noqa: E402
 
 from connector_rollup.portal import accounts, db  # noqa: E402
 from connector_rollup.registry import load_registry  # noqa: E402
-from connector_rollup.sample import SAMPLE_QUARTER, SampleFile, write_sample_files  # noqa: E402
+from synthetic.sample import SAMPLE_QUARTER, SampleFile, write_sample_files  # noqa: E402
 
 HOST = "127.0.0.1"
 REQUEST_TIMEOUT = 300.0  # seconds: no request of this benchmark waits longer
@@ -362,11 +362,11 @@ def target_a(folder: Path, registry, community: str, scale: float, runs: int) ->
 
 def breakdown(folder: Path, raw: Path, upload: Path, registry, runs: int) -> None:
     """The phases of ``uploads.check_upload``, in this process, warm (median of ``runs``)."""
-    from connector_rollup import history
-    from connector_rollup.intake import check_community, community_submissions
+    from connector_rollup.intake import history
+    from connector_rollup.intake.validate import validate_workbook
+    from connector_rollup.intake.workbooks import check_community, community_submissions
     from connector_rollup.portal import uploads
     from connector_rollup.portal.settings import Settings
-    from connector_rollup.validate import validate_workbook
 
     settings = Settings(data_dir=folder / "in-process", raw_dir=raw, registry=registry)
     conn = db.connect(settings.data_dir)

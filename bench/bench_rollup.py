@@ -38,12 +38,13 @@ STAGES = r'''
 import json, resource, sys, time, collections
 from pathlib import Path
 import python_calamine
-from connector_rollup import counting, history, identity, intake, report, summary, warehouse
+from connector_rollup.rollup import counting, identity, report, summary, warehouse
+from connector_rollup.intake import history, workbooks as intake
 from connector_rollup.periods import Period
-from connector_rollup.pseudonym import load_key
-from connector_rollup.read import peek_community
+from connector_rollup.rollup.pseudonym import load_key
+from connector_rollup.intake.read import peek_community
 from connector_rollup.registry import load_registry
-from connector_rollup.sample import SAMPLE_QUARTER
+from synthetic.sample import SAMPLE_QUARTER
 
 raw, work, read_runs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 registry, quarter = load_registry(), SAMPLE_QUARTER
@@ -153,7 +154,7 @@ def bench(
     raw, work = root / f"raw-{scale:g}", root / f"work-{scale:g}"
     work.mkdir(parents=True, exist_ok=True)
     python = sys.executable
-    from connector_rollup.sample import SAMPLE_QUARTER, write_sample
+    from synthetic.sample import SAMPLE_QUARTER, write_sample
 
     marker = raw / ".bench-complete"  # a sample kept under --root is reused only if it was finished
     if marker.exists():

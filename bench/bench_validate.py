@@ -64,10 +64,10 @@ from bench_readers import (  # noqa: E402
     timed,
 )
 
-from connector_rollup import read  # noqa: E402
 from connector_rollup.contract import DATA_SHEETS  # noqa: E402
+from connector_rollup.intake import read  # noqa: E402
+from connector_rollup.intake.validate import validate_workbook  # noqa: E402
 from connector_rollup.registry import load_registry  # noqa: E402
-from connector_rollup.validate import validate_workbook  # noqa: E402
 from connector_rollup.values import fold  # noqa: E402
 
 # Groups of validation work, by the functions that do it (matched by name, so
@@ -88,7 +88,7 @@ COLD = """
 import json, sys, time
 start = time.perf_counter()
 from connector_rollup.registry import load_registry
-from connector_rollup.validate import validate_workbook
+from connector_rollup.intake.validate import validate_workbook
 registry = load_registry()
 imported = time.perf_counter()
 submission = validate_workbook(sys.argv[1], registry)

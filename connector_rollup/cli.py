@@ -46,7 +46,7 @@ def template(out: Path, lang: str) -> None:
 
     Example: connector-rollup template submission.xlsx --lang fr
     """
-    from connector_rollup.template import write_template
+    from connector_rollup.intake.template import write_template
 
     out.parent.mkdir(parents=True, exist_ok=True)
     write_template(out, lang=lang)
@@ -92,9 +92,9 @@ def validate(
     """
     # Only what this command uses, imported here: `validate` must not pay for the roll-up's
     # stack (Prefect, DuckDB, matplotlib: tests/test_imports.py; docs/performance.md).
-    from connector_rollup import feedback
     from connector_rollup.escape import for_terminal
-    from connector_rollup.validate import validate_workbook
+    from connector_rollup.intake import feedback
+    from connector_rollup.intake.validate import validate_workbook
 
     registry = _registry(communities)
     if not file.is_file():
@@ -102,7 +102,9 @@ def validate(
         sys.exit(2)
     submission = validate_workbook(file, registry)
     if raw_dir is not None and submission.status == "accepted":
-        from connector_rollup.intake import validate_against_earlier  # history, clean cache
+        from connector_rollup.intake.workbooks import (
+            validate_against_earlier,  # history, clean cache
+        )
 
         submission = validate_against_earlier(submission, raw_dir, registry)
     click.echo(feedback.format_text(submission), nl=False)
@@ -216,7 +218,11 @@ def run(
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # The library's own warnings (a clean-cache entry rebuilt, ...) go to the run's log too.
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "connector_rollup")
-    from connector_rollup.stopping import signals_stop_the_run, stopped_by, temporary_prefect_server
+    from connector_rollup.rollup.stopping import (
+        signals_stop_the_run,
+        stopped_by,
+        temporary_prefect_server,
+    )
 
     reports = reports_dir / period.label
     before = _published(warehouse)
@@ -269,7 +275,7 @@ def _published(warehouse: Path) -> tuple[int, int] | None:
 def _outputs_state(before: tuple[int, int] | None, warehouse: Path, reports: Path) -> str:
     """One sentence: whose warehouse and reports are in place after a run that did not finish.
 
-    The roll-up publishes both in one swap (``connector_rollup.publish``), so
+    The roll-up publishes both in one swap (``connector_rollup.rollup.publish``), so
     the warehouse file having changed says the reports did too.
     """
     if _published(warehouse) != before:
@@ -287,7 +293,7 @@ def _outputs_state(before: tuple[int, int] | None, warehouse: Path, reports: Pat
 
 def _decisions_preflight(path: Path) -> None:
     """Refuse, in one sentence, a decisions file the flow would fail on."""
-    from connector_rollup.identity import DecisionsError, load_decisions
+    from connector_rollup.rollup.identity import DecisionsError, load_decisions
 
     try:
         load_decisions(path)
@@ -297,7 +303,7 @@ def _decisions_preflight(path: Path) -> None:
 
 def _key_preflight() -> str | None:
     """Refuse, in one sentence, a key setting the flow would fail on; the key file's warning, if any."""
-    from connector_rollup.pseudonym import PseudonymKeyError, key_file_warning, load_key
+    from connector_rollup.rollup.pseudonym import PseudonymKeyError, key_file_warning, load_key
 
     try:
         load_key()
@@ -333,7 +339,7 @@ def sample(out: Path, seed: int, scale: float, communities: Path | None) -> None
 
     Example: connector-rollup sample --out data/raw --seed 7 --scale 10
     """
-    from connector_rollup.sample import SAMPLE_QUARTER, write_sample
+    from synthetic.sample import SAMPLE_QUARTER, write_sample
 
     paths = write_sample(out, seed=seed, registry=_registry(communities), scale=scale)
     click.echo(
@@ -363,8 +369,8 @@ def report_command(warehouse: Path, reports_dir: Path) -> None:
 
     Example: connector-rollup report --warehouse data/warehouse.duckdb --reports reports
     """
-    from connector_rollup import report
-    from connector_rollup.warehouse import exclusive_lock, pages_path
+    from connector_rollup.rollup import report
+    from connector_rollup.rollup.warehouse import exclusive_lock, pages_path
 
     if not warehouse.is_file():
         raise click.ClickException(f"There is no warehouse at {warehouse}: run the roll-up first.")
@@ -405,7 +411,7 @@ def publish_command(quarter: str, warehouse: Path, note: str) -> None:
     Example: connector-rollup publish --quarter 2024-25-Q4 --note "Sent to the ministry"
     """
     from connector_rollup.escape import for_terminal
-    from connector_rollup.publication import PublicationError, publish, store_path
+    from connector_rollup.rollup.publication import PublicationError, publish, store_path
 
     try:
         done = publish(warehouse, quarter, note)

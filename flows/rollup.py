@@ -7,7 +7,7 @@ cached on their SHA-256 in the clean folder, so a re-run with unchanged
 files reads none of them again.
 
 The warehouse and the quarter's reports are staged, then published together
-(``connector_rollup.publish``): whatever stops a run, both are the previous
+(``connector_rollup.rollup.publish``): whatever stops a run, both are the previous
 run's or both the new run's. A run first cleans up what a killed run left.
 """
 
@@ -25,26 +25,29 @@ from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from connector_rollup import (
-    clean,
+from connector_rollup import escape
+from connector_rollup.intake import clean, history
+from connector_rollup.intake import workbooks as intake
+from connector_rollup.intake.workbooks import UNIDENTIFIED, Workbook  # noqa: F401 (the flow's types)
+from connector_rollup.periods import Period
+from connector_rollup.registry import Community, load_registry
+from connector_rollup.rollup import (
     counting,
-    escape,
-    history,
     identity,
-    intake,
     publication,
     publish,
     report,
     summary,
     warehouse,
 )
-from connector_rollup.intake import UNIDENTIFIED, Workbook  # noqa: F401 (the flow's types)
-from connector_rollup.periods import Period
-from connector_rollup.pseudonym import key_file_warning, load_key
-from connector_rollup.registry import Community, load_registry
+from connector_rollup.rollup.pseudonym import key_file_warning, load_key
+from connector_rollup.rollup.summary import (
+    RollupResult,
+    ignored_decisions_sentence,
+    validation_summary,
+)
+from connector_rollup.rollup.warehouse import discard as discard_staged_warehouse
 from connector_rollup.submission import Submission
-from connector_rollup.summary import RollupResult, ignored_decisions_sentence, validation_summary
-from connector_rollup.warehouse import discard as discard_staged_warehouse
 
 
 @task(cache_policy=NONE)

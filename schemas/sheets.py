@@ -20,13 +20,13 @@ they run with ``ignore_na=False``: Pandera need not copy each column without
 its blanks first.
 
 Every failing cell of a sheet is found in one pass, as Pandera's lazy
-validation would: ``connector_rollup.validate`` reads these schemas (each
+validation would: ``connector_rollup.intake.validate`` reads these schemas (each
 column's nullability and checks, the dataframe checks) and runs them itself,
 without ``schema.validate`` (Pandera's fixed cost per call, and the
 hypothesis import of its first call; see ``validate._schema_failures``). The
 roll-up validates many workbooks' rows in one pass, so the rules that hold
 within one workbook (an ID written twice, the date range of its quarter,
-eligibility, IDs named across sheets) are in ``connector_rollup.validate``.
+eligibility, IDs named across sheets) are in ``connector_rollup.intake.validate``.
 """
 
 from __future__ import annotations

@@ -19,10 +19,10 @@ import pytest
 from builders import connectee, connector, introduction, job, write_workbook
 from click.testing import CliRunner
 
-from connector_rollup import feedback
 from connector_rollup.cli import main
+from connector_rollup.intake import feedback
+from connector_rollup.intake.validate import ERROR, WARNING, Issue, Submission
 from connector_rollup.messages import code_meaning
-from connector_rollup.validate import ERROR, WARNING, Issue, Submission
 
 RED, YELLOW = "FFC7CE", "FFEB9C"
 

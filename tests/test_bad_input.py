@@ -28,10 +28,10 @@ import pytest
 from builders import connectee, connector, introduction, job, submission_rows, write_workbook
 from click.testing import CliRunner
 
-from connector_rollup import feedback, read
 from connector_rollup.cli import main
-from connector_rollup.feedback import write_annotated
-from connector_rollup.validate import validate_workbook
+from connector_rollup.intake import feedback, read
+from connector_rollup.intake.feedback import write_annotated
+from connector_rollup.intake.validate import validate_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = 5.0  # every bad file is answered within this
@@ -265,7 +265,7 @@ def _check_rejected(path: Path, registry, code: str) -> None:
 CHILD = """
 import json, resource, sys, time
 from connector_rollup.registry import load_registry
-from connector_rollup.validate import validate_workbook
+from connector_rollup.intake.validate import validate_workbook
 
 def status_mb(field):  # from /proc/self/status (Linux); None elsewhere
     try:

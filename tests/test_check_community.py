@@ -6,9 +6,9 @@ import datetime as dt
 
 from builders import connectee, connector, introduction, submission_rows, write_workbook
 
-from connector_rollup import feedback
-from connector_rollup.intake import check_community, community_submissions
-from connector_rollup.validate import validate_workbook
+from connector_rollup.intake import feedback
+from connector_rollup.intake.validate import validate_workbook
+from connector_rollup.intake.workbooks import check_community, community_submissions
 
 Q3, Q4 = "2024-25-Q3", "2024-25-Q4"
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from connector_rollup import read
 from connector_rollup.contract import (
     DATA_SHEETS,
     DATE,
@@ -28,7 +27,8 @@ from connector_rollup.contract import (
     TEXT,
     YES_NO,
 )
-from connector_rollup.template import LANGS, marked_header, write_template
+from connector_rollup.intake import read
+from connector_rollup.intake.template import LANGS, marked_header, write_template
 from connector_rollup.values import fold
 from schemas import SCHEMAS
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connector_rollup.counting import (
+from connector_rollup.rollup.counting import (
     CONNECTEE_NOT_ONBOARDED_REASONS,
     CONNECTOR_NOT_COUNTED_REASONS,
     JOB_EXCLUSION_REASONS,

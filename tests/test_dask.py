@@ -56,8 +56,8 @@ def test_an_address_nothing_answers_on_is_refused_before_the_flow():
 
 def test_submissions_survive_pickling(registry, tmp_path):
     """Intake tasks send Submission objects back from Dask's worker processes: pickled, they must not change."""
-    from connector_rollup import intake
-    from connector_rollup.sample import write_sample
+    from connector_rollup.intake import workbooks as intake
+    from synthetic.sample import write_sample
 
     paths = sorted(write_sample(tmp_path / "raw", scale=0.05))[:6]
     for submission, _ in intake.intake_workbooks(paths, registry):
@@ -96,8 +96,8 @@ def test_intake_on_a_two_worker_dask_cluster_gives_the_same_rollup(prefect_harne
     from distributed import Client, LocalCluster
     from test_flow import _analyst_views
 
-    from connector_rollup.sample import SAMPLE_QUARTER, write_sample
     from flows.rollup import rollup
+    from synthetic.sample import SAMPLE_QUARTER, write_sample
 
     raw = tmp_path / "raw"
     write_sample(raw, scale=0.1)

@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 from builders import connectee, connector, introduction, job, submission_rows, write_workbook
 
-from connector_rollup import feedback
 from connector_rollup.escape import for_markdown
+from connector_rollup.intake import feedback
+from connector_rollup.intake.validate import validate_workbook
 from connector_rollup.messages import code_meaning
-from connector_rollup.validate import validate_workbook
 
 FORMULA_LIKE = '=HYPERLINK("http://x","y")'
 
@@ -319,7 +319,7 @@ def test_write_annotated_refuses_a_rejected_workbook(tmp_path, registry):
 
 def test_renderings_show_an_escape_sequence_as_text():
     """An OSC-8 hidden link typed in a cell: visible in the terminal and in Markdown, never sent raw."""
-    from connector_rollup.validate import Issue, Submission
+    from connector_rollup.intake.validate import Issue, Submission
 
     typed = "\x1b]8;;http://evil\x1b\\x\x1b]8;;\x1b\\"
     issue = Issue(

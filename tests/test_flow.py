@@ -263,8 +263,8 @@ def test_bundled_sample_national_report_matches_the_golden_copy(prefect_harness,
 
     After an intended change: UPDATE_GOLDEN=1 pytest tests/test_flow.py -k golden, and review the diff.
     """
-    from connector_rollup.sample import SAMPLE_QUARTER, write_sample
     from flows.rollup import rollup
+    from synthetic.sample import SAMPLE_QUARTER, write_sample
 
     write_sample(tmp_path / "raw")
     result = rollup(
@@ -296,7 +296,7 @@ def test_a_rejected_workbook_takes_the_registered_community_its_submission_sheet
     registry, tmp_path
 ):
     """Plain function, no Prefect: the name is the path under --raw; the community only if registered."""
-    from connector_rollup.intake import named
+    from connector_rollup.intake.workbooks import named
     from connector_rollup.submission import Issue, Submission
 
     def rejected():

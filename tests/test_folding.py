@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from connector_rollup.history import employer_key
-from connector_rollup.identity import fold_name, fold_organization
+from connector_rollup.intake.history import employer_key
+from connector_rollup.rollup.identity import fold_name, fold_organization
 from connector_rollup.values import fold, fold_letters
 
 

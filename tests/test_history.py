@@ -8,9 +8,10 @@ import os
 import pandas as pd
 from builders import connectee, connector, introduction, job, submission_rows, write_workbook
 
-from connector_rollup import counting, history, identity
+from connector_rollup.intake import history
+from connector_rollup.intake.validate import validate_workbook
 from connector_rollup.periods import Period
-from connector_rollup.validate import validate_workbook
+from connector_rollup.rollup import counting, identity
 
 Q3, Q4 = "2024-25-Q3", "2024-25-Q4"
 Q3_SENT, Q4_SENT = dt.date(2025, 1, 20), dt.date(2025, 4, 15)
@@ -244,7 +245,7 @@ def test_jobs_are_one_record_across_quarters_whatever_the_employer_case(tmp_path
 
 def test_raw_folder_files_read_and_not_read(tmp_path):
     """Every .xlsx at any depth is read; other spreadsheets are listed as not read; Excel lock files are neither."""
-    from connector_rollup import intake
+    from connector_rollup.intake import workbooks as intake
 
     for name in [
         "a.xlsx",

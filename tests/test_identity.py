@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connector_rollup.identity import (
+from connector_rollup.rollup.identity import (
     Decision,
     DecisionsError,
     fold_name,

@@ -94,6 +94,6 @@ def test_validate_of_a_rejected_file_imports_none_of_them(tmp_path):
 
 def test_the_probe_sees_an_import_when_there_is_one(workbook):
     # The warehouse module imports DuckDB: were validate to import it, the tests above would fail.
-    result = _validate_in_fresh_interpreter(workbook, also=("connector_rollup.warehouse",))
+    result = _validate_in_fresh_interpreter(workbook, also=("connector_rollup.rollup.warehouse",))
     assert result["status"] == 0
     assert "duckdb" in result["imported"]

@@ -34,7 +34,7 @@ from connector_rollup.portal.app import create_app
 from connector_rollup.portal.db import connect
 from connector_rollup.portal.settings import Settings
 from connector_rollup.registry import load_registry
-from connector_rollup.sample import SAMPLE_QUARTER
+from synthetic.sample import SAMPLE_QUARTER
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from test_portal_browser import browser, chromium_path, page, portal, shot  # no
 
 from connector_rollup.portal import accounts
 from connector_rollup.portal.db import connect
-from connector_rollup.sample import SAMPLE_QUARTER
+from synthetic.sample import SAMPLE_QUARTER
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +73,7 @@ REVIEW_FILE = (
 def test_a_connector_pair_is_decided_in_the_browser(page, portal, secretariat):  # noqa: F811
     from playwright.sync_api import expect
 
-    from connector_rollup.identity import load_decisions
+    from connector_rollup.rollup.identity import load_decisions
 
     warehouse_dir = portal.data_dir.parent / "warehouse"
     warehouse_dir.mkdir(exist_ok=True)

@@ -20,8 +20,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from connector_rollup.identity import REVIEW_REASONS
 from connector_rollup.portal.web import Pages
+from connector_rollup.rollup.identity import REVIEW_REASONS
 
 PORTAL = Path(__file__).resolve().parents[1] / "connector_rollup" / "portal"
 POT = PORTAL / "locale" / "messages.pot"

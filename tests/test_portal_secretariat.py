@@ -229,7 +229,7 @@ def test_decisions_are_stored_exported_for_the_roll_up_and_audited(portal):
         "record_a,record_b,decision,note",
         "NS-CBRT:K9,NS-HFX:C1,same,'=called both",
     ]
-    from connector_rollup.identity import load_decisions
+    from connector_rollup.rollup.identity import load_decisions
 
     [decision] = load_decisions(portal.settings.decisions_file)
     assert decision.same
@@ -355,7 +355,7 @@ def test_a_decision_taken_on_the_review_page_is_written_for_the_roll_up(paged):
             "csrf": _csrf(page.text),
         },
     )
-    from connector_rollup.identity import load_decisions
+    from connector_rollup.rollup.identity import load_decisions
 
     [decision] = load_decisions(paged.settings.decisions_file)
     assert (decision.record_a, decision.record_b, decision.same) == (

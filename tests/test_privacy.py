@@ -24,13 +24,15 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from connector_rollup import clean, counting, feedback, history, identity, intake, report, summary
 from connector_rollup.cli import main
-from connector_rollup.identity import Decision, write_decisions_template, write_review_file
+from connector_rollup.intake import clean, feedback, history
+from connector_rollup.intake import workbooks as intake
 from connector_rollup.periods import Period
-from connector_rollup.pseudonym import key_file_warning, load_key, person_key
 from connector_rollup.registry import load_registry
-from connector_rollup.warehouse import build_warehouse, pages_path
+from connector_rollup.rollup import counting, identity, report, summary
+from connector_rollup.rollup.identity import Decision, write_decisions_template, write_review_file
+from connector_rollup.rollup.pseudonym import key_file_warning, load_key, person_key
+from connector_rollup.rollup.warehouse import build_warehouse, pages_path
 from tests.builders import connectee, connector, introduction, job, submission_rows, write_workbook
 
 KEY = b"privacy-test-key"
@@ -483,7 +485,7 @@ class _FakeResult:
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
     """Run ``connector-rollup run`` with a stand-in flow; the calls to the flow are recorded."""
-    import connector_rollup.stopping
+    import connector_rollup.rollup.stopping
     import flows.rollup
 
     calls = []
@@ -498,7 +500,7 @@ def cli(tmp_path, monkeypatch):
     monkeypatch.setattr(flows.rollup, "rollup", fake_rollup)
     # no Prefect server for a stand-in flow
     monkeypatch.setattr(
-        connector_rollup.stopping, "temporary_prefect_server", contextlib.nullcontext
+        connector_rollup.rollup.stopping, "temporary_prefect_server", contextlib.nullcontext
     )
     for name in ("CONNECTOR_ROLLUP_KEY", "CONNECTOR_ROLLUP_KEY_FILE"):
         monkeypatch.delenv(name, raising=False)

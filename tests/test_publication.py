@@ -20,18 +20,20 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from connector_rollup import clean, counting, history, identity, intake, report, summary
 from connector_rollup.cli import main
-from connector_rollup.identity import Decision
+from connector_rollup.intake import clean, history
+from connector_rollup.intake import workbooks as intake
 from connector_rollup.periods import Period
-from connector_rollup.publication import (
+from connector_rollup.registry import load_registry
+from connector_rollup.rollup import counting, identity, report, summary
+from connector_rollup.rollup.identity import Decision
+from connector_rollup.rollup.publication import (
     NoRollupError,
     publish,
     revised_periods,
     store_path,
 )
-from connector_rollup.registry import load_registry
-from connector_rollup.warehouse import build_warehouse
+from connector_rollup.rollup.warehouse import build_warehouse
 from tests.builders import connectee, connector, introduction, job, submission_rows, write_workbook
 
 KEY = b"publication-test-key"

@@ -20,8 +20,8 @@ from builders import (
     write_workbook,
 )
 
-from connector_rollup import read
-from connector_rollup.read import FileRejected, read_workbook
+from connector_rollup.intake import read
+from connector_rollup.intake.read import FileRejected, read_workbook
 
 
 def _write(tmp_path, name="book.xlsx", **kwargs):
@@ -227,7 +227,7 @@ def test_peek_community(tmp_path, code, expected):
 
 def test_template_is_read_as_simple(tmp_path):
     """The blank template passes the fast extent check: no part needs the slower scans."""
-    from connector_rollup.template import write_template
+    from connector_rollup.intake.template import write_template
 
     for lang in ("en", "fr"):
         path = tmp_path / f"template-{lang}.xlsx"

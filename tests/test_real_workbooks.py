@@ -23,10 +23,11 @@ import pandas as pd
 import pytest
 from builders import connectee, connector, introduction, job, submission_rows, write_workbook
 
-from connector_rollup import counting, history, identity, read
+from connector_rollup.intake import history, read
+from connector_rollup.intake.validate import validate_workbook
 from connector_rollup.messages import CODE_MEANINGS, FILE_MESSAGES, cell_message
 from connector_rollup.periods import Period
-from connector_rollup.validate import validate_workbook
+from connector_rollup.rollup import counting, identity
 from connector_rollup.values import EXCEL_ERRORS, ExcelError, parse_date
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -448,7 +449,7 @@ def test_blank_cells_only_count_as_empty_but_headers_without_columns_do_not(tmp_
 CHILD = """
 import json, sys, time
 from connector_rollup.registry import load_registry
-from connector_rollup.validate import validate_workbook
+from connector_rollup.intake.validate import validate_workbook
 
 def status_mb(field):
     with open("/proc/self/status") as status:
@@ -657,7 +658,7 @@ def test_a_rejected_workbook_keeps_what_its_submission_sheet_says(tmp_path, regi
     assert (
         submission.issues[0].community_code == "NS-HFX" and submission.issues[0].period == QUARTER
     )
-    from connector_rollup.feedback import format_text
+    from connector_rollup.intake.feedback import format_text
 
     text = format_text(submission)
     assert "NS-HFX" in text and QUARTER in text and "2025-04-15" in text and "None" not in text

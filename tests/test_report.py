@@ -10,14 +10,18 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from connector_rollup import report
 from connector_rollup.cli import main
 from connector_rollup.periods import Period
-from connector_rollup.pseudonym import DEMO_KEY
 from connector_rollup.registry import Community
-from connector_rollup.report import headline_figures, national_summary_markdown, write_reports
-from connector_rollup.summary import PAGE_WORKBOOK_COLUMNS, warehouse_label
-from connector_rollup.warehouse import build_warehouse, pages_path
+from connector_rollup.rollup import report
+from connector_rollup.rollup.pseudonym import DEMO_KEY
+from connector_rollup.rollup.report import (
+    headline_figures,
+    national_summary_markdown,
+    write_reports,
+)
+from connector_rollup.rollup.summary import PAGE_WORKBOOK_COLUMNS, warehouse_label
+from connector_rollup.rollup.warehouse import build_warehouse, pages_path
 
 NA = pd.NA
 QUARTER = Period(2024, 4)  # 2024-25-Q4: January to March 2025; a year earlier is 2023-24-Q4

@@ -20,7 +20,8 @@ from python_calamine import CalamineWorkbook
 from connector_rollup import contract as C
 from connector_rollup.periods import PROGRAM_START, Period
 from connector_rollup.registry import Community, load_registry
-from connector_rollup.sample import (
+from connector_rollup.values import INVALID, fold, parse_date, parse_id, parse_yes_no
+from synthetic.sample import (
     DATE_ERROR_KINDS,
     ERROR_KINDS,
     SAMPLE_QUARTER,
@@ -30,7 +31,6 @@ from connector_rollup.sample import (
     write_sample,
     write_sample_files,
 )
-from connector_rollup.values import INVALID, fold, parse_date, parse_id, parse_yes_no
 
 SCALE = 0.1
 QUARTERS = [Period(2025, 3), Period(2025, 4), Period(2026, 1), Period(2026, 2)]
@@ -116,7 +116,7 @@ def test_same_seed_same_bytes(sample, tmp_path):
     """Reproducible across processes too (another hash seed: no set order leaks into files)."""
     out, files = sample
     script = (
-        "import sys; from connector_rollup.sample import write_sample; "
+        "import sys; from synthetic.sample import write_sample; "
         f"write_sample(sys.argv[1], seed=2026, scale={SCALE})"
     )
     subprocess.run(

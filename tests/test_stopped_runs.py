@@ -25,10 +25,11 @@ import pytest
 from builders import connectee, connector, introduction, submission_rows, write_workbook
 from click.testing import CliRunner
 
-from connector_rollup import clean, publish, report, warehouse
 from connector_rollup.cli import main
-from connector_rollup.intake import intake_workbooks
-from connector_rollup.stopping import RunStopped, stopped_by
+from connector_rollup.intake import clean
+from connector_rollup.intake.workbooks import intake_workbooks
+from connector_rollup.rollup import publish, report, warehouse
+from connector_rollup.rollup.stopping import RunStopped, stopped_by
 
 QUARTER = "2024-25-Q4"
 
@@ -265,7 +266,7 @@ def _edit_meta(folder: Path) -> None:
 def test_a_damaged_cache_entry_is_rebuilt_from_the_workbook(cached, registry, damage, caplog):
     path, folder, first = cached
     damage(folder)
-    with caplog.at_level(logging.WARNING, logger="connector_rollup.clean"):
+    with caplog.at_level(logging.WARNING, logger="connector_rollup.intake.clean"):
         ((again, hit),) = intake_workbooks([path], registry, folder.parent)
     assert not hit
     assert f"The clean cache entry {folder} is not what its key says" in caplog.text
@@ -350,7 +351,7 @@ def test_a_signal_lost_inside_prefect_is_still_recognised():
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    from connector_rollup.sample import SAMPLE_QUARTER, write_sample
+    from synthetic.sample import SAMPLE_QUARTER, write_sample
 
     root = tmp_path_factory.mktemp("stopped")
     write_sample(root / "raw", scale=0.1)

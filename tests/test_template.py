@@ -21,7 +21,7 @@ from connector_rollup.contract import (
     SUBMISSION_SHEET,
     YES_NO,
 )
-from connector_rollup.template import LANGS, LAST_ROW, write_template
+from connector_rollup.intake.template import LANGS, LAST_ROW, write_template
 from connector_rollup.values import INVALID, fold, parse_enum, parse_yes_no
 
 INSTRUCTIONS = {"en": "Instructions", "fr": "Instructions"}
@@ -452,7 +452,7 @@ def _rows(w):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_filled_in_template_is_accepted_by_the_validator(tmp_path, lang):
-    validate = pytest.importorskip("connector_rollup.validate")
+    validate = pytest.importorskip("connector_rollup.intake.validate")
     from connector_rollup.registry import load_registry
 
     path = write_template(tmp_path / f"filled_{lang}.xlsx", lang)

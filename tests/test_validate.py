@@ -35,9 +35,9 @@ from builders import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connector_rollup.history import resolve_references
+from connector_rollup.intake.history import resolve_references
+from connector_rollup.intake.validate import ERROR, WARNING, validate_workbook
 from connector_rollup.periods import Period
-from connector_rollup.validate import ERROR, WARNING, validate_workbook
 
 D = dt.date
 

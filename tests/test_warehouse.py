@@ -15,11 +15,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from connector_rollup import warehouse
 from connector_rollup.periods import Period
-from connector_rollup.pseudonym import DEMO_KEY, load_key, person_key, pseudonymise
 from connector_rollup.registry import Community
-from connector_rollup.warehouse import WarehouseError, build_warehouse
+from connector_rollup.rollup import warehouse
+from connector_rollup.rollup.pseudonym import DEMO_KEY, load_key, person_key, pseudonymise
+from connector_rollup.rollup.warehouse import WarehouseError, build_warehouse
 
 NA = pd.NA
 QUARTER = Period(2024, 1)  # 2024-25-Q1: April to June 2024
@@ -562,7 +562,7 @@ def test_a_run_killed_midway_leaves_the_previous_warehouse(built):
     script = textwrap.dedent(f"""
         import os, signal, sys
         sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parent)!r})
-        from connector_rollup import warehouse
+        from connector_rollup.rollup import warehouse
         from connector_rollup.periods import Period
         import test_warehouse as t
 

@@ -118,7 +118,7 @@ def serve(
 
         os.environ.setdefault("CONNECTOR_ROLLUP_PORTAL_URL", f"http://{host}:{port}")
         click.echo(set_up(data_dir, raw_dir, registry, portal_url()))
-    from connector_rollup.identity import DecisionsError
+    from connector_rollup.rollup.identity import DecisionsError
 
     settings = Settings(
         data_dir=data_dir,

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from connector_rollup.portal import accounts
 from connector_rollup.portal.db import connect
 from connector_rollup.registry import Community
-from connector_rollup.sample import SAMPLE_QUARTER, write_sample
+from synthetic.sample import SAMPLE_QUARTER, write_sample
 
 DEMO_COMMUNITY = "NS-HFX"
 PASSWORD = "demo-password"  # for the demo only: these accounts are for trying the portal

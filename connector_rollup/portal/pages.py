@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from connector_rollup import feedback, messages
+from connector_rollup import messages
+from connector_rollup.intake import feedback
 from connector_rollup.periods import Period
 from connector_rollup.portal import accounts, i18n, uploads
 from connector_rollup.portal import quarter as quarters
@@ -235,7 +236,7 @@ def upload_submit(
 
 @router.get("/template/{language}.xlsx")
 def template(language: str, seen: SignedIn, settings: Config) -> Response:
-    from connector_rollup.template import write_template
+    from connector_rollup.intake.template import write_template
 
     if language not in i18n.LANGUAGES:
         language = "en"

@@ -24,8 +24,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from connector_rollup.history import supersede
-from connector_rollup.intake import find_workbooks, intake_workbooks
+from connector_rollup.intake.history import supersede
+from connector_rollup.intake.workbooks import find_workbooks, intake_workbooks
 from connector_rollup.periods import Period
 from connector_rollup.portal import audit
 from connector_rollup.portal.accounts import User

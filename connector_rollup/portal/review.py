@@ -14,12 +14,12 @@ import csv
 import io
 import sqlite3
 
-from connector_rollup import identity
 from connector_rollup.portal import audit
 from connector_rollup.portal.accounts import User
 from connector_rollup.portal.db import now
 from connector_rollup.portal.settings import Settings
 from connector_rollup.portal.uploads import UploadError
+from connector_rollup.rollup import identity
 
 
 def import_decisions_once(conn: sqlite3.Connection, settings: Settings) -> int:

@@ -26,6 +26,7 @@ from connector_rollup.portal.db import now
 from connector_rollup.portal.review import export_decisions
 from connector_rollup.portal.settings import Settings
 from connector_rollup.portal.uploads import UploadError
+from connector_rollup.processes import process_alive
 
 DEPLOYMENT_VARIABLE = "CONNECTOR_ROLLUP_DEPLOYMENT"
 ACTIVE = ("scheduled", "running")
@@ -153,7 +154,7 @@ def refresh(conn: sqlite3.Connection, settings: Settings) -> None:
         child = _children.get(row["id"])
         if child is not None and child.poll() is None:
             continue
-        if child is None and _alive(row["pid"]):
+        if child is None and process_alive(row["pid"]):
             continue  # started by an earlier portal process and still working
         _children.pop(row["id"], None)
         result_file = Path(row["log_path"]).with_suffix(".json")
@@ -165,16 +166,6 @@ def refresh(conn: sqlite3.Connection, settings: Settings) -> None:
                 "message": "The roll-up stopped before it finished; see its log.",
             }
         _end(conn, row["id"], result["status"], result.get("figures"), result.get("message"))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _refresh_flow_run(conn: sqlite3.Connection, settings: Settings, row: sqlite3.Row) -> None:
@@ -268,8 +259,8 @@ def publish(
     quarter. Blocks while a roll-up swaps its warehouse in: call it off the
     event loop (FastAPI runs sync routes in its thread pool).
     """
-    from connector_rollup.publication import NoRollupError, PublicationError
-    from connector_rollup.publication import publish as publish_figures
+    from connector_rollup.rollup.publication import NoRollupError, PublicationError
+    from connector_rollup.rollup.publication import publish as publish_figures
 
     period = Period.parse(quarter or "")
     if period is None:
@@ -306,7 +297,7 @@ def publish(
 
 def revised_quarters(settings: Settings) -> set[str]:
     """Published quarters whose figures the latest roll-up no longer gives (empty without a warehouse)."""
-    from connector_rollup.publication import revised_periods
+    from connector_rollup.rollup.publication import revised_periods
 
     try:
         return revised_periods(settings.warehouse) if settings.warehouse.exists() else set()

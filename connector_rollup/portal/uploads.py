@@ -21,16 +21,16 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pandas as pd
 
-from connector_rollup import clean, feedback, history
 from connector_rollup.contract import DATA_SHEETS
-from connector_rollup.intake import check_community, community_submissions, find_workbooks
+from connector_rollup.intake import clean, feedback, history
+from connector_rollup.intake.read import sha256_of
+from connector_rollup.intake.validate import validate_workbook
+from connector_rollup.intake.workbooks import check_community, community_submissions, find_workbooks
 from connector_rollup.portal import audit
 from connector_rollup.portal.accounts import User
 from connector_rollup.portal.db import now
 from connector_rollup.portal.settings import Settings
-from connector_rollup.read import sha256_of
 from connector_rollup.submission import Issue, Submission
-from connector_rollup.validate import validate_workbook
 
 
 class UploadError(Exception):

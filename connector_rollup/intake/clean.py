@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from connector_rollup import __version__
 from connector_rollup.periods import Period
+from connector_rollup.processes import process_alive
 from connector_rollup.registry import Community
 from connector_rollup.submission import Issue, Submission
 
@@ -191,7 +192,7 @@ def verify(folder: Path) -> dict:
 def load(folder: Path) -> Submission | None:
     """The submission saved in ``folder``, or None when there is none or it fails ``verify``.
 
-    An entry that fails is logged (``connector_rollup.clean``, a warning):
+    An entry that fails is logged (``connector_rollup.intake.clean``, a warning):
     the caller reads the workbook again and ``save`` replaces the entry.
     """
     folder = Path(folder)
@@ -235,10 +236,6 @@ LEGACY_STAGING_AGE = (
 
 def leftovers(clean_root: str | os.PathLike[str]) -> list[Path]:
     """Staging folders (``.tmp-*``) under ``clean_root`` that no live run is writing: a killed run's."""
-    from connector_rollup.warehouse import (
-        process_alive,  # duckdb only loads where the warehouse is built
-    )
-
     root = Path(clean_root)
     if not root.is_dir():
         return []

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from connector_rollup import escape
-from connector_rollup.history import record_keys
+from connector_rollup.intake.history import record_keys
 from connector_rollup.submission import ERROR, Submission
 
 SUBMISSION_COLUMNS = [

@@ -16,9 +16,9 @@ from collections import Counter
 from pathlib import Path
 
 from connector_rollup.escape import for_excel, for_markdown, for_terminal, write_excel_text
-from connector_rollup.layout import fit_row_heights
+from connector_rollup.intake.layout import fit_row_heights
+from connector_rollup.intake.read import WORKSHEET_PART, column_letter
 from connector_rollup.messages import code_meaning
-from connector_rollup.read import WORKSHEET_PART, column_letter
 from connector_rollup.submission import ERROR, WARNING, Issue, Submission
 
 WORDS = {

@@ -35,7 +35,7 @@ from connector_rollup.contract import (
     Sheet,
     SubmissionField,
 )
-from connector_rollup.layout import fit_row_heights
+from connector_rollup.intake.layout import fit_row_heights
 from connector_rollup.periods import PROGRAM_START
 
 LANGS = ("en", "fr")

@@ -2,7 +2,7 @@
 
 ``build_warehouse`` pseudonymises the inputs, hands them to DuckDB as
 connection-local relations ``input_<name>``, and runs the SQL files of
-``connector_rollup/sql/`` in name order: macros, staging tables, then the
+``connector_rollup/rollup/sql/`` in name order: macros, staging tables, then the
 views of ``shared/spec/interfaces.md``. It then checks the warehouse's
 identities (each figure is the sum of its quarters, every object commented)
 and only then swaps the new file in place of the old one, atomically, under
@@ -32,12 +32,13 @@ import duckdb
 import pandas as pd
 
 from connector_rollup.contract import DATA_SHEETS, ID
-from connector_rollup.identity import name_blocking_decision
 from connector_rollup.messages import CELL_MESSAGES
 from connector_rollup.periods import Period
-from connector_rollup.pseudonym import DEMO_KEY, person_key, pseudonymise, record_key
+from connector_rollup.processes import process_alive
 from connector_rollup.registry import Community
-from connector_rollup.summary import PAGE_PROBLEM_COLUMNS, PAGE_WORKBOOK_COLUMNS
+from connector_rollup.rollup.identity import name_blocking_decision
+from connector_rollup.rollup.pseudonym import DEMO_KEY, person_key, pseudonymise, record_key
+from connector_rollup.rollup.summary import PAGE_PROBLEM_COLUMNS, PAGE_WORKBOOK_COLUMNS
 from connector_rollup.values import fold
 
 # The public views and their columns, in order (interfaces.md, v1).
@@ -188,7 +189,7 @@ class WarehouseError(RuntimeError):
 
 def sql_files() -> list[tuple[str, str]]:
     """The SQL files that build the warehouse, as (name, text), in the order they run."""
-    folder = resources.files("connector_rollup") / "sql"
+    folder = resources.files("connector_rollup.rollup") / "sql"
     names = sorted(p.name for p in folder.iterdir() if re.fullmatch(r"\d\d_\w+\.sql", p.name))
     return [(name, (folder / name).read_text(encoding="utf-8")) for name in names]
 
@@ -273,7 +274,7 @@ def stage_warehouse(
     concurrent run's file. Its pages file is staged beside it
     (``pages_path(temp)``). On any failure both temporary files are removed.
     """
-    from connector_rollup import publication  # it builds on this module
+    from connector_rollup.rollup import publication  # it builds on this module
 
     path = Path(path)
     prepared = _prepare_inputs(**inputs)
@@ -375,19 +376,6 @@ def leftovers(path: str | os.PathLike[str]) -> list[Path]:
     return sorted(found)
 
 
-def process_alive(pid: int) -> bool:
-    """Whether a process ``pid`` exists (another user's counts: its files are not ours to remove)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _build(temp: Path, inputs: dict[str, pd.DataFrame]) -> None:
     con = duckdb.connect(str(temp))
     try:
@@ -416,7 +404,7 @@ def _build_pages(path: Path, inputs: dict[str, pd.DataFrame]) -> None:
         _create_private(Path(f"{path}.wal"))
         for name, frame in inputs.items():
             con.register(f"input_{name}", frame)
-        text = (resources.files("connector_rollup") / "sql" / "pages.sql").read_text(
+        text = (resources.files("connector_rollup.rollup") / "sql" / "pages.sql").read_text(
             encoding="utf-8"
         )
         try:
@@ -828,7 +816,6 @@ __all__ = [
     "exclusive_lock",
     "leftovers",
     "pages_path",
-    "process_alive",
     "scrub",
     "sql_files",
     "stage_warehouse",

@@ -4,7 +4,7 @@
 (nationally and for every community: the quarter, its fiscal year to date,
 cumulative since 2009) in the publications store beside the warehouse,
 ``<warehouse>.publications`` (``store_path``). The warehouse itself is rebuilt
-and swapped by every run (``connector_rollup.publish``); the store is never
+and swapped by every run (``connector_rollup.rollup.publish``); the store is never
 rebuilt, only added to, so publications survive every run. Every build reads
 the store into the warehouse (``store_inputs``, ``sql/09_publications.sql``),
 where analysts find ``publications``, ``published_figures`` and
@@ -45,8 +45,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from connector_rollup import warehouse as wh
 from connector_rollup.periods import Period
+from connector_rollup.rollup import warehouse as wh
 
 STORE_SUFFIX = ".publications"
 # The store's tables and their columns, in order; each becomes input_<name> of a build.
@@ -107,7 +107,7 @@ def store_lock(warehouse: str | os.PathLike[str], *, shared: bool = True) -> Ite
 @cache
 def _statements() -> dict[str, str]:
     """The named statements of ``sql/publication.sql`` (each after its ``-- name:`` line)."""
-    text = (resources.files("connector_rollup") / "sql" / "publication.sql").read_text(
+    text = (resources.files("connector_rollup.rollup") / "sql" / "publication.sql").read_text(
         encoding="utf-8"
     )
     parts = re.split(r"^-- name: (\w+)\n", text, flags=re.MULTILINE)
@@ -278,7 +278,7 @@ def refresh_warehouse(warehouse: str | os.PathLike[str]) -> None:
     temp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         shutil.copyfile(path, temp)
-        text = (resources.files("connector_rollup") / "sql" / _PUBLICATIONS_SQL).read_text(
+        text = (resources.files("connector_rollup.rollup") / "sql" / _PUBLICATIONS_SQL).read_text(
             encoding="utf-8"
         )
         con = duckdb.connect(str(temp))

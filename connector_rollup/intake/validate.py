@@ -49,8 +49,7 @@ from connector_rollup.contract import (
     Column,
     Sheet,
 )
-from connector_rollup.periods import PROGRAM_START, Period
-from connector_rollup.read import (
+from connector_rollup.intake.read import (
     FileRejected,
     RawSheet,
     RawWorkbook,
@@ -59,6 +58,7 @@ from connector_rollup.read import (
     read_bytes,
     read_workbook,
 )
+from connector_rollup.periods import PROGRAM_START, Period
 from connector_rollup.registry import Community
 from connector_rollup.submission import ERROR, WARNING, Issue, Submission
 from schemas import SCHEMAS
@@ -147,7 +147,7 @@ def _rejected(
     though the file is rejected, so the reports show the file on its
     community's page (issue 7); anything unreadable stays None.
     """
-    from connector_rollup.read import sha256_of
+    from connector_rollup.intake.read import sha256_of
 
     reason = messages.file_message(rejected.code, lang, **rejected.params)
     if sha256 is None:

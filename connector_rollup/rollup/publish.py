@@ -24,7 +24,8 @@ import re
 import shutil
 from pathlib import Path
 
-from connector_rollup import report, warehouse
+from connector_rollup.processes import process_alive
+from connector_rollup.rollup import report, warehouse
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,6 @@ def report_leftovers(reports_dir: str | os.PathLike[str]) -> list[Path]:
         return found
     for entry in reports_dir.iterdir():
         match = _REPORT_SIBLING.fullmatch(entry.name)
-        if match and entry.is_dir() and not warehouse.process_alive(int(match.group(2))):
+        if match and entry.is_dir() and not process_alive(int(match.group(2))):
             found.append(entry)
     return sorted(found)

@@ -1,4 +1,4 @@
--- connector-rollup publish (connector_rollup/publication.py): the publications
+-- connector-rollup publish (connector_rollup/rollup/publication.py): the publications
 -- store beside the warehouse, and what a publication reads from the warehouse.
 -- Each statement is named by the "-- name:" line above it.
 

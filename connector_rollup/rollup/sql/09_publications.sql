@@ -1,6 +1,6 @@
 -- Publications and revisions (interfaces.md v2). The publications live in
 -- their own durable store beside the warehouse (<warehouse>.publications,
--- written by connector_rollup.publication), which every build copies in
+-- written by connector_rollup.rollup.publication), which every build copies in
 -- here as input_publication*: the warehouse is rebuilt by every run, the
 -- store is not. `connector-rollup publish` runs this file again on a copy of
 -- the published warehouse, so every object is created "or replace".

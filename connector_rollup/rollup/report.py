@@ -28,11 +28,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from connector_rollup import escape, feedback, messages
+from connector_rollup import escape, messages
+from connector_rollup.intake import feedback
 from connector_rollup.periods import Period
 from connector_rollup.registry import Community
+from connector_rollup.rollup.warehouse import pages_path
 from connector_rollup.submission import Issue, Submission
-from connector_rollup.warehouse import pages_path
 
 MEASURES = ("connectees", "connectors", "jobs")
 STATUSES = ("accepted", "superseded", "rejected")

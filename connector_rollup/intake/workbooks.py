@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from connector_rollup import clean
-from connector_rollup.history import Checked, check
-from connector_rollup.read import FileRejected, peek_community, read_bytes, sha256_of
+from connector_rollup.intake import clean
+from connector_rollup.intake.history import Checked, check
+from connector_rollup.intake.read import FileRejected, peek_community, read_bytes, sha256_of
+from connector_rollup.intake.validate import _rejected, validate_workbooks
 from connector_rollup.registry import Community
 from connector_rollup.submission import Submission
-from connector_rollup.validate import _rejected, validate_workbooks
 
 
 def find_workbooks(raw_dir: str | Path) -> list[Path]:
