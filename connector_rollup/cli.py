@@ -8,15 +8,14 @@ from pathlib import Path
 
 import click
 
-from connector_rollup.registry import RegistryError, load_registry
-
-communities_option = click.option(
-    "--communities",
-    "communities",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Community registry CSV (default: the registry shipped with connector-rollup).",
+from connector_rollup.options import (
+    RAW,
+    communities_option,
+    raw_option,
+    reports_option,
+    warehouse_option,
 )
+from connector_rollup.registry import RegistryError, load_registry
 
 
 def _registry(path: Path | None):
@@ -135,14 +134,7 @@ def validate(
 
 @main.command()
 @click.option("--quarter", required=True, help="The roll-up quarter, e.g. 2024-25-Q4.")
-@click.option(
-    "--raw",
-    "raw_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("data/raw"),
-    show_default=True,
-    help="Folder read for *.xlsx submissions, at any depth.",
-)
+@raw_option("Folder read for *.xlsx submissions, at any depth.")
 @click.option(
     "--clean",
     "clean_dir",
@@ -151,21 +143,8 @@ def validate(
     show_default=True,
     help="Folder for clean Parquet output.",
 )
-@click.option(
-    "--warehouse",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("data/warehouse.duckdb"),
-    show_default=True,
-    help="DuckDB warehouse file.",
-)
-@click.option(
-    "--reports",
-    "reports_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Folder for the Markdown reports.",
-)
+@warehouse_option("DuckDB warehouse file.")
+@reports_option("Folder for the Markdown reports.")
 @communities_option
 @click.option(
     "--dask",
@@ -319,7 +298,7 @@ def _key_preflight() -> str | None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("data/raw"),
+    default=RAW,
     show_default=True,
     help="Folder to write the sample submissions into.",
 )
@@ -349,21 +328,8 @@ def sample(out: Path, seed: int, scale: float, communities: Path | None) -> None
 
 
 @main.command("report")
-@click.option(
-    "--warehouse",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("data/warehouse.duckdb"),
-    show_default=True,
-    help="DuckDB warehouse file (its pages file, WAREHOUSE.pages, is read beside it).",
-)
-@click.option(
-    "--reports",
-    "reports_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Folder for the Markdown reports.",
-)
+@warehouse_option("DuckDB warehouse file (its pages file, WAREHOUSE.pages, is read beside it).")
+@reports_option("Folder for the Markdown reports.")
 def report_command(warehouse: Path, reports_dir: Path) -> None:
     """Rebuild the warehouse's quarter's reports from the warehouse alone: no workbook is read.
 
@@ -390,13 +356,7 @@ def report_command(warehouse: Path, reports_dir: Path) -> None:
 
 @main.command("publish")
 @click.option("--quarter", required=True, help="The quarter to publish, e.g. 2024-25-Q4.")
-@click.option(
-    "--warehouse",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("data/warehouse.duckdb"),
-    show_default=True,
-    help="DuckDB warehouse file holding the roll-up of that quarter.",
-)
+@warehouse_option("DuckDB warehouse file holding the roll-up of that quarter.")
 @click.option("--note", default="", help="A note kept with the publication.")
 def publish_command(quarter: str, warehouse: Path, note: str) -> None:
     """Record the figures of the warehouse's roll-up of a quarter as published.

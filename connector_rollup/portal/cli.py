@@ -8,6 +8,13 @@ from pathlib import Path
 
 import click
 
+from connector_rollup.options import (
+    PORTAL_DATA,
+    communities_option,
+    raw_option,
+    reports_option,
+    warehouse_option,
+)
 from connector_rollup.registry import RegistryError, load_registry
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -16,15 +23,9 @@ data_option = click.option(
     "--data",
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("data/portal"),
+    default=PORTAL_DATA,
     show_default=True,
     help="The portal's folder: its SQLite database and stored uploads.",
-)
-communities_option = click.option(
-    "--communities",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Community registry CSV (default: the registry shipped with connector-rollup).",
 )
 
 
@@ -54,30 +55,12 @@ def portal() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @data_option
-@click.option(
-    "--raw",
-    "raw_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("data/raw"),
-    show_default=True,
-    help="Where submitted workbooks are written (the folder `connector-rollup run` reads).",
-)
+@raw_option("Where submitted workbooks are written (the folder `connector-rollup run` reads).")
 @communities_option
-@click.option(
-    "--warehouse",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("data/warehouse.duckdb"),
-    show_default=True,
-    help="The warehouse roll-ups started from the portal write (its review and decisions files beside it).",
+@warehouse_option(
+    "The warehouse roll-ups started from the portal write (its review and decisions files beside it)."
 )
-@click.option(
-    "--reports",
-    "reports_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="The reports roll-ups started from the portal write.",
-)
+@reports_option("The reports roll-ups started from the portal write.")
 @click.option(
     "--demo",
     is_flag=True,
@@ -233,14 +216,7 @@ def token(email: str, data_dir: Path) -> None:
     " until the reporting quarter's reminders begin).",
 )
 @data_option
-@click.option(
-    "--raw",
-    "raw_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("data/raw"),
-    show_default=True,
-    help="The submitted workbooks (the folder `connector-rollup run` reads).",
-)
+@raw_option("The submitted workbooks (the folder `connector-rollup run` reads).")
 @communities_option
 @click.option(
     "--today",
