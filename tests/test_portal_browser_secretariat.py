@@ -37,13 +37,14 @@ def secretariat(page, portal):  # noqa: F811
     page.fill("#email", EMAIL)
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{portal.url}/home")
+    page.wait_for_url(f"{portal.url}/board")  # the secretariat lands on the quarter board
     return EMAIL
 
 
 def test_the_board_shows_who_has_submitted(page, portal, secretariat):  # noqa: F811
     from playwright.sync_api import expect
 
+    page.goto(f"{portal.url}/home")
     page.get_by_role("link", name="Quarter board").click()
     page.wait_for_url(f"{portal.url}/board")
     # The demo keeps Halifax's latest workbook aside: 43 of the sample's 44 communities
@@ -126,7 +127,8 @@ def test_the_quarter_is_published_from_the_roll_ups_page(page, portal, secretari
     page.goto(f"{portal.url}/rollups")
     page.fill("#note", "First publication of the quarter")
     page.get_by_role("button", name=f"Publish {PERIOD}").click()
-    page.wait_for_url(f"{portal.url}/rollups")
+    page.wait_for_url(f"{portal.url}/rollups?published={PERIOD}")
+    expect(page.locator("main .notice.ok").first).to_contain_text(f"{PERIOD} is published")
     warehouse = portal.data_dir.parent / "warehouse" / "warehouse.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as db:
         rows = db.execute("SELECT period, published_by, note FROM publications").fetchall()

@@ -75,3 +75,22 @@ def test_the_database_upgrades_in_place(tmp_path):
     conn.close()
     again = db.connect(tmp_path)  # a second start migrates nothing and keeps everything
     assert again.execute("SELECT email FROM users").fetchone()[0] == "a@example.org"
+
+
+def test_invite_gives_an_existing_account_a_new_link_and_the_old_one_stops(tmp_path):
+    result = _run("add-user", "a@example.org", "--community", "NS-HFX", "--data", tmp_path)
+    old = re.findall(r"/invite/(\S+)", result.output)[0]
+    again = _run("invite", "A@example.org", "--data", tmp_path)
+    assert again.exit_code == 0 and "sets a new password" in again.output
+    new = re.findall(r"/invite/(\S+)", again.output)[0]
+    conn = db.connect(tmp_path)
+    assert accounts.invitation_user(conn, old) is None
+    user = accounts.accept_invitation(conn, new, "a new long password")
+    session = accounts.new_session(conn, user)
+    third = re.findall(
+        r"/invite/(\S+)", _run("invite", "a@example.org", "--data", tmp_path).output
+    )[0]
+    accounts.accept_invitation(conn, third, "forgot it, another one")
+    assert accounts.session(conn, session) is None  # a reset password ends the old sessions
+    missing = _run("invite", "nobody@example.org", "--data", tmp_path)
+    assert missing.exit_code == 2 and "no account for nobody@example.org" in missing.output

@@ -259,13 +259,14 @@ def _rollup(status, figures=None, message=None, ended_at=None):
     )
 
 
-def _rollups(listed, running=False, latest=None, revised=()):
+def _rollups(listed, running=False, latest=None, revised=(), published=None):
     return dict(
         user=SECRETARIAT,
         rollups=list(listed),
         running=running,
         latest=latest,
         revised=set(revised),
+        published=published,
         quarter="2025-26-Q2",
         warehouse="/srv/data/warehouse.duckdb",
         reports="/srv/data/reports",
@@ -371,7 +372,7 @@ PAGES = [
         "home.html",
         _home(
             COMMUNITY,
-            Obj(id="u1", submitted_at="2025-10-02", file_name="t2.xlsx"),
+            Obj(upload_id="u1", submitted_at="2025-10-02"),
             [_upload(s) for s in ("checked", "rejected", "submitted", "superseded")],
         ),
     ),
@@ -444,6 +445,7 @@ PAGES = [
         ),
     ),
     ("rollups.html", _rollups([])),
+    ("rollups.html", _rollups([], published="2025-26-Q2")),
     (
         "rollups.html",
         _rollups(

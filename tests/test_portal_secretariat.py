@@ -245,27 +245,44 @@ def test_decisions_are_stored_exported_for_the_roll_up_and_audited(portal):
     assert [e["detail"] for e in since] == ["NS-CBRT:K9 same NS-HFX:C1"]
 
 
-def test_a_decisions_file_is_imported_once(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "connector-decisions.csv").write_text(
-        "record_a,record_b,decision,note\nNS-HFX:C1,NS-CBRT:C2,different,two people\n"
+def test_decisions_typed_into_the_file_are_merged_never_lost(portal):
+    """The portal rewrites the decisions file after each decision: what was typed into it by
+    hand since is taken into the database first (a change of mind in the file wins)."""
+    file = portal.settings.decisions_file
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(
+        "record_a,record_b,decision,note\n"
+        "NS-HFX:C1,NS-CBRT:C2,different,two people\n"
+        "ON-TB:50011,ON-TB:50037,different,shared mailbox\n"
     )
-    from connector_rollup.portal.app import create_app
-    from connector_rollup.portal.db import connect
-    from connector_rollup.portal.settings import Settings
+    body = {"record_a": "QC-MTL:K1", "record_b": "QC-MTL:K2", "decision": "same"}
+    response = portal.client.post("/api/v1/review/decisions", headers=portal.auth(SEC), json=body)
+    assert response.status_code == 201
+    lines = file.read_text().splitlines()
+    assert "ON-TB:50011,ON-TB:50037,different,shared mailbox" in lines
+    assert "NS-CBRT:C2,NS-HFX:C1,different,two people" in lines
+    assert "QC-MTL:K1,QC-MTL:K2,same," in lines
+    # A change of mind typed into the file is taken too, and said in the audit log.
+    file.write_text(file.read_text().replace("different,two people", "same,one person after all"))
+    portal.client.post(
+        "/api/v1/review/decisions",
+        headers=portal.auth(SEC),
+        json={**body, "record_b": "QC-MTL:K3"},
+    )
+    assert "NS-CBRT:C2,NS-HFX:C1,same,one person after all" in file.read_text().splitlines()
+    assert [e["detail"] for e in audit.events(portal.db(), action="decision_from_file")][-1] == (
+        "NS-CBRT:C2 same NS-HFX:C1 (connector-decisions.csv)"
+    )
 
-    settings = Settings(
-        tmp_path / "portal", tmp_path / "raw", load_registry(), warehouse=data / "warehouse.duckdb"
-    )
-    create_app(settings)
-    create_app(settings)
-    rows = (
-        connect(settings.data_dir)
-        .execute("SELECT record_a, decision, decided_by FROM decisions")
-        .fetchall()
-    )
-    assert [tuple(r) for r in rows] == [("NS-CBRT:C2", "different", "imported")]
+
+def test_a_broken_decisions_file_is_said_not_overwritten(portal):
+    file = portal.settings.decisions_file
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text("record_a,record_b,decision,note\nNS-HFX:C1,NS-CBRT:C2,maybe,\n")
+    body = {"record_a": "QC-MTL:K1", "record_b": "QC-MTL:K2", "decision": "same"}
+    response = portal.client.post("/api/v1/review/decisions", headers=portal.auth(SEC), json=body)
+    assert response.status_code == 409 and "maybe" in response.json()["error"]["message"]
+    assert "maybe" in file.read_text()
 
 
 # --- the pages ---------------------------------------------------------------------------
@@ -487,3 +504,61 @@ def test_with_a_deployment_configured_the_roll_up_is_a_run_of_it(portal, monkeyp
         "failed",
         "Flow run encountered an exception: no workbooks.",
     )
+
+
+def test_send_back_takes_every_workbook_of_the_quarter_out_of_the_count(portal):
+    """An earlier workbook of the quarter (here one saved by hand) would count again otherwise,
+    while the board says the community owes one."""
+    import datetime as dt
+
+    by_hand = q2_workbook(
+        portal.settings.raw_dir / "NS-HFX" / "emailed-q2.xlsx", submitted_on=dt.date(2026, 10, 1)
+    )
+    upload = portal.upload(HFX, q2_workbook(portal.tmp / "q2.xlsx")).json()
+    portal.client.post(f"/api/v1/uploads/{upload['id']}/submit", headers=portal.auth(HFX))
+    portal.client.post(
+        f"/api/v1/uploads/{upload['id']}/send-back",
+        headers=portal.auth(SEC),
+        json={"comment": "Intake dates in the future."},
+    )
+    assert not by_hand.exists()
+    assert (portal.settings.sent_back_dir / "NS-HFX" / "emailed-q2.xlsx").is_file()
+    left = sorted(p.name for p in portal.settings.raw_dir.rglob("*.xlsx"))
+    assert left == ["q1.xlsx"]  # the first quarter is untouched
+    # The same bytes again: blocked, with the reason on the upload and 409 on submit.
+    again = portal.upload(HFX, portal.tmp / "q2.xlsx").json()
+    assert again["blocked"] and "sent this very workbook back" in again["blocked"]
+    refused = portal.client.post(f"/api/v1/uploads/{again['id']}/submit", headers=portal.auth(HFX))
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "sent_back"
+
+
+def test_a_quarter_that_has_not_begun_is_not_rolled_up(portal):
+    response = portal.client.post(
+        "/api/v1/rollups", headers=portal.auth(SEC), json={"quarter": "2099-00-Q1"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "future_quarter"
+    assert "has not begun" in response.json()["error"]["message"]
+
+
+def test_bad_query_parameters_are_400(portal):
+    for url, headers in (
+        ("/api/v1/uploads?period=banana", portal.auth(HFX)),
+        ("/api/v1/events?since=yesterday", portal.auth(SEC)),
+    ):
+        response = portal.client.get(url, headers=headers)
+        assert response.status_code == 400 and response.json()["error"]["code"] == "bad_request"
+    ok = portal.client.get("/api/v1/events?since=2020-01-01T00:00:00Z", headers=portal.auth(SEC))
+    assert ok.status_code == 200
+
+
+def test_a_workbook_saved_by_hand_shows_as_submitted_on_the_coordinators_home(paged):
+    import datetime as dt
+
+    q2_workbook(
+        paged.settings.raw_dir / "NS-CBRT-q2.xlsx",
+        community="NS-CBRT",
+        submitted_on=dt.date(2026, 10, 30),
+    )
+    home = _page_client(paged, "coord@cbrt.example.org").get("/home")
+    assert "Submitted on 2026-10-30." in home.text and "Not submitted yet" not in home.text

@@ -43,6 +43,8 @@ WORDS = {
         "not_latest": "This workbook would not count: the workbook already submitted for "
         "its quarter has a later Submitted on date. Put today's date in Submitted on "
         "on the Submission sheet and check it again.",
+        "sent_back_as_is": "The secretariat sent this very workbook back: correct what its "
+        "comment says, then upload the corrected workbook.",
         "problems": "Problems",
         "sheet": "Sheet",
         "file": "File",
@@ -78,9 +80,11 @@ WORDS = {
         "only_warnings": "Aucune erreur : le classeur peut être envoyé. Lisez les avertissements.",
         "has_errors": "Les lignes en erreur sont exclues des chiffres nationaux tant qu'elles ne sont pas corrigées.",
         "file_rejected": "Le fichier entier a été rejeté et rien n'y est compté :",
-        "not_latest": "Ce classeur ne serait pas compté : le classeur déjà soumis pour "
+        "not_latest": "Ce classeur ne serait pas compté\u00a0: le classeur déjà soumis pour "
         "son trimestre porte une date « Soumis le » plus récente. Inscrivez la date du "
         "jour dans « Soumis le » sur la feuille Soumission et vérifiez-le de nouveau.",
+        "sent_back_as_is": "Le secrétariat a renvoyé ce classeur même\u00a0: corrigez ce que dit "
+        "son commentaire, puis téléversez le classeur corrigé.",
         "problems": "Problèmes",
         "sheet": "Feuille",
         "file": "Fichier",

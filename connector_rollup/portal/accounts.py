@@ -122,8 +122,12 @@ def add_user(
 
 
 def new_invitation(conn: sqlite3.Connection, user: User) -> str:
-    """A new one-time link secret for ``user``, valid ``INVITATION_DAYS`` days."""
+    """A new one-time link secret for ``user``, valid ``INVITATION_DAYS`` days; earlier unused
+    links of the account stop working (``portal invite``: an expired link, a forgotten password)."""
     secret = secrets.token_urlsafe(32)
+    conn.execute(
+        "UPDATE invitations SET used_at = ? WHERE user_id = ? AND used_at IS NULL", (now(), user.id)
+    )
     conn.execute(
         "INSERT INTO invitations (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
         (_digest(secret), user.id, _later(days=INVITATION_DAYS)),
@@ -159,6 +163,8 @@ def accept_invitation(conn: sqlite3.Connection, secret: str, password: str) -> U
     conn.execute(
         "UPDATE invitations SET used_at = ? WHERE token_hash = ?", (now(), _digest(secret))
     )
+    # A new password (a forgotten one replaced) ends every session signed in with the old one.
+    conn.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
     audit.record(conn, user.email, "password_set", community_code=user.community_code)
     conn.execute("COMMIT")
     return user

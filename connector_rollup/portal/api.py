@@ -9,11 +9,12 @@ import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, JSONResponse
 
+from connector_rollup.periods import Period
 from connector_rollup.portal import db, uploads
 from connector_rollup.portal.accounts import User
 from connector_rollup.portal.receive import receive_file
 from connector_rollup.portal.settings import Settings
-from connector_rollup.portal.web import Config, Conn, api_user
+from connector_rollup.portal.web import ApiError, Config, Conn, api_user
 
 router = APIRouter(prefix="/api/v1")
 ApiUser = Annotated[User, Depends(api_user)]
@@ -49,6 +50,10 @@ async def post_upload(request: Request, settings: Config, user: ApiUser) -> dict
 
 @router.get("/uploads")
 def list_uploads(conn: Conn, user: ApiUser, period: str | None = None) -> dict:
+    if period is not None and Period.parse(period) is None:
+        raise ApiError(
+            400, "bad_request", f"'{period}' is not a quarter: write it like 2024-25-Q4."
+        )
     return {"uploads": uploads.listing(conn, user, period)}
 
 

@@ -50,7 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     conn = connect(settings.data_dir)
     try:  # raises identity.DecisionsError, with its sentence, for an unreadable file
-        review.import_decisions_once(conn, settings)
+        review.merge_decisions_file(conn, settings)
     finally:
         conn.close()
     app.state.pages = Pages.load()

@@ -80,6 +80,9 @@ def serve(
 
     Behind HTTPS in production: see the README's section for the secretariat.
 
+    With --demo and none of --data, --raw, --warehouse, --reports given, the demo
+    keeps everything under data/demo/, apart from the real roll-up's folders.
+
     Example: connector-rollup portal serve --demo
     """
     import uvicorn
@@ -88,6 +91,10 @@ def serve(
     from connector_rollup.portal.db import connect
     from connector_rollup.portal.settings import Settings
 
+    if demo:
+        data_dir, raw_dir, warehouse, reports_dir = _demo_folders(
+            data_dir, raw_dir, warehouse, reports_dir
+        )
     registry = _registry(communities)
     try:
         connect(data_dir).close()
@@ -121,6 +128,22 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
     except SystemExit:
         _fail(f"The portal cannot listen on {host}:{port}: is another program using that port?")
+
+
+DEMO_HOME = Path("data/demo")
+
+
+def _demo_folders(data_dir: Path, raw_dir: Path, warehouse: Path, reports_dir: Path):
+    """The demo's folders: data/demo/... for each one left at its default, so the demo neither
+    reads a raw folder already in use nor writes over the real warehouse and reports."""
+    source = click.get_current_context().get_parameter_source
+    defaulted = lambda name: source(name) == click.core.ParameterSource.DEFAULT  # noqa: E731
+    return (
+        DEMO_HOME / "portal" if defaulted("data_dir") else data_dir,
+        DEMO_HOME / "raw" if defaulted("raw_dir") else raw_dir,
+        DEMO_HOME / "warehouse.duckdb" if defaulted("warehouse") else warehouse,
+        DEMO_HOME / "reports" if defaulted("reports_dir") else reports_dir,
+    )
 
 
 def _read_raw_folder_meanwhile(settings) -> None:
@@ -185,6 +208,37 @@ def add_user(
     except accounts.AccountError as exc:
         _fail(str(exc))
     click.echo(f"Account created for {user.email}. Send them this link (valid 7 days, once):")
+    click.echo(f"{portal_url()}/invite/{secret}")
+
+
+@portal.command()
+@click.argument("email")
+@data_option
+def invite(email: str, data_dir: Path) -> None:
+    """Print a new invitation link for an existing account: its link expired, or the person
+    forgot their password. Earlier links stop working; setting the password ends the
+    account's sessions.
+
+    Example: connector-rollup portal invite ana@example.org
+    """
+    from connector_rollup.portal import accounts, audit
+    from connector_rollup.portal.db import connect
+
+    conn = connect(data_dir)
+    user = accounts.user_by_email(conn, email)
+    if user is None:
+        _fail(
+            f"There is no account for {email}: create it with `connector-rollup portal add-user`."
+        )
+    secret = accounts.new_invitation(conn, user)
+    audit.record(
+        conn,
+        "command line",
+        "invitation_issued",
+        community_code=user.community_code,
+        detail=user.email,
+    )
+    click.echo(f"Send {user.email} this link (valid 7 days, once); it sets a new password:")
     click.echo(f"{portal_url()}/invite/{secret}")
 
 

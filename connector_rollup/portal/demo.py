@@ -44,6 +44,7 @@ def set_up(data_dir: Path, raw_dir: Path, registry: dict[str, Community], url: s
             if not any(raw_dir.rglob("*.xlsx")):  # a raw folder in use is left as it is
                 held_back.unlink()
                 shutil.copytree(work, raw_dir, dirs_exist_ok=True)
+    in_use = any(p.name == fixed.name for p in raw_dir.rglob("*.xlsx"))
     conn = connect(data_dir)
     try:
         for email, name, role, community, language in DEMO_ACCOUNTS:
@@ -63,12 +64,17 @@ def set_up(data_dir: Path, raw_dir: Path, registry: dict[str, Community], url: s
     finally:
         conn.close()
     lines = [
-        "Demo portal (for trying it only: these accounts have a known password).",
+        f"Demo portal over {raw_dir} (for trying it only: these accounts have a known password).",
         f"Sign in at {url}/sign-in with password '{PASSWORD}' as:",
         *(f"  {email}  ({role}{', ' + c if c else ''})" for email, _, role, c, _ in DEMO_ACCOUNTS),
         f"As {DEMO_ACCOUNTS[0][0]}, upload {with_errors} to see the feedback,",
         f"then {fixed} to submit it.",
     ]
+    if in_use:
+        lines.append(
+            f"Note: {raw_dir} already held workbooks, Halifax's {SAMPLE_QUARTER.label} among them, "
+            "so the demo's uploads change little; give --raw an empty folder for the full demo."
+        )
     return "\n".join(lines)
 
 

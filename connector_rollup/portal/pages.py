@@ -46,7 +46,9 @@ def see_other(url: str) -> RedirectResponse:
 
 @router.get("/")
 def root(seen: Seen) -> Response:
-    return see_other("/home" if seen.user else "/sign-in")
+    if seen.user is None:
+        return see_other("/sign-in")
+    return see_other("/board" if seen.user.is_secretariat else "/home")
 
 
 @router.get("/sign-in")
@@ -70,14 +72,14 @@ def sign_in(
             status_code=429,
             email=email,
             problem="locked",
-            until=until.astimezone().strftime("%H:%M"),
+            until=until.astimezone().strftime("%H:%M %Z"),
         )
     user = accounts.sign_in(conn, email, password)
     if user is None:
         return pages(request).render(
             request, seen, "sign_in.html", status_code=401, email=email, problem="wrong"
         )
-    response = see_other("/home")
+    response = see_other("/")  # the secretariat lands on the board, a coordinator on home
     set_cookie(request, response, SESSION_COOKIE, accounts.new_session(conn, user), None)
     return response
 
@@ -137,7 +139,7 @@ def set_password(
             problem=problem,
             min_chars=accounts.MIN_PASSWORD_CHARS,
         )
-    response = see_other("/home")
+    response = see_other("/")
     set_cookie(request, response, SESSION_COOKIE, accounts.new_session(conn, user), None)
     return response
 
@@ -165,9 +167,12 @@ def home(request: Request, seen: SignedIn, conn: Conn, settings: Config) -> Resp
     due = quarters.due_on(quarter, settings.due_days)
     listed = uploads.listing(conn, user)
     community = settings.registry.get(user.community_code) if user.community_code else None
-    submitted = next(
-        (u for u in listed if u["period"] == quarter.label and u["status"] == "submitted"), None
-    )
+    submitted = None
+    if community is not None:
+        # The board's own row: a workbook the secretariat saved into --raw counts here too.
+        board = quarters.quarter_board(conn, settings, quarter)["communities"]
+        row = next(r for r in board if r["community_code"] == community.code)
+        submitted = row if row["status"] in ("submitted", "late") else None
     return pages(request).render(
         request,
         seen,

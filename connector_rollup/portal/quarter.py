@@ -233,10 +233,11 @@ def send_back(
 ) -> dict:
     """Return a submission to its community with ``comment`` (secretariat only).
 
-    The workbook leaves ``--raw`` (kept under ``--data``/sent-back), so the
-    roll-up no longer counts it; the community's earlier submission of the
-    quarter, if any, counts again until it submits anew. 409 unless the
-    upload is the current submission.
+    Every workbook of the community for that quarter leaves ``--raw`` (kept
+    under ``--data``/sent-back, by their paths): the returned one and any
+    earlier one, the portal's or saved by hand. The roll-up then counts
+    nothing of the quarter for the community until it submits again, which is
+    what the board shows. 409 unless the upload is the current submission.
     """
     upload = get(conn, user, upload_id)
     comment = (comment or "").strip()
@@ -247,10 +248,14 @@ def send_back(
     if upload["status"] != "submitted":
         raise UploadError(409, "not_submitted", "Only the submission that counts can be sent back.")
     community, period, sha = upload["community_code"], upload["period"], upload["sha256"]
-    source = settings.raw_dir / community / period / f"{sha}.xlsx"
-    if source.exists():
-        settings.sent_back_dir.mkdir(parents=True, exist_ok=True)
-        shutil.move(source, settings.sent_back_dir / f"{sha}.xlsx")
+    moved = []
+    for found in refresh_raw_index(conn, settings):
+        if found.community_code == community and found.period == period:
+            target = settings.sent_back_dir / found.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(settings.raw_dir / found.path, target)
+            moved.append(found.path)
+    refresh_raw_index(conn, settings)
     conn.execute("BEGIN IMMEDIATE")
     conn.execute(
         "UPDATE uploads SET status = 'sent_back', sent_back_at = ?, sent_back_by = ?,"
@@ -264,7 +269,7 @@ def send_back(
         community_code=community,
         period=period,
         sha256=sha,
-        detail=comment[:500],
+        detail=f"{comment[:500]} (out of --raw: {', '.join(moved) or 'nothing'})",
     )
     conn.execute("COMMIT")
     return get(conn, user, upload_id)

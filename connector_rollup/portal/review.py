@@ -4,8 +4,8 @@ The latest roll-up writes the review list (``connector-review.csv``, names and
 contacts: the secretariat's only) beside the warehouse. Decisions live in the
 portal's database; after each one the portal writes them all to
 ``connector-decisions.csv`` beside the warehouse, the file every roll-up
-reads, so the command line keeps working. A decisions file that exists when
-the portal first starts is imported once.
+reads, so the command line keeps working. What is typed into that file by
+hand is merged back first (``merge_decisions_file``), never overwritten.
 """
 
 from __future__ import annotations
@@ -22,31 +22,42 @@ from connector_rollup.portal.uploads import UploadError
 from connector_rollup.rollup import identity
 
 
-def import_decisions_once(conn: sqlite3.Connection, settings: Settings) -> int:
-    """Import the decisions file when the database holds no decision yet; returns how many.
+def merge_decisions_file(conn: sqlite3.Connection, settings: Settings) -> int:
+    """Take into the database what the decisions file holds that it does not; returns how many.
 
-    Raises ``identity.DecisionsError`` with its sentence for an unreadable file.
+    The portal rewrites the file after each decision, so a line the database
+    lacks, or deciding a pair otherwise, was typed into the file since: it is
+    newer and is taken (``decided_by`` = ``file``, an audit event each). A pair
+    missing from the file is not undecided: deleting a decision is done in the
+    portal. Called when the portal starts, before each decision and before each
+    roll-up, so hand-typed decisions are never lost. Raises
+    ``identity.DecisionsError`` with its sentence for an unreadable file.
     """
-    if conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]:
-        return 0
     found = identity.load_decisions(settings.decisions_file)
-    stamp = now()
-    conn.executemany(
-        "INSERT OR IGNORE INTO decisions (record_a, record_b, decision, note, decided_by,"
-        " decided_at) VALUES (?, ?, ?, ?, 'imported', ?)",
-        [
-            (*sorted((d.record_a, d.record_b)), "same" if d.same else "different", d.note, stamp)
-            for d in found
-        ],
-    )
-    if found:
+    taken = 0
+    for d in found:
+        a, b = sorted((d.record_a, d.record_b))
+        word = "same" if d.same else "different"
+        row = conn.execute(
+            "SELECT decision, note FROM decisions WHERE record_a = ? AND record_b = ?", (a, b)
+        ).fetchone()
+        if row is not None and (row["decision"], row["note"]) == (word, d.note):
+            continue
+        conn.execute(
+            "INSERT INTO decisions (record_a, record_b, decision, note, decided_by, decided_at)"
+            " VALUES (?, ?, ?, ?, 'file', ?) ON CONFLICT (record_a, record_b) DO UPDATE SET"
+            " decision = excluded.decision, note = excluded.note,"
+            " decided_by = excluded.decided_by, decided_at = excluded.decided_at",
+            (a, b, word, d.note, now()),
+        )
         audit.record(
             conn,
             None,
-            "decisions_imported",
-            detail=f"{len(found)} from {settings.decisions_file.name}",
+            "decision_from_file",
+            detail=f"{a} {word} {b} ({settings.decisions_file.name})",
         )
-    return len(found)
+        taken += 1
+    return taken
 
 
 def pairs(conn: sqlite3.Connection, settings: Settings) -> list[dict]:
@@ -117,6 +128,10 @@ def decide(
                 f"'{record}' is not a record: write it as COMMUNITY:CONNECTOR_ID, as the review list does.",
             )
     a, b = sorted((record_a, record_b))
+    try:
+        merge_decisions_file(conn, settings)  # what was typed into the file since is kept
+    except identity.DecisionsError as exc:
+        raise UploadError(409, "decisions_file", str(exc)) from None
     if a == b:
         raise UploadError(400, "bad_request", "A record is always the same as itself: choose two.")
     conn.execute("BEGIN IMMEDIATE")

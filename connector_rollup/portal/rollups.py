@@ -11,6 +11,7 @@ a file beside its log, so the portal learns how it ended even after a restart.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import secrets
@@ -23,7 +24,7 @@ from connector_rollup.periods import Period
 from connector_rollup.portal import audit
 from connector_rollup.portal.accounts import User
 from connector_rollup.portal.db import now
-from connector_rollup.portal.review import export_decisions
+from connector_rollup.portal.review import export_decisions, merge_decisions_file
 from connector_rollup.portal.settings import Settings
 from connector_rollup.portal.uploads import UploadError
 from connector_rollup.processes import process_alive
@@ -38,6 +39,15 @@ def start(conn: sqlite3.Connection, settings: Settings, user: User, quarter: str
     if period is None:
         raise UploadError(
             400, "bad_request", f"'{quarter}' is not a quarter: write it like 2024-25-Q4."
+        )
+    current = Period.containing(dt.date.today())
+    if period > current:
+        # A typo would replace the analysts' warehouse with an empty future quarter.
+        raise UploadError(
+            400,
+            "future_quarter",
+            f"{period.label} has not begun: roll up a quarter that has ended "
+            f"(the latest is {current.previous().label}).",
         )
     refresh(conn, settings)
     conn.execute("BEGIN IMMEDIATE")  # two clicks at once: one of them starts it
@@ -60,6 +70,7 @@ def start(conn: sqlite3.Connection, settings: Settings, user: User, quarter: str
     audit.record(conn, user.email, "rollup_started", period=period.label, detail=rollup_id)
     conn.execute("COMMIT")
     try:
+        merge_decisions_file(conn, settings)  # what was typed into the file meanwhile is kept
         export_decisions(conn, settings)  # the run reads the portal's decisions from this file
         if os.environ.get(DEPLOYMENT_VARIABLE) and os.environ.get("PREFECT_API_URL"):
             flow_run_id = _through_deployment(settings, period)

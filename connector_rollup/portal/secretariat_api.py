@@ -7,6 +7,7 @@ the coordinator could be told exists or not.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
@@ -103,4 +104,14 @@ def events(
     period: str | None = None,
     action: str | None = None,
 ) -> dict:
+    if since is not None:
+        try:
+            moment = dt.datetime.fromisoformat(since.replace("Z", "+00:00"))
+        except ValueError:
+            raise ApiError(
+                400, "bad_request", f"'{since}' is not a time: write it like 2026-11-30T14:00:00Z."
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        since = moment.astimezone(dt.UTC).replace(microsecond=0).isoformat()
     return {"events": audit.events(conn, since, community, period, action)}

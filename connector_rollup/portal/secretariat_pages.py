@@ -143,7 +143,9 @@ def decide(
 
 
 @router.get("/rollups")
-def rollups_page(request: Request, seen: Secretariat, conn: Conn, settings: Config) -> Response:
+def rollups_page(
+    request: Request, seen: Secretariat, conn: Conn, settings: Config, published: str = ""
+) -> Response:
     listed = rollups.listing(conn, settings)
     running = any(r["status"] in rollups.ACTIVE for r in listed)
     return pages(request).render(
@@ -153,6 +155,7 @@ def rollups_page(request: Request, seen: Secretariat, conn: Conn, settings: Conf
         rollups=listed,
         running=running,
         latest=next((r for r in listed if r["status"] == "completed"), None),
+        published=Period.parse(published).label if Period.parse(published) else None,
         revised=rollups.revised_quarters(settings),
         quarter=reporting_quarter().label,
         warehouse=str(settings.warehouse.resolve()),
@@ -175,8 +178,8 @@ def publish(
     quarter: str, seen: Secretariat, conn: Conn, settings: Config, note: Text = "", csrf: Text = ""
 ) -> Response:
     check_csrf(seen, csrf)
-    rollups.publish(conn, settings, seen.user, quarter, note)
-    return see_other("/rollups")
+    published = rollups.publish(conn, settings, seen.user, quarter, note)
+    return see_other(f"/rollups?published={published['period']}")
 
 
 @router.get("/reports/{quarter}/national")
@@ -212,6 +215,9 @@ def _report(request, seen, settings, quarter: str, name: Path) -> Response:
         .enable("table")
         .render(path.read_text(encoding="utf-8"))
     )
+    # markdown-it aligns table cells with inline styles, which the pages' CSP refuses: classes.
+    for side in ("right", "center", "left"):
+        html = html.replace(f' style="text-align:{side}"', f' class="align-{side}"')
     return pages(request).render(
         request, seen, "report.html", quarter=period.label, body=html, source=str(path.resolve())
     )

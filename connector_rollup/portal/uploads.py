@@ -84,6 +84,11 @@ def check_upload(
     upload_id = "u_" + secrets.token_hex(8)
     issues = [dataclasses.asdict(i) for i in submission.issues]
     period = submission.period.label if submission.period else None
+    blocked = None
+    if submission.status == "superseded":
+        blocked = feedback.words(submission.language)["not_latest"]
+    elif _sent_back_before(conn, stored.stem, community, period):
+        blocked = feedback.words(submission.language)["sent_back_as_is"]
     conn.execute(
         "INSERT INTO uploads (id, file_name, sha256, uploaded_at, uploaded_by, community_code,"
         " period, submitted_on, language, status, reason, rows_read, rows_rejected, errors,"
@@ -108,9 +113,7 @@ def check_upload(
             None if submission.tracks_jobs is None else int(submission.tracks_jobs),
             json.dumps(issues, default=str),
             json.dumps(impact) if impact is not None else None,
-            feedback.words(submission.language)["not_latest"]
-            if submission.status == "superseded"
-            else None,
+            blocked,
         ),
     )
     audit.record(
@@ -123,6 +126,18 @@ def check_upload(
         detail=f"{name}: {submission.status}",
     )
     return get(conn, user, upload_id)
+
+
+def _sent_back_before(conn, sha256: str, community: str | None, period: str | None) -> bool:
+    """Whether these bytes were submitted for the quarter and sent back by the secretariat."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM uploads WHERE sha256 = ? AND community_code IS ? AND period IS ?"
+            " AND status = 'sent_back'",
+            (sha256, community, period),
+        ).fetchone()
+        is not None
+    )
 
 
 def _against_history(settings: Settings, submission: Submission) -> tuple[Submission, dict]:
@@ -375,6 +390,8 @@ def submit(conn: sqlite3.Connection, settings: Settings, user: User, upload_id: 
         " AND status = 'submitted'",
         (community, period),
     ).fetchone()
+    if _sent_back_before(conn, upload["sha256"], community, period):
+        raise UploadError(409, "sent_back", feedback.words(upload["language"])["sent_back_as_is"])
     if upload["blocked"] or (current and current["submitted_on"] > row["submitted_on"]):
         raise UploadError(409, "not_latest", feedback.words(upload["language"])["not_latest"])
     target = settings.raw_dir / community / period / f"{upload['sha256']}.xlsx"
