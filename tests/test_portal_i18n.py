@@ -145,9 +145,10 @@ def _upload(status="checked", errors=0, warnings=0, blocked=None):
     )
 
 
-def _home(community, submitted, uploads, overdue=False):
+def _home(community, submitted, uploads, overdue=False, figures=()):
     return dict(
         community=community,
+        figures=list(figures),
         quarter="2025-26-Q2",
         due_on="2025-10-31",
         overdue=overdue,
@@ -368,6 +369,15 @@ PAGES = [
     ),
     ("home.html", _home(None, None, [])),
     ("home.html", _home(COMMUNITY, None, [])),
+    (
+        "home.html",
+        _home(
+            COMMUNITY,
+            None,
+            [],
+            figures=[dict(period="2025-26-Q2", connectees=4, connectors=2, jobs=1)],
+        ),
+    ),
     (
         "home.html",
         _home(

@@ -562,3 +562,24 @@ def test_a_workbook_saved_by_hand_shows_as_submitted_on_the_coordinators_home(pa
     )
     home = _page_client(paged, "coord@cbrt.example.org").get("/home")
     assert "Submitted on 2026-10-30." in home.text and "Not submitted yet" not in home.text
+
+
+def test_a_coordinator_sees_their_own_communitys_figures_only(paged):
+    import duckdb
+
+    paged.settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(paged.settings.warehouse)) as db:  # the view's columns, two communities
+        db.execute(
+            "CREATE OR REPLACE TABLE community_quarterly AS SELECT * FROM (VALUES"
+            " ('NS-HFX', '2026-27-Q1', 1111, 222, 33), ('NS-CBRT', '2026-27-Q1', 4444, 555, 66))"
+            " AS t(community_code, period, connectees, connectors, jobs)"
+        )
+    try:
+        home = _page_client(paged, HFX).get("/home")
+        assert (
+            "Your community&#39;s figures" in home.text or "Your community's figures" in home.text
+        )
+        assert "1111" in home.text and "222" in home.text
+        assert "4444" not in home.text and "555" not in home.text
+    finally:
+        paged.settings.warehouse.unlink()

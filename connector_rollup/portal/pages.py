@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from connector_rollup import messages
 from connector_rollup.intake import feedback
 from connector_rollup.periods import Period
-from connector_rollup.portal import accounts, i18n, uploads
+from connector_rollup.portal import accounts, i18n, rollups, uploads
 from connector_rollup.portal import quarter as quarters
 from connector_rollup.portal.api import XLSX, annotated_name, check_in_worker
 from connector_rollup.portal.receive import receive_file
@@ -173,6 +173,7 @@ def home(request: Request, seen: SignedIn, conn: Conn, settings: Config) -> Resp
         board = quarters.quarter_board(conn, settings, quarter)["communities"]
         row = next(r for r in board if r["community_code"] == community.code)
         submitted = row if row["status"] in ("submitted", "late") else None
+    figures = rollups.community_figures(settings.warehouse, community.code) if community else []
     return pages(request).render(
         request,
         seen,
@@ -182,6 +183,7 @@ def home(request: Request, seen: SignedIn, conn: Conn, settings: Config) -> Resp
         due_on=due.isoformat(),
         overdue=dt.date.today() > due,
         submitted=submitted,
+        figures=figures,
         uploads=listed,
         limit_mb=settings.max_upload_bytes // (1024 * 1024),
         problem=None,

@@ -314,3 +314,21 @@ def revised_quarters(settings: Settings) -> set[str]:
         return revised_periods(settings.warehouse) if settings.warehouse.exists() else set()
     except Exception:  # a warehouse from an older version, or being swapped: no mark this time
         return set()
+
+
+def community_figures(warehouse: Path, code: str) -> list[dict]:
+    """The community's quarters in the warehouse, newest first (empty without a warehouse)."""
+    import duckdb
+
+    if not warehouse.exists():
+        return []
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as db:
+            rows = db.execute(
+                "SELECT period, connectees, connectors, jobs FROM community_quarterly"
+                " WHERE community_code = ? ORDER BY period DESC LIMIT 8",
+                [code],
+            ).fetchall()
+    except duckdb.Error:
+        return []
+    return [dict(zip(("period", "connectees", "connectors", "jobs"), r)) for r in rows]

@@ -74,28 +74,10 @@ def community_page(
     if community is None:
         raise ApiError(404, "not_found", "There is no such community.")
     listed = [u for u in uploads.listing(conn, seen.user) if u["community_code"] == community.code]
-    figures = _community_figures(settings.warehouse, community.code)
+    figures = rollups.community_figures(settings.warehouse, community.code)
     return pages(request).render(
         request, seen, "community.html", community=community, uploads=listed, figures=figures
     )
-
-
-def _community_figures(warehouse: Path, code: str) -> list[dict]:
-    """The community's quarters in the warehouse, newest first (empty without a warehouse)."""
-    import duckdb
-
-    if not warehouse.exists():
-        return []
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as db:
-            rows = db.execute(
-                "SELECT period, connectees, connectors, jobs FROM community_quarterly"
-                " WHERE community_code = ? ORDER BY period DESC LIMIT 8",
-                [code],
-            ).fetchall()
-    except duckdb.Error:
-        return []
-    return [dict(zip(("period", "connectees", "connectors", "jobs"), r)) for r in rows]
 
 
 @router.post("/uploads/{upload_id}/send-back")

@@ -123,7 +123,7 @@ def check_upload(
         community_code=community,
         period=period,
         sha256=stored.stem,
-        detail=f"{name}: {submission.status}",
+        detail=f"{name}: " + ("rejected" if submission.status == "rejected" else "checked"),
     )
     return get(conn, user, upload_id)
 
