@@ -583,3 +583,20 @@ def test_a_coordinator_sees_their_own_communitys_figures_only(paged):
         assert "4444" not in home.text and "555" not in home.text
     finally:
         paged.settings.warehouse.unlink()
+
+
+def test_the_board_marks_a_published_quarter_whose_figures_moved(paged, monkeypatch):
+    """The wiring to publication.revised_periods (its own tests build the revisions)."""
+    from connector_rollup.rollup import publication
+
+    paged.settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    paged.settings.warehouse.touch()
+    monkeypatch.setattr(publication, "revised_periods", lambda warehouse: {Q2})
+    try:
+        client = _page_client(paged, SEC)
+        moved = client.get("/board", params={"period": Q2})
+        assert f"Figures published for {Q2} have moved since publication" in moved.text
+        still = client.get("/board", params={"period": "2026-27-Q1"})
+        assert "have moved since publication" not in still.text
+    finally:
+        paged.settings.warehouse.unlink()
