@@ -249,3 +249,13 @@ def test_every_upload_is_an_audit_event(portal):
     )
     with pytest.raises(Exception, match="append-only"):
         portal.db().execute("DELETE FROM events")
+
+
+def test_a_file_that_says_no_language_is_rejected_in_the_uploaders_language(portal):
+    conn = portal.db()
+    conn.execute("UPDATE users SET language = 'fr' WHERE email = ?", (HFX,))
+    path = portal.tmp / "notes.xlsx"
+    path.write_bytes(b"Connectee ID,First name\nE1,Ana\n")
+    body = portal.upload(HFX, path).json()
+    assert body["status"] == "rejected" and body["language"] == "fr"
+    assert body["reason"].startswith("Le fichier n'est pas un classeur Excel")

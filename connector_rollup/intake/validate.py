@@ -80,14 +80,24 @@ MAX_VALUE_CHARS = 80
 
 
 def validate_workbook(
-    path: str | Path, registry: dict[str, Community], data: bytes | None = None
+    path: str | Path,
+    registry: dict[str, Community],
+    data: bytes | None = None,
+    default_language: str = "en",
 ) -> Submission:
-    """Read and check one workbook on its own; never raises for bad input."""
-    return validate_workbooks([(Path(path), data)], registry)[0]
+    """Read and check one workbook on its own; never raises for bad input.
+
+    ``default_language``: the language of a rejection's sentence when the
+    file says none (it is not a workbook, or its sheets could not be read);
+    the portal passes the coordinator's own.
+    """
+    return validate_workbooks([(Path(path), data)], registry, default_language)[0]
 
 
 def validate_workbooks(
-    workbooks: list[tuple[Path, bytes | None]], registry: dict[str, Community]
+    workbooks: list[tuple[Path, bytes | None]],
+    registry: dict[str, Community],
+    default_language: str = "en",
 ) -> list[Submission]:
     """Check several workbooks, each on its own, in the order given; never raises for bad input.
 
@@ -95,7 +105,7 @@ def validate_workbooks(
     The work is done per sheet kind over all the workbooks at once (see
     ``_Batch``): its cost is mostly per call and per column, not per row.
     """
-    results = [_open_book(Path(path), data, registry) for path, data in workbooks]
+    results = [_open_book(Path(path), data, registry, default_language) for path, data in workbooks]
     books = [r for r in results if isinstance(r, _Book)]
     checked: dict[str, _Batch] = {}  # the sheet kinds done, whose IDs the later ones name
     for sheet in DATA_SHEETS:
@@ -108,7 +118,7 @@ def validate_workbooks(
 
 
 def _open_book(
-    path: Path, data: bytes | None, registry: dict[str, Community]
+    path: Path, data: bytes | None, registry: dict[str, Community], default_language: str = "en"
 ) -> _Book | Submission:
     """The workbook read and identified, or its rejection (a file error)."""
     try:
@@ -116,7 +126,8 @@ def _open_book(
             data = read_bytes(path)  # bounded: no FIFO, nothing over the size limit
         raw = read_workbook(path, data)
     except FileRejected as rejected:
-        return _rejected(path.name, data, rejected, rejected.language or "en", registry)
+        language = rejected.language or default_language
+        return _rejected(path.name, data, rejected, language, registry)
     try:
         return _Book.identify(raw, registry)
     except FileRejected as rejected:

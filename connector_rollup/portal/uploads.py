@@ -61,7 +61,9 @@ def check_upload(
     try:
         data = temp.read_bytes()
         name = display_name(client_name)
-        submission = validate_workbook(Path(name), settings.registry, data=data)
+        submission = validate_workbook(
+            Path(name), settings.registry, data=data, default_language=user.language
+        )
         community = submission.community_code
         if not user.is_secretariat:
             if community is not None and community != user.community_code:
