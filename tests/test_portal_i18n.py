@@ -416,9 +416,13 @@ PAGES = [
             community=COMMUNITY,
             figures=[dict(period="2025-26-Q2", connectees=12, connectors=3, jobs=4)],
             uploads=[_upload("submitted"), _upload("sent_back"), _upload("rejected")],
+            reports=["2025-26-Q2", "2025-26-Q1"],
         ),
     ),
-    ("community.html", dict(user=SECRETARIAT, community=COMMUNITY, figures=[], uploads=[])),
+    (
+        "community.html",
+        dict(user=SECRETARIAT, community=COMMUNITY, figures=[], uploads=[], reports=[]),
+    ),
     ("review.html", dict(user=SECRETARIAT, review_exists=False, pairs=[], undecided=0)),
     (
         "review.html",

@@ -600,3 +600,19 @@ def test_the_board_marks_a_published_quarter_whose_figures_moved(paged, monkeypa
         assert "have moved since publication" not in still.text
     finally:
         paged.settings.warehouse.unlink()
+
+
+def test_a_communitys_page_links_its_reports_and_they_render(paged):
+    report = paged.settings.reports_dir / Q2 / "communities" / "NS-HFX.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(
+        "# Halifax\n\n| Figure | Now |\n| --- | ---: |\n| Connectees | 12 |\n\n<b>typed</b>\n",
+        encoding="utf-8",
+    )
+    client = _page_client(paged, SEC)
+    page = client.get("/communities/NS-HFX")
+    assert f'href="/reports/{Q2}/communities/NS-HFX"' in page.text
+    shown = client.get(f"/reports/{Q2}/communities/NS-HFX")
+    assert shown.status_code == 200 and "<h1>Halifax</h1>" in shown.text
+    assert '<td class="align-right">12</td>' in shown.text  # no inline style the CSP would block
+    assert "&lt;b&gt;typed&lt;/b&gt;" in shown.text  # what a community typed stays text

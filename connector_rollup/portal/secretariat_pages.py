@@ -75,8 +75,22 @@ def community_page(
         raise ApiError(404, "not_found", "There is no such community.")
     listed = [u for u in uploads.listing(conn, seen.user) if u["community_code"] == community.code]
     figures = rollups.community_figures(settings.warehouse, community.code)
+    # The community's report of each quarter rolled up (newest first).
+    reports = sorted(
+        (
+            p.parent.parent.name
+            for p in settings.reports_dir.glob(f"*/communities/{community.code}.md")
+        ),
+        reverse=True,
+    )
     return pages(request).render(
-        request, seen, "community.html", community=community, uploads=listed, figures=figures
+        request,
+        seen,
+        "community.html",
+        community=community,
+        uploads=listed,
+        figures=figures,
+        reports=[q for q in reports if Period.parse(q)],
     )
 
 
