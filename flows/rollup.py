@@ -79,7 +79,11 @@ def intake_community(
 ) -> list[tuple[Submission, bool]]:
     """Validate one community's workbooks (or load them from the clean cache), named and attributed."""
     results = intake.intake_workbooks(
-        [w.path for w in workbooks], registry, Path(clean_dir), fingerprint
+        [w.path for w in workbooks],
+        registry,
+        Path(clean_dir),
+        fingerprint,
+        [w.sha256 for w in workbooks],  # a cached workbook is not read again
     )
     return [
         (intake.named(submission, w.path, raw_dir, w.community_code, registry), cached)

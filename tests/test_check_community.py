@@ -84,3 +84,26 @@ def test_other_communities_workbooks_are_not_its_history(tmp_path, registry):
     raw = tmp_path / "raw"
     _q3(raw)
     assert community_submissions(raw, "NS-CBRT", registry) == ([], {})
+
+
+def test_a_cached_workbook_is_not_read_again_when_discovery_gave_its_hash(
+    tmp_path, registry, monkeypatch
+):
+    from connector_rollup.intake import clean, workbooks
+
+    raw, cache = tmp_path / "raw", tmp_path / "clean"
+    _q3(raw)
+    fingerprint = clean.registry_fingerprint(registry)
+    [found] = workbooks.discover(raw, cache, fingerprint)
+    [(first, cached)] = workbooks.intake_workbooks([found.path], registry, cache, fingerprint)
+    assert not cached
+
+    def no_read(path):
+        raise AssertionError(f"{path} was read again")
+
+    monkeypatch.setattr(workbooks, "read_bytes", no_read)
+    [(again, cached)] = workbooks.intake_workbooks(
+        [found.path], registry, cache, fingerprint, [found.sha256]
+    )
+    assert cached and again.sha256 == first.sha256 and again.file_name == "q3.xlsx"
+    assert again.rows["connectees"]["connectee_id"].tolist() == ["E1"]

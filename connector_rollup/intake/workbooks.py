@@ -90,17 +90,26 @@ def intake_workbooks(
     registry: dict[str, Community],
     clean_dir: Path | None = None,
     fingerprint: str | None = None,
+    sha256s: list[str] | None = None,
 ) -> list[tuple[Submission, bool]]:
     """Validate workbooks, or load the saved result of those whose bytes were seen before.
 
     Returns, in the order given, each submission and whether it came from the
     cache. The workbooks not in the cache are validated together (one Pandera
-    pass per sheet) and saved under ``clean_dir``.
+    pass per sheet) and saved under ``clean_dir``. ``sha256s`` (as ``discover``
+    found them, in the order of ``paths``) lets a cached workbook be loaded
+    without reading its file again: on a re-run each file is read once.
     """
     fingerprint = fingerprint or clean.registry_fingerprint(registry)
     results: list[tuple[Submission, bool] | None] = []
     todo: list[tuple[int, Path, bytes, Path | None]] = []
-    for path in map(Path, paths):
+    for position, path in enumerate(map(Path, paths)):
+        known = sha256s[position] if sha256s is not None else None
+        if known and clean_dir is not None:
+            cached = _load_cached(clean.cache_dir(clean_dir, known, fingerprint), path)
+            if cached is not None:
+                results.append((cached, True))
+                continue
         try:
             data = read_bytes(path)
         except FileRejected as rejected:
@@ -111,11 +120,8 @@ def intake_workbooks(
             if clean_dir is not None
             else None
         )
-        cached = clean.load(folder) if folder is not None and folder.exists() else None
+        cached = _load_cached(folder, path) if folder is not None else None
         if cached is not None:
-            cached.file_name = path.name  # the same bytes may arrive under another name
-            for issue in cached.issues:
-                issue.file_name = path.name
             results.append((cached, True))
             continue
         todo.append((len(results), path, data, folder))
@@ -126,6 +132,16 @@ def intake_workbooks(
             clean.save(submission, folder)
         results[position] = (submission, False)
     return results
+
+
+def _load_cached(folder: Path, path: Path) -> Submission | None:
+    """The cached submission in ``folder``, named as ``path`` (the same bytes may arrive under
+    another name), or None when there is none or it fails its proof."""
+    cached = clean.load(folder) if folder.exists() else None
+    if cached is None:
+        return None
+    issues = [replace(i, file_name=path.name) for i in cached.issues]
+    return replace(cached, file_name=path.name, issues=issues)
 
 
 def named(
@@ -172,7 +188,9 @@ def community_submissions(
     found = [
         w for w in discover(raw_dir, clean_dir, fingerprint) if w.community_code == community_code
     ]
-    results = intake_workbooks([w.path for w in found], registry, clean_dir, fingerprint)
+    results = intake_workbooks(
+        [w.path for w in found], registry, clean_dir, fingerprint, [w.sha256 for w in found]
+    )
     submissions = [
         named(s, w.path, raw_dir, w.community_code, registry)
         for w, (s, _) in zip(found, results, strict=True)
