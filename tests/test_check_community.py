@@ -107,3 +107,25 @@ def test_a_cached_workbook_is_not_read_again_when_discovery_gave_its_hash(
     )
     assert cached and again.sha256 == first.sha256 and again.file_name == "q3.xlsx"
     assert again.rows["connectees"]["connectee_id"].tolist() == ["E1"]
+
+
+def test_an_earlier_quarter_resubmitted_does_not_see_a_later_quarters_ids(tmp_path, registry):
+    raw = tmp_path / "raw"
+    _q3(raw)
+    write_workbook(  # the fourth quarter, already submitted, defines E9
+        raw / "NS-HFX" / "q4.xlsx",
+        submission=submission_rows(quarter=Q4, submitted_on=dt.date(2025, 4, 15)),
+        connectees=[connectee("E9")],
+        connectors=[connector("C1")],
+        introductions=[],
+    )
+    earlier, modified = community_submissions(raw, "NS-HFX", registry)
+    again = write_workbook(  # the third quarter again, naming E9 in an introduction
+        tmp_path / "q3-again.xlsx",
+        submission=submission_rows(quarter=Q3, submitted_on=dt.date(2025, 1, 25)),
+        connectees=[connectee("E1")],
+        connectors=[connector("C1")],
+        introductions=[introduction("E9", "C1", **{"Introduction date": dt.date(2024, 11, 2)})],
+    )
+    [checked] = check_community([validate_workbook(again, registry)], earlier, modified).submissions
+    assert [(i.code, i.value) for i in checked.errors] == [("unknown_connectee", "E9")]

@@ -226,8 +226,14 @@ def check_community(
     checked = []
     for submission in marked:
         if submission.status == "accepted":
-            # IDs resolve against what the roll-up of this submission's own quarter reads.
-            through = check([*earlier, *new], times, quarter=submission.period).effective
+            # IDs resolve against what the roll-up of this submission's own quarter reads;
+            # with no later quarter submitted (the usual upload) that is everything already.
+            later = any(s.period > submission.period for s in everything.effective)
+            through = (
+                check([*earlier, *new], times, quarter=submission.period).effective
+                if later
+                else everything.effective
+            )
             submission = next(s for s in through if s.sha256 == submission.sha256)
         checked.append(submission)
     return Checked(checked, everything.effective)
