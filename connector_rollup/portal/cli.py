@@ -211,6 +211,20 @@ def add_user(
     click.echo(f"{portal_url()}/invite/{secret}")
 
 
+def _account(data_dir: Path, email: str):
+    """The portal's database and the account of ``email``; exit 2 with a sentence without one."""
+    from connector_rollup.portal import accounts
+    from connector_rollup.portal.db import connect
+
+    conn = connect(data_dir)
+    user = accounts.user_by_email(conn, email)
+    if user is None:
+        _fail(
+            f"There is no account for {email}: create it with `connector-rollup portal add-user`."
+        )
+    return conn, user
+
+
 @portal.command()
 @click.argument("email")
 @data_option
@@ -222,14 +236,8 @@ def invite(email: str, data_dir: Path) -> None:
     Example: connector-rollup portal invite ana@example.org
     """
     from connector_rollup.portal import accounts, audit
-    from connector_rollup.portal.db import connect
 
-    conn = connect(data_dir)
-    user = accounts.user_by_email(conn, email)
-    if user is None:
-        _fail(
-            f"There is no account for {email}: create it with `connector-rollup portal add-user`."
-        )
+    conn, user = _account(data_dir, email)
     secret = accounts.new_invitation(conn, user)
     audit.record(
         conn,
@@ -251,14 +259,8 @@ def token(email: str, data_dir: Path) -> None:
     Example: connector-rollup portal token ana@example.org
     """
     from connector_rollup.portal import accounts
-    from connector_rollup.portal.db import connect
 
-    conn = connect(data_dir)
-    user = accounts.user_by_email(conn, email)
-    if user is None:
-        _fail(
-            f"There is no account for {email}: create it with `connector-rollup portal add-user`."
-        )
+    conn, user = _account(data_dir, email)
     click.echo(accounts.new_api_token(conn, user, by="command line"))
 
 

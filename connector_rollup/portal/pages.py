@@ -96,13 +96,19 @@ def sign_out(request: Request, seen: SignedIn, conn: Conn, csrf: Text = "") -> R
 @router.get("/invite/{secret}")
 def invitation_page(request: Request, secret: str, seen: Seen, conn: Conn) -> Response:
     user = accounts.invitation_user(conn, secret)
+    if user is None:
+        return _password_page(request, seen, None, "invitation_invalid", 404)
+    return _password_page(request, seen, user, None, 200)
+
+
+def _password_page(request, seen, invited, problem: str | None, status: int) -> Response:
     return pages(request).render(
         request,
         seen,
         "set_password.html",
-        status_code=200 if user else 404,
-        invited=user,
-        problem=None if user else "invitation_invalid",
+        status_code=status,
+        invited=invited,
+        problem=problem,
         min_chars=accounts.MIN_PASSWORD_CHARS,
     )
 
@@ -130,15 +136,7 @@ def set_password(
         except accounts.AccountError as exc:
             problem = str(exc)
     if problem:
-        return pages(request).render(
-            request,
-            seen,
-            "set_password.html",
-            status_code=400 if user else 404,
-            invited=user,
-            problem=problem,
-            min_chars=accounts.MIN_PASSWORD_CHARS,
-        )
+        return _password_page(request, seen, user, problem, 400 if user else 404)
     response = see_other("/")
     set_cookie(request, response, SESSION_COOKIE, accounts.new_session(conn, user), None)
     return response
@@ -170,8 +168,7 @@ def home(request: Request, seen: SignedIn, conn: Conn, settings: Config) -> Resp
     submitted = None
     if community is not None:
         # The board's own row: a workbook the secretariat saved into --raw counts here too.
-        board = quarters.quarter_board(conn, settings, quarter)["communities"]
-        row = next(r for r in board if r["community_code"] == community.code)
+        [row] = quarters.quarter_board(conn, settings, quarter, only=community.code)["communities"]
         submitted = row if row["status"] in ("submitted", "late") else None
     figures = rollups.community_figures(settings.warehouse, community.code) if community else []
     return pages(request).render(

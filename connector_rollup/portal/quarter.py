@@ -214,17 +214,23 @@ def summary(rows: list[dict], due: dt.date, today: dt.date) -> dict[str, int]:
     }
 
 
-def quarter_board(conn: sqlite3.Connection, settings: Settings, period: Period) -> dict:
-    """``GET /quarters/{period}/board``: the API's answer (``period``, ``due_on``, ``communities``)."""
+def quarter_board(
+    conn: sqlite3.Connection, settings: Settings, period: Period, only: str | None = None
+) -> dict:
+    """``GET /quarters/{period}/board``: the API's answer (``period``, ``due_on``, ``communities``).
+
+    ``only``: one community's row (a coordinator's home), the same status the board shows.
+    """
     raw_files = refresh_raw_index(conn, settings)
     uploads = [
         dict(r) for r in conn.execute("SELECT * FROM uploads WHERE period = ?", (period.label,))
     ]
     due = due_on(period, settings.due_days)
+    registry = {only: settings.registry[only]} if only else settings.registry
     return {
         "period": period.label,
         "due_on": due.isoformat(),
-        "communities": board(period, settings.registry, raw_files, uploads, due),
+        "communities": board(period, registry, raw_files, uploads, due),
     }
 
 
